@@ -1,0 +1,169 @@
+package dev.tracegate;
+
+import dev.tracegate.admin.AdminServer;
+import dev.tracegate.config.GatewayConfig;
+import dev.tracegate.config.RouteConfig;
+import dev.tracegate.proxy.ProxyTarget;
+import dev.tracegate.proxy.Upstream;
+import dev.tracegate.route.Admission;
+import dev.tracegate.route.RequestObserver;
+import dev.tracegate.route.RouteTarget;
+import dev.tracegate.telemetry.Telemetry;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The running gateway: telemetry first, then Vert.x with that SDK, one {@link GatewayVerticle} per
+ * event loop, and the admin server. {@link #stop} drains, closes and flushes; it is idempotent.
+ */
+public final class Gateway {
+  private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+
+  private final GatewayConfig config;
+  private final Telemetry telemetry;
+  private final Vertx vertx;
+  private final Admission admission;
+  private final int eventLoops;
+  private String deploymentId;
+  private AdminServer admin;
+  private int port;
+  private int adminPort;
+  private CompletableFuture<Void> stopping;
+
+  private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops) {
+    this.config = config;
+    this.telemetry = telemetry;
+    this.vertx = vertx;
+    this.eventLoops = eventLoops;
+    this.admission = new Admission(config.server().maxInFlight());
+  }
+
+  /** Starts everything; the future fails if any part cannot start (and what did start is closed). */
+  public static Future<Gateway> start(GatewayConfig config, List<SpanProcessor> extraProcessors) {
+    Map<String, Double> sampling = new HashMap<>();
+    config.routes().forEach(r -> r.sampling().ifPresent(s -> sampling.put(r.name(), s)));
+    Telemetry telemetry = Telemetry.create(config.telemetry(), sampling, extraProcessors);
+    int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true))
+        .withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry()))
+        .build();
+    Gateway gateway = new Gateway(config, telemetry, vertx, loops);
+    return gateway.deploy().transform(ar -> {
+      if (ar.succeeded()) {
+        return Future.succeededFuture(gateway);
+      }
+      gateway.stop();
+      return Future.failedFuture(ar.cause());
+    });
+  }
+
+  private Future<Void> deploy() {
+    long started = System.nanoTime();
+    List<GatewayVerticle> verticles = new ArrayList<>();
+    DeploymentOptions options = new DeploymentOptions().setInstances(eventLoops);
+    return vertx.deployVerticle(() -> {
+          GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target,
+              RequestObserver.NONE, eventLoops);
+          synchronized (verticles) {
+            verticles.add(v);
+          }
+          return v;
+        }, options)
+        .compose(id -> {
+          deploymentId = id;
+          port = verticles.get(0).actualPort();
+          admin = new AdminServer(vertx, admission, () -> true);
+          return admin.start(config.admin().host(), config.admin().port());
+        })
+        .map(adminPort -> {
+          this.adminPort = adminPort;
+          admission.markReady();
+          LOG.info(String.format("tracegate ready in %d ms: gateway on %s:%d, admin on %s:%d, %d routes, traces -> %s",
+              TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.server().host(), port,
+              config.admin().host(), adminPort, config.routes().size(), describeExport()));
+          return null;
+        });
+  }
+
+  private String describeExport() {
+    switch (config.telemetry().exporter()) {
+      case OTLP: return config.telemetry().tracesEndpoint();
+      case LOGGING: return "log";
+      default: return "nowhere (exporter none)";
+    }
+  }
+
+  private RouteTarget target(RouteConfig route, Map<String, Upstream> upstreams) {
+    boolean baggage = config.telemetry().propagators().contains("baggage");
+    if (route.proxy().isPresent()) {
+      RouteConfig.Proxy p = route.proxy().get();
+      return new ProxyTarget(p, upstreams.get(p.upstream()), telemetry.tracer(), telemetry.propagator(), baggage);
+    }
+    throw new IllegalStateException("route '" + route.name() + "': only proxy routes are served so far");
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int adminPort() {
+    return adminPort;
+  }
+
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
+  public Admission admission() {
+    return admission;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /**
+   * Readiness goes 503, listeners stop accepting, in-flight requests get {@code shutdownGrace} to
+   * finish, then Vert.x closes and every finished span is flushed (bounded by the export timeout).
+   * Runs on its own thread, never an event loop; idempotent.
+   */
+  public synchronized CompletableFuture<Void> stop() {
+    if (stopping == null) {
+      stopping = CompletableFuture.runAsync(this::stopNow, task -> new Thread(task, "tracegate-stop").start());
+    }
+    return stopping;
+  }
+
+  private void stopNow() {
+    admission.startDraining();
+    long graceMs = config.server().shutdownGrace().toMillis();
+    if (deploymentId != null) {
+      await(vertx.undeploy(deploymentId), graceMs + 2000, "draining requests");
+    }
+    if (admin != null) {
+      await(admin.stop(), 2000, "closing the admin server");
+    }
+    await(vertx.close(), 5000, "closing Vert.x");
+    telemetry.shutdown();
+  }
+
+  private static void await(Future<?> future, long timeoutMs, String what) {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warning("tracegate: " + what + " did not finish cleanly: " + e);
+    }
+  }
+}

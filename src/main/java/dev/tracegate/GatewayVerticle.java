@@ -1,0 +1,87 @@
+package dev.tracegate;
+
+import dev.tracegate.config.GatewayConfig;
+import dev.tracegate.config.RouteConfig;
+import dev.tracegate.proxy.ProxyTarget;
+import dev.tracegate.proxy.Upstream;
+import dev.tracegate.route.Admission;
+import dev.tracegate.route.RequestHandler;
+import dev.tracegate.route.RequestObserver;
+import dev.tracegate.route.Route;
+import dev.tracegate.route.RouteTable;
+import dev.tracegate.route.RouteTarget;
+import dev.tracegate.telemetry.Telemetry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.tracing.TracingPolicy;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One per event loop: its own upstream connection pools, route table and listener on the shared
+ * gateway port. Stopping drains: the listener stops accepting and in-flight requests get up to
+ * {@code server.shutdownGrace} to finish.
+ */
+final class GatewayVerticle extends VerticleBase {
+  private final GatewayConfig config;
+  private final Telemetry telemetry;
+  private final Admission admission;
+  private final TargetFactory targets;
+  private final RequestObserver observer;
+  private final int eventLoops;
+  private HttpServer server;
+
+  /** Builds the target of each route for one event loop, given that loop's upstreams. */
+  interface TargetFactory {
+    RouteTarget create(RouteConfig route, Map<String, Upstream> upstreams);
+  }
+
+  GatewayVerticle(GatewayConfig config, Telemetry telemetry, Admission admission, TargetFactory targets,
+                  RequestObserver observer, int eventLoops) {
+    this.config = config;
+    this.telemetry = telemetry;
+    this.admission = admission;
+    this.targets = targets;
+    this.observer = observer;
+    this.eventLoops = eventLoops;
+  }
+
+  @Override
+  public Future<?> start() {
+    Map<String, Upstream> upstreams = new HashMap<>();
+    config.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops)));
+    List<Route> routes = new ArrayList<>();
+    for (RouteConfig rc : config.routes()) {
+      routes.add(new Route(rc, targets.create(rc, upstreams)));
+    }
+    GatewayConfig.Server s = config.server();
+    RequestHandler handler = new RequestHandler(vertx, new RouteTable(routes), admission, telemetry.tracer(),
+        telemetry.propagator(), s.requestTimeout(), s.maxBodyBytes(), observer);
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(s.host())
+        // port 0: one random port shared by every event loop (Vert.x shares negative ports)
+        .setPort(s.port() == 0 ? -1 : s.port())
+        .setTracingPolicy(TracingPolicy.IGNORE)
+        .setCompressionSupported(false)
+        .setTcpNoDelay(true)
+        .setReusePort(true)
+        .setIdleTimeout(60);
+    server = vertx.createHttpServer(options).requestHandler(handler);
+    return server.listen();
+  }
+
+  int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture()
+        : server.shutdown(config.server().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,16 @@
+package dev.tracegate;
+
+import sun.misc.Signal;
+
+/**
+ * SIGTERM and SIGINT trigger a graceful stop instead of the JVM's abrupt exit (status 143),
+ * so a drained, flushed shutdown can end with exit code 0.
+ */
+final class Signals {
+  private Signals() {}
+
+  static void onTermination(Runnable action) {
+    Signal.handle(new Signal("TERM"), s -> action.run());
+    Signal.handle(new Signal("INT"), s -> action.run());
+  }
+}

@@ -1,0 +1,149 @@
+package dev.tracegate.config;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * YAML + environment -> validated {@link GatewayConfig}. The environment is a parameter so tests
+ * never depend on the real one. Every problem is a {@link ConfigException} naming its key.
+ */
+public final class ConfigLoader {
+  private final Map<String, String> env;
+
+  public ConfigLoader(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
+  public GatewayConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("", "configuration file not found: " + file);
+    } catch (IOException e) {
+      throw new ConfigException("", "cannot read configuration file " + file + ": " + e.getMessage());
+    }
+    return parse(text, file.toString());
+  }
+
+  public GatewayConfig parse(String yaml, String source) {
+    Map<String, Object> root = readYaml(yaml, source);
+    EnvOverrides.apply(root, env);
+    ConfigNode node = ConfigNode.of("", root);
+    GatewayConfig.Server server = server(node.child("server"));
+    GatewayConfig.Admin admin = admin(node.child("admin"));
+    TelemetryConfig telemetry = new TelemetryReader(env).read(node.child("telemetry"));
+    GatewayConfig.Database database = database(node.child("database"));
+    Map<String, UpstreamConfig> upstreams = upstreams(node.child("upstreams"));
+    List<RouteConfig> routes = new RouteReader(upstreams, database).read(node, "routes");
+    node.finish();
+    if (server.port() == admin.port() && server.port() != 0) {
+      throw new ConfigException("admin.port", "must differ from server.port (" + server.port() + ")");
+    }
+    return new GatewayConfig(server, admin, telemetry, database, upstreams, routes);
+  }
+
+  private static Map<String, Object> readYaml(String yaml, String source) {
+    Object parsed;
+    try {
+      parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
+    } catch (YAMLException e) {
+      String firstLine = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      throw new ConfigException("", source + " is not valid YAML: " + firstLine);
+    }
+    if (parsed == null) {
+      return new LinkedHashMap<>();
+    }
+    if (!(parsed instanceof Map)) {
+      throw new ConfigException("", source + " must be a YAML mapping at the top level");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> root = (Map<String, Object>) parsed;
+    return root;
+  }
+
+  private static GatewayConfig.Server server(ConfigNode n) {
+    var s = new GatewayConfig.Server(
+        n.string("host", "0.0.0.0"),
+        (int) n.integer("port", GatewayConfig.Server.DEFAULT_PORT, 0, 65535),
+        (int) n.integer("maxInFlight", GatewayConfig.Server.DEFAULT_MAX_IN_FLIGHT, 1, 10_000_000),
+        n.integer("maxBodyBytes", GatewayConfig.Server.DEFAULT_MAX_BODY_BYTES, 0, Integer.MAX_VALUE),
+        n.duration("requestTimeout", GatewayConfig.Server.DEFAULT_REQUEST_TIMEOUT),
+        n.duration("shutdownGrace", GatewayConfig.Server.DEFAULT_SHUTDOWN_GRACE));
+    n.finish();
+    return s;
+  }
+
+  private static GatewayConfig.Admin admin(ConfigNode n) {
+    var a = new GatewayConfig.Admin(
+        n.string("host", "127.0.0.1"),
+        (int) n.integer("port", GatewayConfig.Admin.DEFAULT_PORT, 0, 65535));
+    n.finish();
+    return a;
+  }
+
+  private static GatewayConfig.Database database(ConfigNode n) {
+    String url = n.string("url", null);
+    if (url != null && !url.isBlank() && !url.matches("(?i)(postgres|postgresql)://.*")) {
+      throw new ConfigException(n.key("url"), "must start with postgresql:// (got '"
+          + GatewayConfig.Database.redact(url) + "')");
+    }
+    var d = new GatewayConfig.Database(
+        Optional.ofNullable(url).filter(u -> !u.isBlank()),
+        (int) n.integer("poolSize", GatewayConfig.Database.DEFAULT_POOL_SIZE, 1, 1000),
+        (int) n.integer("pipeliningLimit", GatewayConfig.Database.DEFAULT_PIPELINING_LIMIT, 1, 10_000),
+        n.duration("connectTimeout", GatewayConfig.Database.DEFAULT_CONNECT_TIMEOUT),
+        n.duration("queryTimeout", GatewayConfig.Database.DEFAULT_QUERY_TIMEOUT));
+    n.finish();
+    return d;
+  }
+
+  private static Map<String, UpstreamConfig> upstreams(ConfigNode all) {
+    Map<String, UpstreamConfig> out = new LinkedHashMap<>();
+    for (String name : all.keys()) {
+      ConfigNode n = all.child(name);
+      List<URI> urls = new ArrayList<>();
+      List<String> given = n.strings("urls", List.of());
+      if (given.isEmpty()) {
+        throw new ConfigException(n.key("urls"), "is required: at least one http:// URL");
+      }
+      for (int i = 0; i < given.size(); i++) {
+        urls.add(upstreamUrl(n.key("urls") + "[" + i + "]", given.get(i)));
+      }
+      out.put(name, new UpstreamConfig(name, urls,
+          n.duration("connectTimeout", UpstreamConfig.DEFAULT_CONNECT_TIMEOUT),
+          n.duration("timeout", UpstreamConfig.DEFAULT_TIMEOUT),
+          n.duration("idleTimeout", UpstreamConfig.DEFAULT_IDLE_TIMEOUT),
+          (int) n.integer("maxConnections", UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000)));
+      n.finish();
+    }
+    all.finish();
+    return out;
+  }
+
+  private static URI upstreamUrl(String key, String text) {
+    URI uri;
+    try {
+      uri = URI.create(text);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, "'" + text + "' is not a URL");
+    }
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+      throw new ConfigException(key, "'" + text + "' must be an http:// or https:// URL with a host");
+    }
+    return uri;
+  }
+
+}

@@ -1,0 +1,73 @@
+package dev.tracegate.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The whole validated configuration: immutable, built once by {@link ConfigLoader}. */
+public record GatewayConfig(
+    Server server,
+    Admin admin,
+    TelemetryConfig telemetry,
+    Database database,
+    Map<String, UpstreamConfig> upstreams,
+    List<RouteConfig> routes) {
+
+  public GatewayConfig {
+    upstreams = Map.copyOf(upstreams);
+    routes = List.copyOf(routes);
+  }
+
+  /** The public listener and the limits every request is held to. */
+  public record Server(
+      String host,
+      int port,
+      int maxInFlight,
+      long maxBodyBytes,
+      Duration requestTimeout,
+      Duration shutdownGrace) {
+    public static final int DEFAULT_PORT = 8080;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
+    public static final long DEFAULT_MAX_BODY_BYTES = 1_048_576;
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+  }
+
+  /** Health, metrics and the local trace view; loopback-only unless told otherwise. */
+  public record Admin(String host, int port) {
+    public static final int DEFAULT_PORT = 9090;
+  }
+
+  /** The PostgreSQL pool behind SQL routes. {@code url} empty means: start an embedded server. */
+  public record Database(
+      Optional<String> url,
+      int poolSize,
+      int pipeliningLimit,
+      Duration connectTimeout,
+      Duration queryTimeout) {
+    public static final int DEFAULT_POOL_SIZE = 8;
+    public static final int DEFAULT_PIPELINING_LIMIT = 256;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(2);
+
+    /** The URL with any password masked, for logs. */
+    public String redactedUrl() {
+      return url.map(Database::redact).orElse("embedded");
+    }
+
+    static String redact(String url) {
+      return url.replaceAll("(://[^:/@]+):[^@]*@", "$1:****@").replaceAll("(?i)(password=)[^&]*", "$1****");
+    }
+
+    @Override
+    public String toString() {
+      return "Database[url=" + redactedUrl() + ", poolSize=" + poolSize + "]";
+    }
+  }
+
+  /** True when any route, directly or in a compose step, talks to PostgreSQL. */
+  public boolean usesDatabase() {
+    return routes.stream().anyMatch(RouteConfig::usesDatabase);
+  }
+}

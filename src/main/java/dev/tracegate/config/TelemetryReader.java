@@ -1,0 +1,150 @@
+package dev.tracegate.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the {@code telemetry} section, then lets the standard {@code OTEL_*} variables win, as the
+ * OpenTelemetry specification says they should.
+ */
+final class TelemetryReader {
+  private final Map<String, String> env;
+
+  TelemetryReader(Map<String, String> env) {
+    this.env = env;
+  }
+
+  TelemetryConfig read(ConfigNode n) {
+    String serviceName = otel("OTEL_SERVICE_NAME", n.string("serviceName", TelemetryConfig.DEFAULT_SERVICE_NAME));
+    TelemetryConfig.Exporter exporter = n.choice("exporter", TelemetryConfig.Exporter.class, TelemetryConfig.Exporter.OTLP);
+    exporter = otelExporter(exporter);
+    String tracesEndpoint = tracesEndpoint(n.string("endpoint", TelemetryConfig.DEFAULT_ENDPOINT));
+    String sampler = otel("OTEL_TRACES_SAMPLER", n.string("sampler", TelemetryConfig.DEFAULT_SAMPLER)).trim().toLowerCase();
+    if (!TelemetryConfig.KNOWN_SAMPLERS.contains(sampler)) {
+      throw new ConfigException(keyOr("OTEL_TRACES_SAMPLER", "telemetry.sampler"),
+          "'" + sampler + "' is not one of " + String.join(", ", TelemetryConfig.KNOWN_SAMPLERS));
+    }
+    double samplerArg = n.decimal("samplerArg", 1.0, 0.0, 1.0);
+    if (env.containsKey("OTEL_TRACES_SAMPLER_ARG")) {
+      samplerArg = ConfigNode.of("", Map.of("OTEL_TRACES_SAMPLER_ARG", env.get("OTEL_TRACES_SAMPLER_ARG")))
+          .decimal("OTEL_TRACES_SAMPLER_ARG", 1.0, 0.0, 1.0);
+    }
+    List<String> propagators = n.strings("propagators", TelemetryConfig.DEFAULT_PROPAGATORS);
+    if (env.containsKey("OTEL_PROPAGATORS")) {
+      propagators = ConfigNode.of("", Map.of("OTEL_PROPAGATORS", env.get("OTEL_PROPAGATORS")))
+          .strings("OTEL_PROPAGATORS", propagators);
+    }
+    for (String p : propagators) {
+      if (!p.equals("none") && !TelemetryConfig.KNOWN_PROPAGATORS.contains(p)) {
+        throw new ConfigException(keyOr("OTEL_PROPAGATORS", "telemetry.propagators"),
+            "'" + p + "' is not one of " + String.join(", ", TelemetryConfig.KNOWN_PROPAGATORS));
+      }
+    }
+    propagators = propagators.stream().filter(p -> !p.equals("none")).distinct().toList();
+    int recent = (int) n.integer("recentTraces", TelemetryConfig.DEFAULT_RECENT_TRACES, 0, 1_000_000);
+    n.finish();
+    return new TelemetryConfig(serviceName, exporter, tracesEndpoint, sampler, samplerArg, propagators,
+        recent, resourceAttributes(), batch());
+  }
+
+  private String otel(String name, String fallback) {
+    String v = env.get(name);
+    return v == null || v.isBlank() ? fallback : v;
+  }
+
+  private String keyOr(String var, String key) {
+    return env.containsKey(var) ? var : key;
+  }
+
+  private TelemetryConfig.Exporter otelExporter(TelemetryConfig.Exporter fromFile) {
+    if ("true".equalsIgnoreCase(env.get("OTEL_SDK_DISABLED"))) {
+      return TelemetryConfig.Exporter.NONE;
+    }
+    String v = env.get("OTEL_TRACES_EXPORTER");
+    if (v == null || v.isBlank()) {
+      return fromFile;
+    }
+    switch (v.trim().toLowerCase()) {
+      case "otlp": return TelemetryConfig.Exporter.OTLP;
+      case "logging": case "console": return TelemetryConfig.Exporter.LOGGING;
+      case "none": return TelemetryConfig.Exporter.NONE;
+      default: throw new ConfigException("OTEL_TRACES_EXPORTER", "'" + v + "' is not one of otlp, logging, none");
+    }
+  }
+
+  /** The full {@code /v1/traces} URL: the traces variable as given, else the base endpoint plus the path. */
+  private String tracesEndpoint(String fromFile) {
+    String protocol = env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+    if (protocol == null) {
+      protocol = env.get("OTEL_EXPORTER_OTLP_PROTOCOL");
+    }
+    if (protocol != null && !protocol.isBlank() && !protocol.trim().equals("http/protobuf")) {
+      throw new ConfigException("OTEL_EXPORTER_OTLP_PROTOCOL",
+          "'" + protocol + "' is not supported: tracegate exports OTLP over http/protobuf (port 4318)");
+    }
+    String traces = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    String key = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+    String url;
+    if (traces != null && !traces.isBlank()) {
+      url = traces.trim();
+    } else {
+      String base = otel("OTEL_EXPORTER_OTLP_ENDPOINT", fromFile).trim();
+      key = keyOr("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry.endpoint");
+      url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/traces";
+    }
+    if (!url.matches("https?://[^/\\s]+(/\\S*)?")) {
+      throw new ConfigException(key, "'" + url + "' is not an http:// or https:// URL");
+    }
+    return url;
+  }
+
+  private Map<String, String> resourceAttributes() {
+    Map<String, String> out = new LinkedHashMap<>();
+    String v = env.get("OTEL_RESOURCE_ATTRIBUTES");
+    if (v == null) {
+      return out;
+    }
+    for (String pair : v.split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        if (!pair.isBlank()) {
+          throw new ConfigException("OTEL_RESOURCE_ATTRIBUTES", "'" + pair.trim() + "' is not key=value");
+        }
+        continue;
+      }
+      out.put(pair.substring(0, eq).trim(), java.net.URLDecoder.decode(pair.substring(eq + 1).trim(),
+          java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  private TelemetryConfig.Batch batch() {
+    return new TelemetryConfig.Batch(
+        millis("OTEL_BSP_SCHEDULE_DELAY", TelemetryConfig.Batch.DEFAULT_SCHEDULE_DELAY),
+        count("OTEL_BSP_MAX_QUEUE_SIZE", TelemetryConfig.Batch.DEFAULT_MAX_QUEUE_SIZE),
+        count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", TelemetryConfig.Batch.DEFAULT_MAX_EXPORT_BATCH_SIZE),
+        millis("OTEL_BSP_EXPORT_TIMEOUT", TelemetryConfig.Batch.DEFAULT_EXPORT_TIMEOUT));
+  }
+
+  private Duration millis(String var, Duration fallback) {
+    return env.containsKey(var) ? Duration.ofMillis(count(var, 0)) : fallback;
+  }
+
+  private int count(String var, int fallback) {
+    String v = env.get(var);
+    if (v == null || v.isBlank()) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n <= 0) {
+        throw new ConfigException(var, n + " must be greater than 0");
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(var, "'" + v + "' is not a whole number");
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.tracegate.proxy;
+
+import java.net.URI;
+
+/** One upstream URL, with the moment until which it is skipped after a failed connect. */
+final class Endpoint {
+  final String host;
+  final int port;
+  final boolean ssl;
+  /** The URL's own path, prefixed to every forwarded path ({@code http://h:1/v2} -> {@code /v2/...}). */
+  final String basePath;
+  private final String origin;
+  private volatile long ejectedUntilNanos;
+
+  Endpoint(URI uri) {
+    this.ssl = "https".equals(uri.getScheme());
+    this.host = uri.getHost();
+    this.port = uri.getPort() > 0 ? uri.getPort() : (ssl ? 443 : 80);
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    this.origin = uri.getScheme() + "://" + host + ":" + port;
+  }
+
+  String url(String uri) {
+    return origin + basePath + uri;
+  }
+
+  boolean available(long nowNanos) {
+    return nowNanos >= ejectedUntilNanos;
+  }
+
+  long ejectedUntil() {
+    return ejectedUntilNanos;
+  }
+
+  void eject(long nowNanos, long forNanos) {
+    ejectedUntilNanos = nowNanos + forNanos;
+  }
+
+  @Override
+  public String toString() {
+    return origin + basePath;
+  }
+}

@@ -1,0 +1,59 @@
+package dev.tracegate.proxy;
+
+import dev.tracegate.config.UpstreamConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.tracing.TracingPolicy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An upstream as one event loop sees it: its settings, a keep-alive connection pool and the
+ * endpoint selector. The pool holds {@code maxConnections / eventLoops} connections per endpoint,
+ * so the process as a whole keeps to the configured bound. Vert.x tracing is off on this client:
+ * tracegate owns one CLIENT span per attempt, also for attempts that never reach a socket.
+ */
+public final class Upstream {
+  private final UpstreamConfig config;
+  private final HttpClient client;
+  private final RoundRobinSelector selector;
+
+  public Upstream(Vertx vertx, UpstreamConfig config, int eventLoops) {
+    this.config = config;
+    int perLoop = Math.max(1, (config.maxConnections() + eventLoops - 1) / eventLoops);
+    HttpClientOptions options = new HttpClientOptions()
+        .setKeepAlive(true)
+        .setConnectTimeout((int) config.connectTimeout().toMillis())
+        .setIdleTimeout((int) config.idleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setKeepAliveTimeout((int) Math.max(1, config.idleTimeout().toSeconds()))
+        .setDecompressionSupported(false)
+        .setTracingPolicy(TracingPolicy.IGNORE);
+    PoolOptions pool = new PoolOptions()
+        .setHttp1MaxSize(perLoop)
+        .setMaxWaitQueueSize(perLoop * 16);
+    this.client = vertx.createHttpClient(options, pool);
+    List<Endpoint> endpoints = new ArrayList<>();
+    config.urls().forEach(u -> endpoints.add(new Endpoint(u)));
+    this.selector = new RoundRobinSelector(endpoints);
+  }
+
+  public String name() {
+    return config.name();
+  }
+
+  public UpstreamConfig config() {
+    return config;
+  }
+
+  HttpClient client() {
+    return client;
+  }
+
+  RoundRobinSelector selector() {
+    return selector;
+  }
+}

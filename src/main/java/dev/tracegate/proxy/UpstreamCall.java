@@ -1,0 +1,198 @@
+package dev.tracegate.proxy;
+
+import dev.tracegate.route.Exchange;
+import dev.tracegate.route.GatewayError;
+import dev.tracegate.telemetry.Attr;
+import dev.tracegate.telemetry.Spans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.Set;
+
+/**
+ * One logical call to an upstream: up to {@code 1 + retries} attempts, each with its own CLIENT
+ * span (also when no socket was ever reached), its own trace headers, a connect timeout and a
+ * timer until the response head arrives. Completes with the first answer's head; the caller
+ * relays the body and ends the reply's span.
+ */
+public final class UpstreamCall {
+  private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
+      HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
+
+  /** What to send: everything but the endpoint, which each attempt picks anew. */
+  public record Plan(HttpMethod method, String uri, MultiMap headers, Buffer body, long timeoutMs, int retries) {}
+
+  private final Upstream upstream;
+  private final Tracer tracer;
+  private final TextMapPropagator propagator;
+  private final Exchange exchange;
+  private final Context parent;
+  private final Plan plan;
+  private final Promise<UpstreamReply> result = Promise.promise();
+
+  private UpstreamCall(Upstream upstream, Tracer tracer, TextMapPropagator propagator, Exchange exchange,
+                       Context parent, Plan plan) {
+    this.upstream = upstream;
+    this.tracer = tracer;
+    this.propagator = propagator;
+    this.exchange = exchange;
+    this.parent = parent;
+    this.plan = plan;
+  }
+
+  public static Future<UpstreamReply> start(Upstream upstream, Tracer tracer, TextMapPropagator propagator,
+                                            Exchange exchange, Context parent, Plan plan) {
+    UpstreamCall call = new UpstreamCall(upstream, tracer, propagator, exchange, parent, plan);
+    call.attempt(0);
+    return call.result.future();
+  }
+
+  private void attempt(int n) {
+    Endpoint endpoint = upstream.selector().next();
+    Span span = startSpan(endpoint, n);
+    MultiMap headers = HttpHeaders.headers().addAll(plan.headers());
+    propagator.inject(parent.with(span), headers, MultiMap::set);
+    RequestOptions options = new RequestOptions()
+        .setMethod(plan.method())
+        .setHost(endpoint.host)
+        .setPort(endpoint.port)
+        .setSsl(endpoint.ssl)
+        .setURI(endpoint.basePath + plan.uri())
+        .setHeaders(headers)
+        // TCP connect is bounded by the client's connectTimeout; this bounds the wait for a pooled
+        // connection too, which under load may queue behind busy ones
+        .setConnectTimeout(upstream.config().connectTimeout().toMillis() + plan.timeoutMs())
+        .setIdleTimeout(upstream.config().idleTimeout().toMillis());
+    new Attempt(n, endpoint, span).run(options);
+  }
+
+  private Span startSpan(Endpoint endpoint, int n) {
+    var b = tracer.spanBuilder(plan.method().name())
+        .setParent(parent)
+        .setSpanKind(SpanKind.CLIENT)
+        .setAttribute(Attr.HTTP_REQUEST_METHOD, plan.method().name())
+        .setAttribute(Attr.URL_FULL, endpoint.url(plan.uri()))
+        .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
+        .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
+        .setAttribute(Attr.UPSTREAM, upstream.name());
+    if (n > 0) {
+      b.setAttribute(Attr.HTTP_REQUEST_RESEND_COUNT, (long) n);
+    }
+    return b.startSpan();
+  }
+
+  /** One try: owns its span until it fails (ended here) or its reply is handed over. */
+  private final class Attempt {
+    private final int n;
+    private final Endpoint endpoint;
+    private final Span span;
+    private HttpClientRequest request;
+    private GatewayError abortedBy;
+    private long timer = -1;
+    private boolean settled;
+
+    Attempt(int n, Endpoint endpoint, Span span) {
+      this.n = n;
+      this.endpoint = endpoint;
+      this.span = span;
+    }
+
+    void run(RequestOptions options) {
+      exchange.onCancel(() -> abort(exchange.abandonedBy()));
+      if (abortedBy != null) {
+        failed(abortedBy);
+        return;
+      }
+      upstream.client().request(options).onComplete(ar -> {
+        if (ar.failed()) {
+          failed(ar.cause());
+          return;
+        }
+        request = ar.result();
+        if (abortedBy != null) {
+          request.reset(0, abortedBy);
+          failed(abortedBy);
+          return;
+        }
+        long wait = Math.min(plan.timeoutMs(), Math.max(1, exchange.remainingMillis()));
+        timer = exchange.vertx().setTimer(wait, id -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
+        request.send(plan.body()).onComplete(r -> {
+          if (r.succeeded()) {
+            answered(r.result());
+          } else {
+            failed(r.cause());
+          }
+        });
+      });
+    }
+
+    void abort(GatewayError why) {
+      if (settled || abortedBy != null) {
+        return;
+      }
+      abortedBy = why;
+      if (request != null) {
+        request.reset(0, why);
+      }
+    }
+
+    private void answered(io.vertx.core.http.HttpClientResponse response) {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      cancelTimer();
+      int status = response.statusCode();
+      span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
+      if (status >= 400) {
+        span.setStatus(StatusCode.ERROR, "upstream answered " + status);
+        span.setAttribute(Attr.ERROR_TYPE, Integer.toString(status));
+      }
+      UpstreamReply reply = new UpstreamReply(response, span);
+      exchange.onCancel(() -> {
+        response.request().reset(0, exchange.abandonedBy());
+        reply.end(exchange.abandonedBy());
+      });
+      result.complete(reply);
+    }
+
+    private void failed(Throwable cause) {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      cancelTimer();
+      GatewayError error = abortedBy != null ? abortedBy : UpstreamFailures.classify(cause, upstream.name());
+      if (UpstreamFailures.connectFailure(error)) {
+        upstream.selector().failedToConnect(endpoint);
+      }
+      Spans.fail(span, error.errorType(), error.getMessage(), error.getCause() != null ? error.getCause() : cause);
+      span.end();
+      boolean retry = UpstreamFailures.retryable(error) && n < plan.retries() && IDEMPOTENT.contains(plan.method())
+          && exchange.abandonedBy() == null && exchange.remainingMillis() > 0;
+      if (retry) {
+        attempt(n + 1);
+      } else {
+        result.fail(error);
+      }
+    }
+
+    private void cancelTimer() {
+      if (timer >= 0) {
+        exchange.vertx().cancelTimer(timer);
+        timer = -1;
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.tracegate.proxy;
+
+import dev.tracegate.route.ErrorKey;
+import dev.tracegate.route.GatewayError;
+import io.vertx.core.http.StreamResetException;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+/** Maps what the HTTP client reports to the contract's error keys and the spans' {@code error.type}. */
+final class UpstreamFailures {
+  private UpstreamFailures() {}
+
+  static GatewayError classify(Throwable t, String upstream) {
+    if (t instanceof StreamResetException && t.getCause() instanceof GatewayError) {
+      return (GatewayError) t.getCause();
+    }
+    if (t instanceof GatewayError) {
+      return (GatewayError) t;
+    }
+    if (t instanceof io.netty.channel.ConnectTimeoutException
+        || t instanceof TimeoutException && String.valueOf(t.getMessage()).contains("getting a connection")) {
+      return new GatewayError(ErrorKey.UPSTREAM_CONNECT_TIMEOUT,
+          "no connection to upstream '" + upstream + "' within its connectTimeout", "connect_timeout", t);
+    }
+    if (t instanceof ConnectException) {
+      return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
+          "upstream '" + upstream + "' refused the connection", "connection_refused", t);
+    }
+    if (t instanceof TimeoutException) {
+      return new GatewayError(ErrorKey.UPSTREAM_TIMEOUT,
+          "upstream '" + upstream + "' went idle past its idleTimeout", "timeout", t);
+    }
+    return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
+        "upstream '" + upstream + "' failed: " + t.getClass().getSimpleName(), t.getClass().getName(), t);
+  }
+
+  static GatewayError responseTimeout(String upstream, long ms) {
+    return new GatewayError(ErrorKey.UPSTREAM_TIMEOUT,
+        "upstream '" + upstream + "' sent no response headers within " + ms + "ms", "timeout", null);
+  }
+
+  /** Failures worth another attempt: the request never reached the upstream, or it did not answer in time. */
+  static boolean retryable(GatewayError e) {
+    return e.key() == ErrorKey.UPSTREAM_CONNECT_TIMEOUT || e.key() == ErrorKey.UPSTREAM_TIMEOUT
+        || "connection_refused".equals(e.errorType());
+  }
+
+  static boolean connectFailure(GatewayError e) {
+    return e.key() == ErrorKey.UPSTREAM_CONNECT_TIMEOUT || "connection_refused".equals(e.errorType());
+  }
+}

@@ -1,0 +1,39 @@
+package dev.tracegate.proxy;
+
+import dev.tracegate.telemetry.Spans;
+import dev.tracegate.route.GatewayError;
+import io.opentelemetry.api.trace.Span;
+import io.vertx.core.http.HttpClientResponse;
+
+/**
+ * An upstream's answer whose head has arrived. Its CLIENT span stays open until the body has been
+ * relayed or consumed; whoever reads the body calls {@link #end} exactly once.
+ */
+public final class UpstreamReply {
+  private final HttpClientResponse response;
+  private final Span span;
+  private boolean ended;
+
+  UpstreamReply(HttpClientResponse response, Span span) {
+    this.response = response;
+    this.span = span;
+  }
+
+  public HttpClientResponse response() {
+    return response;
+  }
+
+  /** Ends the attempt's span; a non-null {@code failure} (body cut off, client gone) marks it ERROR. */
+  public void end(Throwable failure) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    if (failure != null) {
+      GatewayError e = failure instanceof GatewayError ? (GatewayError) failure
+          : UpstreamFailures.classify(failure, "");
+      Spans.fail(span, e.errorType(), "answer body not completed: " + failure.getMessage(), failure);
+    }
+    span.end();
+  }
+}

@@ -1,0 +1,55 @@
+package dev.tracegate.route;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * Reads a request body up to {@code server.maxBodyBytes}: a declared length over the limit is
+ * refused before a byte is read, a chunked body as soon as it crosses the limit.
+ */
+final class BodyReader {
+  private BodyReader() {}
+
+  static boolean hasBody(HttpServerRequest req) {
+    String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      return !length.equals("0");
+    }
+    return req.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+  }
+
+  static Future<Buffer> read(HttpServerRequest req, long maxBytes) {
+    String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      long declared;
+      try {
+        declared = Long.parseLong(length.trim());
+      } catch (NumberFormatException e) {
+        return Future.failedFuture(new GatewayError(ErrorKey.BAD_REQUEST, "invalid Content-Length"));
+      }
+      if (declared > maxBytes) {
+        return Future.failedFuture(tooLarge(maxBytes));
+      }
+    }
+    Promise<Buffer> promise = Promise.promise();
+    Buffer body = Buffer.buffer();
+    req.handler(chunk -> {
+      if (body.length() + chunk.length() > maxBytes) {
+        req.handler(null);
+        promise.tryFail(tooLarge(maxBytes));
+      } else {
+        body.appendBuffer(chunk);
+      }
+    });
+    req.exceptionHandler(promise::tryFail);
+    req.endHandler(v -> promise.tryComplete(body));
+    return promise.future();
+  }
+
+  private static GatewayError tooLarge(long maxBytes) {
+    return new GatewayError(ErrorKey.PAYLOAD_TOO_LARGE, "request body exceeds " + maxBytes + " bytes");
+  }
+}

@@ -1,0 +1,34 @@
+package dev.tracegate.route;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/** Renders a {@link GatewayError} as the contract's JSON answer; the only place errors become responses. */
+final class ErrorResponses {
+  private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+
+  private ErrorResponses() {}
+
+  /**
+   * Writes {@code {"error", "message", "traceId"}} with the key's status. When the response head is
+   * already out (an upstream failed mid-body), the only honest signal left is to reset the stream.
+   */
+  static void write(HttpServerResponse response, GatewayError error, String traceId) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    String body = new JsonObject()
+        .put("error", error.key().key())
+        .put("message", error.getMessage())
+        .put("traceId", traceId)
+        .encode();
+    response.setStatusCode(error.key().status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+        .end(body);
+  }
+}

@@ -1,0 +1,110 @@
+package dev.tracegate.route;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One request in progress, confined to its event loop: the matched route and path parameters, the
+ * SERVER span and the OTel context that parents every span below it, the deadline, the body, and
+ * the hooks that stop outstanding work when the request is abandoned (deadline, client gone).
+ */
+public final class Exchange {
+  private final Vertx vertx;
+  private final HttpServerRequest request;
+  private final Route route;
+  private final Map<String, String> params;
+  private final Span span;
+  private final Context context;
+  private final long deadlineNanos;
+  private Buffer body;
+  private List<Runnable> cancelHooks;
+  private GatewayError abandonedBy;
+
+  Exchange(Vertx vertx, HttpServerRequest request, Route route, Map<String, String> params,
+           Span span, Context context, long deadlineNanos) {
+    this.vertx = vertx;
+    this.request = request;
+    this.route = route;
+    this.params = params;
+    this.span = span;
+    this.context = context;
+    this.deadlineNanos = deadlineNanos;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public HttpServerRequest request() {
+    return request;
+  }
+
+  public Route route() {
+    return route;
+  }
+
+  /** Decoded path parameters by name. */
+  public Map<String, String> params() {
+    return params;
+  }
+
+  /** The request's SERVER span. */
+  public Span span() {
+    return span;
+  }
+
+  /** The OTel context holding the SERVER span: the parent to pass to every span of this request. */
+  public Context context() {
+    return context;
+  }
+
+  /** The request body, read and bounded before the target runs; empty when there is none. */
+  public Buffer body() {
+    return body == null ? Buffer.buffer() : body;
+  }
+
+  void body(Buffer body) {
+    this.body = body;
+  }
+
+  /** Milliseconds left before {@code server.requestTimeout}; at least 1 while not passed. */
+  public long remainingMillis() {
+    long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
+    return Math.max(left, 0);
+  }
+
+  /** Runs {@code hook} if the request is abandoned (deadline passed, client gone) before it completes. */
+  public void onCancel(Runnable hook) {
+    if (abandonedBy != null) {
+      hook.run();
+      return;
+    }
+    if (cancelHooks == null) {
+      cancelHooks = new ArrayList<>(2);
+    }
+    cancelHooks.add(hook);
+  }
+
+  /** Why the request was abandoned, or null while it is live. */
+  public GatewayError abandonedBy() {
+    return abandonedBy;
+  }
+
+  void abandon(GatewayError why) {
+    if (abandonedBy != null) {
+      return;
+    }
+    abandonedBy = why;
+    List<Runnable> hooks = cancelHooks;
+    cancelHooks = null;
+    if (hooks != null) {
+      hooks.forEach(Runnable::run);
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package dev.tracegate.route;
+
+import dev.tracegate.telemetry.Attr;
+import dev.tracegate.telemetry.Spans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
+
+/**
+ * The front of every request: admission, matching, the SERVER span, the deadline, the bounded body
+ * read, then the route's target. It owns the SERVER span and ends it exactly once, when the
+ * response has ended or the connection is gone, whatever happened in between.
+ */
+public final class RequestHandler implements Handler<HttpServerRequest> {
+  public static final CharSequence TRACE_ID_HEADER = HttpHeaders.createOptimized("X-Trace-Id");
+  private static final String TRACEPARENT = "traceparent";
+
+  private final Vertx vertx;
+  private final RouteTable routes;
+  private final Admission admission;
+  private final Tracer tracer;
+  private final TextMapPropagator propagator;
+  private final long requestTimeoutMs;
+  private final long maxBodyBytes;
+  private final RequestObserver observer;
+
+  public RequestHandler(Vertx vertx, RouteTable routes, Admission admission, Tracer tracer,
+                        TextMapPropagator propagator, Duration requestTimeout, long maxBodyBytes,
+                        RequestObserver observer) {
+    this.vertx = vertx;
+    this.routes = routes;
+    this.admission = admission;
+    this.tracer = tracer;
+    this.propagator = propagator;
+    this.requestTimeoutMs = requestTimeout.toMillis();
+    this.maxBodyBytes = maxBodyBytes;
+    this.observer = observer;
+  }
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    long startNanos = System.nanoTime();
+    String method = req.method().name();
+    ErrorKey refused = admission.admit();
+    RouteTable.Match match = refused == null ? routes.match(method, req.path()) : null;
+    Route route = match == null ? null : match.route;
+
+    Context parent = extractParent(req.headers());
+    Span span = startServerSpan(req, parent, method, route);
+    Context context = parent.with(span);
+    Exchange ex = new Exchange(vertx, req, route, match == null ? java.util.Map.of() : match.params,
+        span, context, startNanos + requestTimeoutMs * 1_000_000);
+    HttpServerResponse resp = req.response();
+    resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
+    Completion completion = new Completion(ex, startNanos);
+    resp.endHandler(v -> completion.finish(false));
+    resp.closeHandler(v -> completion.finish(true));
+
+    if (refused != null) {
+      completion.fail(new GatewayError(refused, refused == ErrorKey.OVERLOADED
+          ? "too many requests in progress" : "the gateway is shutting down"));
+    } else if (route == null) {
+      completion.fail(miss(match, method));
+    } else {
+      serve(ex, completion);
+    }
+  }
+
+  private void serve(Exchange ex, Completion completion) {
+    long timer = vertx.setTimer(Math.max(1, requestTimeoutMs), id -> completion.fail(new GatewayError(
+        ErrorKey.DEADLINE_EXCEEDED, "request did not complete within " + requestTimeoutMs + "ms",
+        "timeout", null)));
+    completion.timer = timer;
+    RouteTarget target = ex.route().target();
+    HttpServerRequest req = ex.request();
+    if (target.needsBody() && BodyReader.hasBody(req)) {
+      BodyReader.read(req, maxBodyBytes)
+          .compose(body -> {
+            ex.body(body);
+            return target.serve(ex);
+          })
+          .onFailure(completion::fail);
+    } else {
+      target.serve(ex).onFailure(completion::fail);
+    }
+  }
+
+  private static GatewayError miss(RouteTable.Match match, String method) {
+    switch (match.miss) {
+      case METHOD_NOT_ALLOWED:
+        return new GatewayError(ErrorKey.METHOD_NOT_ALLOWED, method + " is not allowed here (allowed: "
+            + String.join(", ", new java.util.TreeSet<>(match.allowed)) + ")");
+      case BAD_REQUEST:
+        return new GatewayError(ErrorKey.BAD_REQUEST, "path contains dot segments or encoded separators");
+      default:
+        return new GatewayError(ErrorKey.NOT_FOUND, "no route for this path");
+    }
+  }
+
+  /** The caller's trace (and baggage); two {@code traceparent} headers mean none, as W3C says. */
+  private Context extractParent(MultiMap headers) {
+    if (headers.getAll(TRACEPARENT).size() > 1) {
+      return Context.root();
+    }
+    return propagator.extract(Context.root(), headers, HeaderGetter.INSTANCE);
+  }
+
+  private Span startServerSpan(HttpServerRequest req, Context parent, String method, Route route) {
+    SpanBuilder b = tracer.spanBuilder(route == null ? method : route.spanName(method))
+        .setParent(parent)
+        .setSpanKind(SpanKind.SERVER)
+        .setAttribute(Attr.HTTP_REQUEST_METHOD, method)
+        .setAttribute(Attr.URL_PATH, req.path())
+        .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme());
+    SocketAddress local = req.localAddress();
+    if (local != null) {
+      b.setAttribute(Attr.SERVER_PORT, (long) local.port());
+    }
+    SocketAddress remote = req.remoteAddress();
+    if (remote != null) {
+      b.setAttribute(Attr.CLIENT_ADDRESS, remote.hostAddress());
+    }
+    if (route != null) {
+      b.setAttribute(Attr.HTTP_ROUTE, route.path()).setAttribute(Attr.ROUTE, route.name());
+    }
+    return b.startSpan();
+  }
+
+  /** Ends the request once: error answer if needed, span status, metrics, admission. */
+  private final class Completion {
+    private final Exchange ex;
+    private final long startNanos;
+    private GatewayError error;
+    private boolean done;
+    long timer = -1;
+
+    Completion(Exchange ex, long startNanos) {
+      this.ex = ex;
+      this.startNanos = startNanos;
+    }
+
+    void fail(Throwable cause) {
+      if (done) {
+        return;
+      }
+      GatewayError err = GatewayError.of(cause, ErrorKey.UPSTREAM_UNAVAILABLE);
+      if (error == null) {
+        error = err;
+      }
+      ex.abandon(err);
+      HttpServerResponse resp = ex.request().response();
+      if (err.key() == ErrorKey.PAYLOAD_TOO_LARGE && !resp.headWritten()) {
+        resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      }
+      ErrorResponses.write(resp, err, ex.span().getSpanContext().getTraceId());
+    }
+
+    void finish(boolean connectionClosed) {
+      if (done) {
+        return;
+      }
+      done = true;
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+      HttpServerResponse resp = ex.request().response();
+      Span span = ex.span();
+      boolean aborted = connectionClosed && !resp.ended();
+      if (aborted) {
+        ex.abandon(new GatewayError(ErrorKey.BAD_REQUEST, "client closed the connection", "client_closed", null));
+        span.setAttribute(Attr.ERROR_TYPE, "client_closed");
+        span.addEvent("client closed the connection before the response ended");
+      } else {
+        int status = resp.getStatusCode();
+        span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
+        if (status >= 500) {
+          if (error != null) {
+            span.setAttribute(Attr.ERROR_KEY, error.key().key());
+            Spans.fail(span, error.errorType(), error.getMessage(), error.getCause());
+          } else {
+            span.setStatus(StatusCode.ERROR, "upstream answered " + status);
+            span.setAttribute(Attr.ERROR_TYPE, Integer.toString(status));
+          }
+        } else if (error != null) {
+          span.setAttribute(Attr.ERROR_KEY, error.key().key());
+        }
+      }
+      span.end();
+      admission.release();
+      observer.completed(ex, aborted ? 499 : resp.getStatusCode(), System.nanoTime() - startNanos);
+    }
+  }
+
+  /** Reads propagation headers from a Vert.x {@link MultiMap}. */
+  enum HeaderGetter implements TextMapGetter<MultiMap> {
+    INSTANCE;
+
+    @Override
+    public Iterable<String> keys(MultiMap carrier) {
+      return carrier.names();
+    }
+
+    @Override
+    public String get(MultiMap carrier, String key) {
+      return carrier == null ? null : carrier.get(key);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.tracegate.route;
+
+import dev.tracegate.config.RouteConfig;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A configured route ready to serve: its settings, precomputed span names, and the target that
+ * answers it. Immutable; shared by all requests of one event loop.
+ */
+public final class Route {
+  private final RouteConfig config;
+  private final RouteTarget target;
+  private final Map<String, String> spanNames = new HashMap<>();
+
+  public Route(RouteConfig config, RouteTarget target) {
+    this.config = config;
+    this.target = target;
+    for (String m : config.methods()) {
+      spanNames.put(m, m + " " + config.path());
+    }
+    spanNames.put("HEAD", "HEAD " + config.path());
+  }
+
+  public RouteConfig config() {
+    return config;
+  }
+
+  public String name() {
+    return config.name();
+  }
+
+  public String path() {
+    return config.path();
+  }
+
+  public RouteTarget target() {
+    return target;
+  }
+
+  String spanName(String method) {
+    String name = spanNames.get(method);
+    return name != null ? name : method + " " + config.path();
+  }
+}

@@ -1,0 +1,65 @@
+package dev.tracegate.telemetry;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/** Counts each batch's outcome into {@link SpanStats} and logs export failures at most once a minute. */
+final class CountingExporter implements SpanExporter {
+  private static final Logger LOG = Logger.getLogger(CountingExporter.class.getName());
+  private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final SpanExporter delegate;
+  private final SpanStats stats;
+  private final String target;
+  private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
+
+  CountingExporter(SpanExporter delegate, SpanStats stats, String target) {
+    this.delegate = delegate;
+    this.stats = stats;
+    this.target = target;
+  }
+
+  @Override
+  public CompletableResultCode export(Collection<SpanData> spans) {
+    int count = spans.size();
+    CompletableResultCode result;
+    try {
+      result = delegate.export(spans);
+    } catch (RuntimeException e) {
+      result = CompletableResultCode.ofExceptionalFailure(e);
+    }
+    CompletableResultCode done = result;
+    done.whenComplete(() -> {
+      stats.exportFinished(count, done.isSuccess());
+      if (!done.isSuccess()) {
+        logThrottled(count, done.getFailureThrowable());
+      }
+    });
+    return done;
+  }
+
+  private void logThrottled(int count, Throwable cause) {
+    long now = System.nanoTime();
+    long last = lastLogged.get();
+    if (now - last >= LOG_INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {
+      LOG.warning("telemetry: exporting to " + target + " failed (" + count + " spans lost"
+          + (cause == null ? "" : ": " + cause) + "); " + stats.dropped()
+          + " spans lost so far; requests are unaffected. Next report in a minute at most.");
+    }
+  }
+
+  @Override
+  public CompletableResultCode flush() {
+    return delegate.flush();
+  }
+
+  @Override
+  public CompletableResultCode shutdown() {
+    return delegate.shutdown();
+  }
+}

@@ -1,0 +1,178 @@
+package dev.tracegate.telemetry;
+
+import dev.tracegate.config.TelemetryConfig;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.exporter.logging.LoggingSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
+import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.SpanLimits;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The process's OpenTelemetry SDK: resource, sampler, propagators and an OTLP exporter behind a
+ * bounded batch processor, so ending a span only ever offers it to a queue. Built before Vert.x
+ * and handed to it; {@link #shutdown} flushes what was queued, bounded by the export timeout.
+ */
+public final class Telemetry {
+  private static final Logger LOG = Logger.getLogger(Telemetry.class.getName());
+  public static final String INSTRUMENTATION_NAME = "dev.tracegate";
+  /** Attribute values longer than this are cut, so a hostile header cannot bloat an export. */
+  static final int MAX_ATTRIBUTE_LENGTH = 2048;
+
+  private final OpenTelemetrySdk sdk;
+  private final Tracer tracer;
+  private final TelemetryConfig config;
+  private final SpanStats stats;
+  private boolean shutDown;
+
+  private Telemetry(OpenTelemetrySdk sdk, TelemetryConfig config, SpanStats stats) {
+    this.sdk = sdk;
+    this.config = config;
+    this.stats = stats;
+    this.tracer = sdk.getTracer(INSTRUMENTATION_NAME, version());
+  }
+
+  /**
+   * Builds the SDK. {@code routeSampling} maps route names to their own ratio for new traces;
+   * {@code extraProcessors} see every span too (the recent-trace buffer, test counters).
+   */
+  public static Telemetry create(TelemetryConfig config, Map<String, Double> routeSampling,
+                                 List<SpanProcessor> extraProcessors) {
+    SpanStats stats = new SpanStats();
+    SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
+        .setResource(resource(config))
+        .setSampler(RouteSampler.create(Samplers.of(config.sampler(), config.samplerArg()), routeSampling))
+        .setSpanLimits(SpanLimits.builder().setMaxAttributeValueLength(MAX_ATTRIBUTE_LENGTH).build())
+        .addSpanProcessor(stats);
+    exporter(config).ifPresent(exporter -> stats.exportTo(
+        BatchSpanProcessor.builder(new CountingExporter(exporter, stats, config.tracesEndpoint()))
+            .setScheduleDelay(config.batch().scheduleDelay())
+            .setMaxQueueSize(config.batch().maxQueueSize())
+            .setMaxExportBatchSize(config.batch().maxExportBatchSize())
+            .setExporterTimeout(config.batch().exportTimeout())
+            .build(),
+        config.batch().maxQueueSize()));
+    extraProcessors.forEach(provider::addSpanProcessor);
+    OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(provider.build())
+        .setPropagators(ContextPropagators.create(propagator(config.propagators())))
+        .build();
+    return new Telemetry(sdk, config, stats);
+  }
+
+  private static java.util.Optional<SpanExporter> exporter(TelemetryConfig config) {
+    switch (config.exporter()) {
+      case OTLP:
+        return java.util.Optional.of(OtlpHttpSpanExporter.builder()
+            .setEndpoint(config.tracesEndpoint())
+            .setTimeout(config.batch().exportTimeout())
+            .setConnectTimeout(config.batch().exportTimeout())
+            .build());
+      case LOGGING:
+        return java.util.Optional.of(LoggingSpanExporter.create());
+      default:
+        return java.util.Optional.empty();
+    }
+  }
+
+  static TextMapPropagator propagator(List<String> names) {
+    List<TextMapPropagator> list = new ArrayList<>();
+    for (String name : names) {
+      switch (name) {
+        case "tracecontext": list.add(W3CTraceContextPropagator.getInstance()); break;
+        case "baggage": list.add(W3CBaggagePropagator.getInstance()); break;
+        case "b3": list.add(B3Propagator.injectingSingleHeader()); break;
+        case "b3multi": list.add(B3Propagator.injectingMultiHeaders()); break;
+        case "jaeger": list.add(JaegerPropagator.getInstance()); break;
+        default: throw new IllegalArgumentException("unknown propagator " + name);
+      }
+    }
+    return TextMapPropagator.composite(list);
+  }
+
+  private static Resource resource(TelemetryConfig config) {
+    AttributesBuilder attrs = Attributes.builder();
+    config.resourceAttributes().forEach(attrs::put);
+    attrs.put("service.name", config.serviceName());
+    attrs.put("service.version", version());
+    attrs.put("host.name", hostName());
+    return Resource.getDefault().merge(Resource.create(attrs.build()));
+  }
+
+  static String version() {
+    String v = Telemetry.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  private static String hostName() {
+    String fromEnv = System.getenv("HOSTNAME");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return fromEnv;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
+  public OpenTelemetry openTelemetry() {
+    return sdk;
+  }
+
+  public Tracer tracer() {
+    return tracer;
+  }
+
+  public TextMapPropagator propagator() {
+    return sdk.getPropagators().getTextMapPropagator();
+  }
+
+  public TelemetryConfig config() {
+    return config;
+  }
+
+  public SpanStats stats() {
+    return stats;
+  }
+
+  /**
+   * Exports every finished span, waiting at most the export timeout: a dead or hung collector
+   * delays exit by no more than that. Idempotent.
+   */
+  public synchronized void shutdown() {
+    if (shutDown) {
+      return;
+    }
+    shutDown = true;
+    Duration limit = config.batch().exportTimeout().plusSeconds(1);
+    CompletableResultCode result = sdk.getSdkTracerProvider().shutdown().join(limit.toMillis(), TimeUnit.MILLISECONDS);
+    if (!result.isSuccess()) {
+      LOG.warning("telemetry: spans could not all be exported at shutdown (collector "
+          + config.tracesEndpoint() + " unreachable or slow); " + stats.dropped() + " span(s) dropped in total");
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package dev.tracegate.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+
+/**
+ * A real OTLP/HTTP collector for tests: accepts {@code POST /v1/traces} with protobuf bodies,
+ * decodes them with the official proto classes, and keeps every span. It can also play a
+ * collector that is down (refusing), failing (503) or hung (accepting and never answering).
+ */
+public final class OtlpReceiver implements AutoCloseable {
+  public enum Mode { HEALTHY, FAILING, HUNG }
+
+  private final HttpServer server;
+  private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
+  private final AtomicInteger requests = new AtomicInteger();
+  private final CountDownLatch release = new CountDownLatch(1);
+  private volatile Mode mode = Mode.HEALTHY;
+
+  public OtlpReceiver() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    server.createContext("/v1/traces", this::handle);
+    server.setExecutor(Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "otlp-receiver");
+      t.setDaemon(true);
+      return t;
+    }));
+    server.start();
+  }
+
+  public String endpoint() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  public void mode(Mode mode) {
+    this.mode = mode;
+  }
+
+  public int requests() {
+    return requests.get();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    requests.incrementAndGet();
+    try (InputStream in = ex.getRequestBody()) {
+      byte[] body = in.readAllBytes();
+      if (mode == Mode.HUNG) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return;
+      }
+      if (mode == Mode.FAILING) {
+        ex.sendResponseHeaders(503, -1);
+        return;
+      }
+      if (!"application/x-protobuf".equals(ex.getRequestHeaders().getFirst("Content-Type"))) {
+        ex.sendResponseHeaders(415, -1);
+        return;
+      }
+      decode(ExportTraceServiceRequest.parseFrom(body));
+      ex.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+      byte[] ok = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+      ex.sendResponseHeaders(200, ok.length);
+      ex.getResponseBody().write(ok);
+    } finally {
+      ex.close();
+    }
+  }
+
+  private void decode(ExportTraceServiceRequest request) {
+    HexFormat hex = HexFormat.of();
+    for (ResourceSpans rs : request.getResourceSpansList()) {
+      Map<String, Object> resource = attributes(rs.getResource().getAttributesList());
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        for (Span s : ss.getSpansList()) {
+          spans.add(new ReceivedSpan(
+              hex.formatHex(s.getTraceId().toByteArray()),
+              hex.formatHex(s.getSpanId().toByteArray()),
+              s.getParentSpanId().isEmpty() ? "" : hex.formatHex(s.getParentSpanId().toByteArray()),
+              s.getName(),
+              s.getKind().name().replace("SPAN_KIND_", ""),
+              attributes(s.getAttributesList()),
+              s.getStatus().getCode().name().replace("STATUS_CODE_", ""),
+              s.getStatus().getMessage(),
+              s.getEventsList().stream().map(Span.Event::getName).collect(Collectors.toList()),
+              s.getStartTimeUnixNano(),
+              s.getEndTimeUnixNano(),
+              String.valueOf(resource.get("service.name")),
+              resource));
+        }
+      }
+    }
+  }
+
+  private static Map<String, Object> attributes(List<KeyValue> list) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (KeyValue kv : list) {
+      out.put(kv.getKey(), value(kv.getValue()));
+    }
+    return out;
+  }
+
+  private static Object value(AnyValue v) {
+    switch (v.getValueCase()) {
+      case INT_VALUE: return v.getIntValue();
+      case BOOL_VALUE: return v.getBoolValue();
+      case DOUBLE_VALUE: return v.getDoubleValue();
+      case STRING_VALUE: return v.getStringValue();
+      default: return v.toString();
+    }
+  }
+
+  public List<ReceivedSpan> spans() {
+    return new ArrayList<>(spans);
+  }
+
+  public List<ReceivedSpan> trace(String traceId) {
+    return spans.stream().filter(s -> s.traceId().equals(traceId)).collect(Collectors.toList());
+  }
+
+  /** Waits until at least {@code count} spans of {@code traceId} have arrived, and returns them. */
+  public List<ReceivedSpan> awaitTrace(String traceId, int count) {
+    Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> trace(traceId).size() >= count);
+    return trace(traceId);
+  }
+
+  /** Waits until at least {@code count} received spans match. */
+  public List<ReceivedSpan> await(Predicate<ReceivedSpan> match, int count) {
+    Awaitility.await().atMost(Duration.ofSeconds(15))
+        .until(() -> spans.stream().filter(match).count() >= count);
+    return spans.stream().filter(match).collect(Collectors.toList());
+  }
+
+  public void clear() {
+    spans.clear();
+  }
+
+  @Override
+  public void close() {
+    release.countDown();
+    server.stop(0);
+  }
+}

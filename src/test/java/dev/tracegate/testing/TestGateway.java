@@ -1,0 +1,90 @@
+package dev.tracegate.testing;
+
+import dev.tracegate.Gateway;
+import dev.tracegate.config.ConfigLoader;
+import dev.tracegate.config.GatewayConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/**
+ * A gateway started in this JVM from a YAML snippet, on ephemeral ports, exporting to an
+ * {@link OtlpReceiver}. Closing it checks the invariant every suite relies on: no span left open.
+ */
+public final class TestGateway implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private final Gateway gateway;
+
+  private TestGateway(Gateway gateway) {
+    this.gateway = gateway;
+  }
+
+  /** {@code yaml} holds upstreams and routes (and any overrides); ports and telemetry are filled in. */
+  public static TestGateway start(String yaml, OtlpReceiver receiver) throws Exception {
+    return start(yaml, receiver, Map.of());
+  }
+
+  public static TestGateway start(String yaml, OtlpReceiver receiver, Map<String, String> extraEnv) throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("TRACEGATE_SERVER_PORT", "0");
+    env.put("TRACEGATE_ADMIN_PORT", "0");
+    env.put("TRACEGATE_SERVER_HOST", "127.0.0.1");
+    env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint());
+    env.put("OTEL_BSP_SCHEDULE_DELAY", "100");
+    env.put("TRACEGATE_SERVER_SHUTDOWN_GRACE", "2s");
+    env.putAll(extraEnv);
+    GatewayConfig config = new ConfigLoader(env).parse(yaml, "test");
+    Gateway gateway = Gateway.start(config, List.of()).await(20, TimeUnit.SECONDS);
+    return new TestGateway(gateway);
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public String url(String path) {
+    return "http://127.0.0.1:" + gateway.port() + path;
+  }
+
+  public String adminUrl(String path) {
+    return "http://127.0.0.1:" + gateway.adminPort() + path;
+  }
+
+  public HttpResponse<String> get(String path, String... headers) throws Exception {
+    return send(HttpRequest.newBuilder(URI.create(url(path))).GET(), headers);
+  }
+
+  public static HttpResponse<String> send(HttpRequest.Builder builder, String... headers) throws Exception {
+    if (headers.length > 0) {
+      builder.headers(headers);
+    }
+    return HTTP.send(builder.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public static HttpClient http() {
+    return HTTP;
+  }
+
+  /** Waits until every span the gateway started has ended. */
+  public void awaitNoOpenSpans() {
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> gateway.telemetry().stats().open() == 0);
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      awaitNoOpenSpans();
+    } finally {
+      gateway.stop().get(30, TimeUnit.SECONDS);
+    }
+  }
+}
