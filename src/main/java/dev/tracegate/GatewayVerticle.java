@@ -68,6 +68,7 @@ final class GatewayVerticle extends VerticleBase {
         .setPort(s.port() == 0 ? -1 : s.port())
         .setTracingPolicy(TracingPolicy.IGNORE)
         .setCompressionSupported(false)
+        .setHttp2ClearTextEnabled(false)
         .setTcpNoDelay(true)
         .setReusePort(true)
         .setIdleTimeout(60);

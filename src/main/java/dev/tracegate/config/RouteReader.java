@@ -100,8 +100,8 @@ final class RouteReader {
   private Proxy proxy(ConfigNode n, Set<String> pathParams, Set<String> steps) {
     String upstream = n.requiredString("upstream");
     if (!upstreams.containsKey(upstream)) {
-      throw new ConfigException(n.key("upstream"), "unknown upstream '" + upstream + "' (known: "
-          + String.join(", ", upstreams.keySet()) + ")");
+      throw new ConfigException(n.key("upstream"), "unknown upstream '" + upstream + "' ("
+          + (upstreams.isEmpty() ? "no upstreams are configured" : "known: " + String.join(", ", upstreams.keySet())) + ")");
     }
     Optional<String> strip = Optional.ofNullable(n.string("stripPrefix", null));
     strip.ifPresent(s -> {

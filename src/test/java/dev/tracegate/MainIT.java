@@ -1,0 +1,103 @@
+package dev.tracegate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tracegate.testing.GatewayProcess;
+import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.ReceivedSpan;
+import dev.tracegate.testing.TestUpstream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The packaged jar as a user runs it: exit codes, one-line errors, and a draining, flushing SIGTERM. */
+class MainIT {
+  @TempDir
+  Path dir;
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "server: {port: abc}|server.port: 'abc' is not a whole number",
+      "routes: [{name: a, path: /a, proxy: {upstream: ghost}}]|routes[0].proxy.upstream: unknown upstream 'ghost'",
+      "upstreams: {o: {urls: [http://h:1], timeout: 5 parsecs}}|upstreams.o.timeout: '5 parsecs' is not a duration",
+  })
+  void badConfigurationExitsTwoWithOneLineNamingTheKey(String yaml, String expected) throws Exception {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, yaml);
+    try (GatewayProcess p = GatewayProcess.start(Map.of(), "--config", file.toString())) {
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+      List<String> lines = p.output().stream().filter(l -> !l.isBlank()).toList();
+      assertThat(lines).hasSize(1);
+      assertThat(lines.get(0)).startsWith("tracegate: configuration error: " + expected);
+    }
+  }
+
+  @Test
+  void missingConfigFileExitsTwo() throws Exception {
+    try (GatewayProcess p = GatewayProcess.start(Map.of(), "--config", dir.resolve("none.yaml").toString())) {
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+      assertThat(p.output()).singleElement().asString().contains("configuration file not found");
+    }
+  }
+
+  @Test
+  void unknownArgumentExitsTwo() throws Exception {
+    try (GatewayProcess p = GatewayProcess.start(Map.of(), "--frobnicate")) {
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+      assertThat(p.output()).singleElement().asString().contains("unknown argument '--frobnicate'");
+    }
+  }
+
+  @Test
+  void sigtermFinishesInFlightRequestsFlushesEverySpanAndExitsZero() throws Exception {
+    try (OtlpReceiver receiver = new OtlpReceiver(); TestUpstream upstream = new TestUpstream()) {
+      Path file = dir.resolve("gw.yaml");
+      Files.writeString(file, ""
+          + "server: { host: 127.0.0.1, port: 0, shutdownGrace: 10s }\n"
+          + "admin: { port: 0 }\n"
+          + "upstreams:\n  slow: { urls: [" + upstream.url() + "] }\n"
+          + "routes:\n  - { name: slow, path: /slow, proxy: { upstream: slow } }\n");
+      // a long batch delay: only the shutdown flush can deliver these spans in time
+      Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
+          "OTEL_BSP_SCHEDULE_DELAY", "60000");
+      try (GatewayProcess p = GatewayProcess.start(env, "--config", file.toString())) {
+        int port = p.awaitReady()[0];
+        HttpClient http = HttpClient.newHttpClient();
+        List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+        int n = 8;
+        for (int i = 0; i < n; i++) {
+          inFlight.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/slow?delay=1500"))
+              .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> upstream.received().size() == n);
+
+        p.terminate();
+
+        Set<String> traces = new HashSet<>();
+        for (CompletableFuture<HttpResponse<String>> f : inFlight) {
+          HttpResponse<String> resp = f.get();
+          assertThat(resp.statusCode()).isEqualTo(200);
+          traces.add(resp.headers().firstValue("X-Trace-Id").orElseThrow());
+        }
+        assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+        List<ReceivedSpan> spans = receiver.spans();
+        assertThat(spans.stream().filter(s -> traces.contains(s.traceId()))).hasSize(2 * n);
+      }
+    }
+  }
+}

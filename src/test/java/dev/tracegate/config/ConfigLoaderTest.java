@@ -1,0 +1,130 @@
+package dev.tracegate.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+  private static final String UPSTREAM = "upstreams:\n  orders: { urls: [http://127.0.0.1:9101] }\n";
+
+  private static GatewayConfig parse(String yaml, Map<String, String> env) {
+    return new ConfigLoader(env).parse(yaml, "test.yaml");
+  }
+
+  private static String problem(String yaml) {
+    try {
+      parse(yaml, Map.of());
+    } catch (ConfigException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("expected a configuration error");
+  }
+
+  @Test
+  void shippedExampleLoadsWithSpecDefaults() {
+    GatewayConfig c = new ConfigLoader(Map.of()).load(Path.of("conf/tracegate.yaml"));
+    assertThat(c.server().port()).isEqualTo(8080);
+    assertThat(c.admin().host()).isEqualTo("127.0.0.1");
+    assertThat(c.server().requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.upstreams().get("orders").timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.routes().get(0).proxy().orElseThrow().retries()).isEqualTo(1);
+    assertThat(c.telemetry().tracesEndpoint()).isEqualTo("http://localhost:4318/v1/traces");
+  }
+
+  @Test
+  void unknownUpstreamInRouteIsNamedByKey() {
+    assertThat(problem(UPSTREAM + "routes:\n  - { name: a, path: /a, proxy: { upstream: nope } }\n"))
+        .startsWith("routes[0].proxy.upstream: unknown upstream 'nope'");
+  }
+
+  @Test
+  void nonNumericPortIsNamedByKey() {
+    assertThat(problem("server:\n  port: abc\n")).isEqualTo("server.port: 'abc' is not a whole number");
+  }
+
+  @Test
+  void unparseableDurationIsNamedByKey() {
+    assertThat(problem(UPSTREAM + "routes:\n  - { name: a, path: /a, proxy: { upstream: orders, timeout: 5 parsecs } }\n"))
+        .startsWith("routes[0].proxy.timeout: '5 parsecs' is not a duration");
+  }
+
+  @Test
+  void missingFileIsReported() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(Path.of("does/not/exist.yaml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("configuration file not found: does/not/exist.yaml");
+  }
+
+  @Test
+  void misspelledKeyIsRejected() {
+    assertThat(problem("server:\n  prot: 1\n")).isEqualTo("server.prot: unknown key");
+  }
+
+  @Test
+  void routeNeedsExactlyOneTarget() {
+    assertThat(problem(UPSTREAM + "routes:\n  - { name: a, path: /a }\n"))
+        .contains("exactly one of proxy, sql, compose");
+  }
+
+  @Test
+  void sqlPlaceholdersMustMatchParams() {
+    assertThat(problem("routes:\n  - name: s\n    path: /s/:id\n    sql: { query: 'SELECT $1, $2', params: [path.id] }\n"))
+        .startsWith("routes[0].sql.params: the query uses $1..$2 but 1 param(s) are declared");
+  }
+
+  @Test
+  void environmentOverridesFileByUpperSnakeKeyPath() {
+    GatewayConfig c = parse(UPSTREAM + "server:\n  port: 8080\n", Map.of(
+        "TRACEGATE_SERVER_PORT", "9999",
+        "TRACEGATE_SERVER_MAX_IN_FLIGHT", "7",
+        "TRACEGATE_DATABASE_URL", "postgresql://u:secret@db:5432/app",
+        "TRACEGATE_UPSTREAMS_ORDERS_URLS", "http://a:1,http://b:2"));
+    assertThat(c.server().port()).isEqualTo(9999);
+    assertThat(c.server().maxInFlight()).isEqualTo(7);
+    assertThat(c.database().url()).hasValue("postgresql://u:secret@db:5432/app");
+    assertThat(c.database().toString()).doesNotContain("secret");
+    assertThat(c.upstreams().get("orders").urls()).hasSize(2);
+  }
+
+  @Test
+  void badEnvironmentValueIsNamedByKey() {
+    assertThatThrownBy(() -> parse("", Map.of("TRACEGATE_SERVER_PORT", "eighty")))
+        .hasMessage("server.port: 'eighty' is not a whole number");
+  }
+
+  @Test
+  void otelVariablesWinOverTelemetrySection() {
+    GatewayConfig c = parse("telemetry:\n  serviceName: fromfile\n  sampler: always_on\n", Map.of(
+        "OTEL_SERVICE_NAME", "fromenv",
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/",
+        "OTEL_TRACES_SAMPLER", "traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG", "0.25",
+        "OTEL_PROPAGATORS", "tracecontext,b3multi",
+        "OTEL_BSP_MAX_QUEUE_SIZE", "100"));
+    TelemetryConfig t = c.telemetry();
+    assertThat(t.serviceName()).isEqualTo("fromenv");
+    assertThat(t.tracesEndpoint()).isEqualTo("http://collector:4318/v1/traces");
+    assertThat(t.sampler()).isEqualTo("traceidratio");
+    assertThat(t.samplerArg()).isEqualTo(0.25);
+    assertThat(t.propagators()).containsExactly("tracecontext", "b3multi");
+    assertThat(t.batch().maxQueueSize()).isEqualTo(100);
+  }
+
+  @Test
+  void grpcProtocolIsRefusedClearly() {
+    assertThatThrownBy(() -> parse("", Map.of("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")))
+        .hasMessageStartingWith("OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' is not supported");
+  }
+
+  @Test
+  void composeCyclesAreRejected() {
+    assertThat(problem(UPSTREAM + "routes:\n  - name: c\n    path: /c\n    compose:\n      steps:\n"
+        + "        a: { after: [b], proxy: { upstream: orders, path: /a } }\n"
+        + "        b: { after: [a], proxy: { upstream: orders, path: /b } }\n"))
+        .isEqualTo("routes[0].compose.steps: the steps' after lists form a cycle");
+  }
+}
