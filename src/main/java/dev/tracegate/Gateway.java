@@ -8,6 +8,10 @@ import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.RequestObserver;
 import dev.tracegate.route.RouteTarget;
+import dev.tracegate.sql.Database;
+import dev.tracegate.sql.EmbeddedDatabase;
+import dev.tracegate.sql.SqlRunner;
+import dev.tracegate.sql.SqlTarget;
 import dev.tracegate.telemetry.Telemetry;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.vertx.core.DeploymentOptions;
@@ -41,16 +45,37 @@ public final class Gateway {
   private int adminPort;
   private CompletableFuture<Void> stopping;
 
-  private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops) {
+  private final EmbeddedDatabase embedded;
+  private final Database database;
+  private final SqlRunner sql;
+
+  private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops, EmbeddedDatabase embedded) {
     this.config = config;
     this.telemetry = telemetry;
     this.vertx = vertx;
     this.eventLoops = eventLoops;
+    this.embedded = embedded;
     this.admission = new Admission(config.server().maxInFlight());
+    if (config.usesDatabase()) {
+      String url = embedded != null ? embedded.url() : config.database().url().orElseThrow();
+      this.database = Database.create(vertx, url, config.database());
+      this.sql = new SqlRunner(database, telemetry.tracer());
+    } else {
+      this.database = null;
+      this.sql = null;
+    }
   }
 
   /** Starts everything; the future fails if any part cannot start (and what did start is closed). */
   public static Future<Gateway> start(GatewayConfig config, List<SpanProcessor> extraProcessors) {
+    EmbeddedDatabase embedded = null;
+    if (config.usesDatabase() && config.database().url().isEmpty()) {
+      try {
+        embedded = EmbeddedDatabase.start();
+      } catch (Exception e) {
+        return Future.failedFuture(new IllegalStateException("embedded PostgreSQL did not start: " + e.getMessage(), e));
+      }
+    }
     Map<String, Double> sampling = new HashMap<>();
     config.routes().forEach(r -> r.sampling().ifPresent(s -> sampling.put(r.name(), s)));
     Telemetry telemetry = Telemetry.create(config.telemetry(), sampling, extraProcessors);
@@ -59,7 +84,7 @@ public final class Gateway {
         .with(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true))
         .withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry()))
         .build();
-    Gateway gateway = new Gateway(config, telemetry, vertx, loops);
+    Gateway gateway = new Gateway(config, telemetry, vertx, loops, embedded);
     return gateway.deploy().transform(ar -> {
       if (ar.succeeded()) {
         return Future.succeededFuture(gateway);
@@ -84,7 +109,7 @@ public final class Gateway {
         .compose(id -> {
           deploymentId = id;
           port = verticles.get(0).actualPort();
-          admin = new AdminServer(vertx, admission, () -> true);
+          admin = new AdminServer(vertx, admission, () -> database == null || database.up());
           return admin.start(config.admin().host(), config.admin().port());
         })
         .map(adminPort -> {
@@ -111,7 +136,10 @@ public final class Gateway {
       RouteConfig.Proxy p = route.proxy().get();
       return new ProxyTarget(p, upstreams.get(p.upstream()), telemetry.tracer(), telemetry.propagator(), baggage);
     }
-    throw new IllegalStateException("route '" + route.name() + "': only proxy routes are served so far");
+    if (route.sql().isPresent()) {
+      return new SqlTarget(route, sql);
+    }
+    throw new IllegalStateException("route '" + route.name() + "': compose routes are not served yet");
   }
 
   public int port() {
@@ -155,8 +183,18 @@ public final class Gateway {
     if (admin != null) {
       await(admin.stop(), 2000, "closing the admin server");
     }
+    if (database != null) {
+      await(database.close(), 2000, "closing the database pool");
+    }
     await(vertx.close(), 5000, "closing Vert.x");
     telemetry.shutdown();
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (Exception e) {
+        LOG.warning("tracegate: stopping the embedded PostgreSQL failed: " + e);
+      }
+    }
   }
 
   private static void await(Future<?> future, long timeoutMs, String what) {

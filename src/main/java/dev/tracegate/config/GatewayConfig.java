@@ -56,7 +56,8 @@ public record GatewayConfig(
       return url.map(Database::redact).orElse("embedded");
     }
 
-    static String redact(String url) {
+    /** Masks the password of a database URL. */
+    public static String redact(String url) {
       return url.replaceAll("(://[^:/@]+):[^@]*@", "$1:****@").replaceAll("(?i)(password=)[^&]*", "$1****");
     }
 

@@ -1,0 +1,109 @@
+package dev.tracegate.sql;
+
+import dev.tracegate.config.GatewayConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.tracing.TracingPolicy;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The process's one PostgreSQL pool: sized from {@code database.*}, prepared statements cached,
+ * the wait for a connection bounded by {@code connectTimeout} (so an outage answers fast instead of
+ * queueing for 30 s), and a light health probe that readiness reads. Vert.x's own SQL tracing is
+ * off: {@link SqlRunner} owns exactly one span per statement.
+ */
+public final class Database {
+  private static final Logger LOG = Logger.getLogger(Database.class.getName());
+  static final long PROBE_INTERVAL_MS = 1000;
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final PgConnectOptions connect;
+  private final long probeTimer;
+  private volatile boolean up = true;
+
+  private Database(Vertx vertx, Pool pool, PgConnectOptions connect) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.connect = connect;
+    this.probeTimer = vertx.setPeriodic(PROBE_INTERVAL_MS, id -> probe());
+  }
+
+  /** Builds the pool for {@code url} (a {@code postgresql://} URL, credentials allowed). */
+  public static Database create(Vertx vertx, String url, GatewayConfig.Database config) {
+    PgConnectOptions connect = PgConnectOptions.fromUri(url)
+        .setPipeliningLimit(config.pipeliningLimit())
+        .setCachePreparedStatements(true)
+        .setPreparedStatementCacheMaxSize(1024)
+        .setTracingPolicy(TracingPolicy.IGNORE);
+    PoolOptions options = new PoolOptions()
+        .setMaxSize(config.poolSize())
+        .setMaxWaitQueueSize(config.poolSize() * 128)
+        .setConnectionTimeout((int) config.connectTimeout().toMillis())
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setIdleTimeout(60)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setPoolCleanerPeriod(5000);
+    NetClientOptions net = new NetClientOptions().setConnectTimeout((int) config.connectTimeout().toMillis());
+    Pool pool = PgBuilder.pool().with(options).with(net).connectingTo(connect).using(vertx).build();
+    LOG.info("database: pool of " + config.poolSize() + " connections to " + GatewayConfig.Database.redact(url));
+    return new Database(vertx, pool, connect);
+  }
+
+  Pool pool() {
+    return pool;
+  }
+
+  String host() {
+    return connect.getHost();
+  }
+
+  int port() {
+    return connect.getPort();
+  }
+
+  String database() {
+    return connect.getDatabase();
+  }
+
+  /** Whether the last probe reached the server; readiness is 503 while it is false. */
+  public boolean up() {
+    return up;
+  }
+
+  /** Probes now and completes when the answer (or failure) is known. */
+  public Future<Boolean> probe() {
+    return pool.query("SELECT 1").execute()
+        .timeout(PROBE_INTERVAL_MS * 2, TimeUnit.MILLISECONDS)
+        .map(rows -> true)
+        .otherwise(false)
+        .onSuccess(now -> {
+          if (now != up) {
+            if (now) {
+              LOG.info("database: reachable again");
+            } else {
+              LOG.warning("database: unreachable; SQL routes answer 503 db_unavailable and readiness is 503");
+            }
+          }
+          up = now;
+        });
+  }
+
+  /** Called for every statement outcome, so an outage is noticed at once rather than at the next probe. */
+  void observed(boolean reachable) {
+    if (up != reachable) {
+      probe();
+    }
+  }
+
+  public Future<Void> close() {
+    vertx.cancelTimer(probeTimer);
+    return pool.close();
+  }
+}

@@ -1,0 +1,149 @@
+package dev.tracegate.sql;
+
+import dev.tracegate.route.ErrorKey;
+import dev.tracegate.route.Exchange;
+import dev.tracegate.route.GatewayError;
+import dev.tracegate.telemetry.Attr;
+import dev.tracegate.telemetry.Spans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs one prepared statement for a request, with exactly one CLIENT span covering the wait for a
+ * connection and the statement. When its timeout fires the request is answered {@code db_timeout}
+ * at once and the statement is cancelled on the server ({@code pg_cancel}); the span ends when the
+ * server confirms (SQLSTATE 57014) and the connection returns to the pool healthy.
+ */
+public final class SqlRunner {
+  public static final String QUERY_CANCELED = "57014";
+
+  private final Database db;
+  private final Tracer tracer;
+
+  public SqlRunner(Database db, Tracer tracer) {
+    this.db = db;
+    this.tracer = tracer;
+  }
+
+  public Future<RowSet<Row>> run(Exchange ex, Context parent, SqlStatement stmt, Tuple args) {
+    long timeoutMs = Math.min(stmt.timeoutMs, Math.max(1, ex.remainingMillis()));
+    Span span = tracer.spanBuilder(stmt.spanName)
+        .setParent(parent)
+        .setSpanKind(SpanKind.CLIENT)
+        .setAttribute(Attr.DB_SYSTEM_NAME, "postgresql")
+        .setAttribute(Attr.DB_SYSTEM, "postgresql")
+        .setAttribute(Attr.DB_NAMESPACE, db.database())
+        .setAttribute(Attr.DB_QUERY_TEXT, stmt.text)
+        .setAttribute(Attr.DB_OPERATION_NAME, stmt.operation)
+        .setAttribute(Attr.SERVER_ADDRESS, db.host())
+        .setAttribute(Attr.SERVER_PORT, (long) db.port())
+        .startSpan();
+    stmt.table.ifPresent(t -> span.setAttribute(Attr.DB_COLLECTION_NAME, t));
+    Execution run = new Execution(ex, span, timeoutMs);
+    db.pool().getConnection().onComplete(ar -> {
+      if (ar.failed()) {
+        run.finish(null, ar.cause());
+      } else {
+        run.execute(ar.result(), stmt, args);
+      }
+    });
+    return run.answer.future();
+  }
+
+  /** One statement's life: the answer may be given (timeout) before the statement has ended. */
+  private final class Execution {
+    private final Exchange ex;
+    private final Span span;
+    private final long timeoutMs;
+    private final Promise<RowSet<Row>> answer = Promise.promise();
+    private long timer = -1;
+    private GatewayError cancelledBy;
+
+    Execution(Exchange ex, Span span, long timeoutMs) {
+      this.ex = ex;
+      this.span = span;
+      this.timeoutMs = timeoutMs;
+    }
+
+    void execute(SqlConnection conn, SqlStatement stmt, Tuple args) {
+      if (ex.abandonedBy() != null) {
+        conn.close();
+        finish(null, ex.abandonedBy());
+        return;
+      }
+      timer = ex.vertx().setTimer(timeoutMs, id -> cancel(conn, new GatewayError(ErrorKey.DB_TIMEOUT,
+          "the query ran past its " + timeoutMs + "ms timeout and was cancelled", QUERY_CANCELED, null)));
+      ex.onCancel(() -> cancel(conn, ex.abandonedBy()));
+      conn.preparedQuery(stmt.text).execute(args).onComplete(ar -> {
+        ex.vertx().cancelTimer(timer);
+        conn.close();
+        finish(ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
+      });
+    }
+
+    private void cancel(SqlConnection conn, GatewayError why) {
+      if (cancelledBy != null) {
+        return;
+      }
+      cancelledBy = why;
+      answer.tryFail(why);
+      PgConnection.cast(conn).cancelRequest();
+    }
+
+    void finish(RowSet<Row> rows, Throwable failure) {
+      if (failure == null) {
+        span.setAttribute(Attr.DB_RESPONSE_RETURNED_ROWS, (long) rows.size());
+        span.end();
+        db.observed(true);
+        answer.tryComplete(rows);
+        return;
+      }
+      GatewayError error = classify(failure);
+      if (cancelledBy != null) {
+        error = cancelledBy;
+      }
+      if (failure instanceof PgException) {
+        span.setAttribute(Attr.DB_RESPONSE_STATUS_CODE, ((PgException) failure).getSqlState());
+      }
+      Spans.fail(span, failure instanceof PgException ? ((PgException) failure).getSqlState() : error.errorType(),
+          error.getMessage(), failure);
+      span.end();
+      db.observed(error.key() != ErrorKey.DB_UNAVAILABLE);
+      answer.tryFail(error);
+    }
+  }
+
+  static GatewayError classify(Throwable t) {
+    if (t instanceof GatewayError) {
+      return (GatewayError) t;
+    }
+    if (t instanceof PgException) {
+      String state = ((PgException) t).getSqlState();
+      if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P03"))) {
+        return new GatewayError(ErrorKey.DB_UNAVAILABLE, "the database is unavailable (SQLSTATE " + state + ")", state, t);
+      }
+      if (QUERY_CANCELED.equals(state)) {
+        return new GatewayError(ErrorKey.DB_TIMEOUT, "the query was cancelled (SQLSTATE 57014)", state, t);
+      }
+      return new GatewayError(ErrorKey.DB_ERROR, "the database rejected the statement (SQLSTATE " + state + ")", state, t);
+    }
+    if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException
+        || t.getCause() instanceof ConnectException) {
+      return new GatewayError(ErrorKey.DB_UNAVAILABLE, "no database connection could be had", t.getClass().getName(), t);
+    }
+    return new GatewayError(ErrorKey.DB_ERROR, "database error: " + t.getClass().getSimpleName(), t.getClass().getName(), t);
+  }
+}
