@@ -61,13 +61,14 @@ final class ForwardHeaders {
   }
 
   private static Set<String> connectionTokens(MultiMap headers) {
-    String connection = headers.get(HttpHeaders.CONNECTION);
-    if (connection == null || connection.isEmpty()) {
+    if (!headers.contains(HttpHeaders.CONNECTION)) {
       return Set.of();
     }
     java.util.HashSet<String> out = new java.util.HashSet<>();
-    for (String token : connection.split(",")) {
-      out.add(token.trim().toLowerCase(Locale.ROOT));
+    for (String connection : headers.getAll(HttpHeaders.CONNECTION)) {
+      for (String token : connection.split(",")) {
+        out.add(token.trim().toLowerCase(Locale.ROOT));
+      }
     }
     return out;
   }

@@ -34,7 +34,7 @@ public final class Upstream {
         .setTracingPolicy(TracingPolicy.IGNORE);
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(perLoop)
-        .setMaxWaitQueueSize(perLoop * 16);
+        .setMaxWaitQueueSize(perLoop * 64);
     this.client = vertx.createHttpClient(options, pool);
     List<Endpoint> endpoints = new ArrayList<>();
     config.urls().forEach(u -> endpoints.add(new Endpoint(u)));

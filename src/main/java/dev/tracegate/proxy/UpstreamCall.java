@@ -125,7 +125,8 @@ public final class UpstreamCall {
           failed(abortedBy);
           return;
         }
-        long wait = Math.min(plan.timeoutMs(), Math.max(1, exchange.remainingMillis()));
+        // the request deadline has its own timer; this one is the route's or upstream's timeout
+        long wait = plan.timeoutMs();
         timer = exchange.vertx().setTimer(wait, id -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
         request.send(plan.body()).onComplete(r -> {
           if (r.succeeded()) {
