@@ -1,6 +1,7 @@
 package dev.tracegate;
 
 import dev.tracegate.admin.AdminServer;
+import dev.tracegate.compose.ComposeTarget;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
 import dev.tracegate.proxy.ProxyTarget;
@@ -139,7 +140,7 @@ public final class Gateway {
     if (route.sql().isPresent()) {
       return new SqlTarget(route, sql);
     }
-    throw new IllegalStateException("route '" + route.name() + "': compose routes are not served yet");
+    return new ComposeTarget(route, upstreams, sql, telemetry.tracer(), telemetry.propagator(), baggage);
   }
 
   public int port() {

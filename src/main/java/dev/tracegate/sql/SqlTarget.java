@@ -40,13 +40,18 @@ public final class SqlTarget implements RouteTarget {
 
   /** Runs {@code stmt} for {@code ex} and renders the result as its {@code result} mode says. */
   public static Future<Object> query(SqlRunner runner, SqlStatement stmt, Exchange ex) {
+    return query(runner, stmt, ex, ex.context());
+  }
+
+  /** Like {@link #query(SqlRunner, SqlStatement, Exchange)}, the DB span under {@code parent}. */
+  public static Future<Object> query(SqlRunner runner, SqlStatement stmt, Exchange ex, io.opentelemetry.context.Context parent) {
     io.vertx.sqlclient.Tuple args;
     try {
       args = ParamBinder.bind(stmt.config.params(), ex);
     } catch (GatewayError e) {
       return Future.failedFuture(e);
     }
-    return runner.run(ex, ex.context(), stmt, args).compose(rows -> render(stmt.config.result(), rows));
+    return runner.run(ex, parent, stmt, args).compose(rows -> render(stmt.config.result(), rows));
   }
 
   static Future<Object> render(RouteConfig.SqlResult mode, RowSet<Row> rows) {

@@ -1,0 +1,102 @@
+package dev.tracegate.compose;
+
+import dev.tracegate.config.RouteConfig;
+import dev.tracegate.proxy.PathTemplate;
+import dev.tracegate.proxy.Upstream;
+import dev.tracegate.proxy.UpstreamCall;
+import dev.tracegate.proxy.UpstreamReply;
+import dev.tracegate.route.ErrorKey;
+import dev.tracegate.route.Exchange;
+import dev.tracegate.route.GatewayError;
+import dev.tracegate.sql.SqlRunner;
+import dev.tracegate.sql.SqlStatement;
+import dev.tracegate.sql.SqlTarget;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import java.util.List;
+import java.util.function.Function;
+
+/** One compose step, compiled once: a GET to an upstream path template, or a SQL statement. */
+final class Step {
+  final RouteConfig.Step config;
+  final String spanName;
+  private final Upstream upstream;
+  private final SqlStatement statement;
+  private final SqlRunner sql;
+  private final Tracer tracer;
+  private final TextMapPropagator propagator;
+  private final boolean baggagePropagated;
+
+  Step(RouteConfig.Step config, Upstream upstream, SqlRunner sql, Tracer tracer, TextMapPropagator propagator,
+       boolean baggagePropagated, String routeName) {
+    this.config = config;
+    this.spanName = "compose " + config.name();
+    this.upstream = upstream;
+    this.statement = config.sql().map(s -> new SqlStatement(s, routeName + "." + config.name())).orElse(null);
+    this.sql = sql;
+    this.tracer = tracer;
+    this.propagator = propagator;
+    this.baggagePropagated = baggagePropagated;
+  }
+
+  String name() {
+    return config.name();
+  }
+
+  List<String> after() {
+    return config.after();
+  }
+
+  boolean readsBody() {
+    return statement != null && statement.readsBody();
+  }
+
+  /** Runs the step under {@code parent} (its INTERNAL span); {@code results} gives earlier steps' answers. */
+  Future<Object> run(Exchange ex, Context parent, Function<String, Object> results) {
+    if (statement != null) {
+      return SqlTarget.query(sql, statement, ex, parent);
+    }
+    RouteConfig.Proxy p = config.proxy().orElseThrow();
+    String uri = PathTemplate.expand(p.path().orElseThrow(), ex, results);
+    MultiMap headers = io.vertx.core.http.HttpHeaders.headers();
+    headers.set("Accept", "application/json");
+    if (!baggagePropagated && ex.request().getHeader("baggage") != null) {
+      headers.set("baggage", ex.request().getHeader("baggage"));
+    }
+    long timeoutMs = p.timeout().orElse(upstream.config().timeout()).toMillis();
+    UpstreamCall.Plan plan = new UpstreamCall.Plan(HttpMethod.GET, uri, headers, Buffer.buffer(), timeoutMs, p.retries());
+    return UpstreamCall.start(upstream, tracer, propagator, ex, parent, plan).compose(this::readJson);
+  }
+
+  private Future<Object> readJson(UpstreamReply reply) {
+    int status = reply.response().statusCode();
+    return reply.response().body()
+        .andThen(ar -> reply.end(ar.failed() ? ar.cause() : null))
+        .compose(body -> {
+          if (status >= 400) {
+            return Future.failedFuture(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
+                "upstream '" + upstream.name() + "' answered " + status, Integer.toString(status), null));
+          }
+          return Future.succeededFuture(parse(body));
+        }, failure -> Future.failedFuture(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
+            "the answer from upstream '" + upstream.name() + "' broke off", failure.getClass().getName(), failure)));
+  }
+
+  private static Object parse(Buffer body) {
+    if (body.length() == 0) {
+      return null;
+    }
+    try {
+      return Json.decodeValue(body);
+    } catch (DecodeException e) {
+      return body.toString();
+    }
+  }
+}

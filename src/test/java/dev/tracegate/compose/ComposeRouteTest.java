@@ -1,0 +1,142 @@
+package dev.tracegate.compose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.ReceivedSpan;
+import dev.tracegate.testing.TestDatabase;
+import dev.tracegate.testing.TestGateway;
+import dev.tracegate.testing.TestUpstream;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ComposeRouteTest {
+  static OtlpReceiver receiver;
+  static TestUpstream orders;
+  static TestUpstream shipping;
+  static TestGateway gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    receiver = new OtlpReceiver();
+    orders = new TestUpstream();
+    shipping = new TestUpstream();
+    gateway = TestGateway.start(""
+        + "database: { url: '" + TestDatabase.url() + "' }\n"
+        + "upstreams:\n"
+        + "  orders: { urls: [" + orders.url() + "] }\n"
+        + "  shipping: { urls: [" + shipping.url() + "] }\n"
+        + "routes:\n"
+        + "  - name: summary\n    path: /summary/:id\n    compose:\n      timeout: 3s\n      steps:\n"
+        + "        order: { proxy: { upstream: orders, path: '/orders/{path.id}?delay=300' } }\n"
+        + "        stock: { sql: { query: 'SELECT $1::int AS id, pg_sleep(0.3)::text AS slept', params: ['path.id:int'], result: row } }\n"
+        + "        shipping: { after: [order], proxy: { upstream: shipping, path: '/quote/{order.body.method}' }, required: false }\n"
+        + "  - name: optional-fails\n    path: /optional\n    compose:\n      steps:\n"
+        + "        order: { proxy: { upstream: orders, path: '/orders/1' } }\n"
+        + "        shipping: { after: [order], proxy: { upstream: shipping, path: '/quote/x?status=503' }, required: false }\n"
+        + "  - name: required-times-out\n    path: /stuck\n    compose:\n      timeout: 5s\n      steps:\n"
+        + "        slow: { proxy: { upstream: orders, path: '/orders/slow?delay=3000', timeout: 300ms } }\n"
+        + "        other: { proxy: { upstream: shipping, path: '/quote/other?delay=2000' } }\n"
+        + "        later: { after: [other], proxy: { upstream: shipping, path: '/quote/later' } }\n"
+        + "  - name: whole-timeout\n    path: /whole\n    compose:\n      timeout: 300ms\n      steps:\n"
+        + "        a: { proxy: { upstream: orders, path: '/orders/a?delay=2000' } }\n", receiver);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    orders.close();
+    shipping.close();
+    receiver.close();
+  }
+
+  private static Map<String, ReceivedSpan> byName(List<ReceivedSpan> spans) {
+    return spans.stream().collect(Collectors.toMap(ReceivedSpan::name, Function.identity(), (a, b) -> a));
+  }
+
+  @Test
+  void independentStepsOverlapAndTheDependentOneFollowsItsDependency() throws Exception {
+    HttpResponse<String> resp = gateway.get("/summary/7");
+
+    assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
+    JsonObject body = new JsonObject(resp.body());
+    assertThat(body.getJsonObject("order").getString("uri")).isEqualTo("/orders/7?delay=300");
+    assertThat(body.getJsonObject("stock").getInteger("id")).isEqualTo(7);
+    assertThat(body.getJsonObject("shipping").getString("uri")).isEqualTo("/quote/GET");
+    assertThat(body.containsKey("errors")).isFalse();
+
+    String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
+    List<ReceivedSpan> spans = receiver.awaitTrace(trace, 7);
+    Map<String, ReceivedSpan> named = byName(spans);
+    ReceivedSpan server = named.get("GET /summary/:id");
+    ReceivedSpan order = named.get("compose order");
+    ReceivedSpan stock = named.get("compose stock");
+    ReceivedSpan ship = named.get("compose shipping");
+    assertThat(List.of(order, stock, ship)).allMatch(s -> s.kind().equals("INTERNAL") && s.childOf(server));
+    assertThat(order.attr("tracegate.step")).isEqualTo("order");
+
+    // order and stock ran at the same time; shipping waited for order
+    assertThat(order.startNanos()).isLessThan(stock.endNanos());
+    assertThat(stock.startNanos()).isLessThan(order.endNanos());
+    assertThat(ship.startNanos()).isGreaterThanOrEqualTo(order.endNanos());
+
+    List<ReceivedSpan> clients = spans.stream().filter(s -> s.kind().equals("CLIENT")).toList();
+    assertThat(clients).hasSize(3);
+    assertThat(clients.stream().filter(c -> c.childOf(order))).hasSize(1);
+    assertThat(clients.stream().filter(c -> c.childOf(ship))).hasSize(1);
+    assertThat(clients.stream().filter(c -> c.childOf(stock)).map(c -> c.attr("db.system.name"))).containsExactly("postgresql");
+    assertThat(spans).noneMatch(ReceivedSpan::isError);
+  }
+
+  @Test
+  void optionalStepThatFailsLeavesNullAndAnErrorsEntry() throws Exception {
+    HttpResponse<String> resp = gateway.get("/optional");
+
+    assertThat(resp.statusCode()).isEqualTo(200);
+    JsonObject body = new JsonObject(resp.body());
+    assertThat(body.getJsonObject("order")).isNotNull();
+    assertThat(body.containsKey("shipping")).isTrue();
+    assertThat(body.getValue("shipping")).isNull();
+    assertThat(body.getJsonObject("errors").getJsonObject("shipping").getString("error")).isEqualTo("upstream_unavailable");
+    String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
+    ReceivedSpan ship = byName(receiver.awaitTrace(trace, 5)).get("compose shipping");
+    assertThat(ship.isError()).isTrue();
+  }
+
+  @Test
+  void requiredStepTimingOutAnswersItsKeyAndCancelsTheRestWithoutOpenSpans() throws Exception {
+    long t0 = System.nanoTime();
+    HttpResponse<String> resp = gateway.get("/stuck");
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+
+    assertThat(resp.statusCode()).isEqualTo(504);
+    JsonObject body = new JsonObject(resp.body());
+    assertThat(body.getString("error")).isEqualTo("upstream_timeout");
+    assertThat(body.getString("message")).startsWith("step 'slow'");
+    assertThat(ms).isLessThan(1500);
+    gateway.awaitNoOpenSpans();
+
+    List<ReceivedSpan> spans = receiver.awaitTrace(body.getString("traceId"), 5);
+    Map<String, ReceivedSpan> named = byName(spans);
+    assertThat(named).containsKeys("compose slow", "compose other").doesNotContainKey("compose later");
+    assertThat(named.get("compose slow").isError()).isTrue();
+    assertThat(named.get("compose other").isError()).as("cancelled step ends, marked failed").isTrue();
+    assertThat(spans.stream().filter(s -> s.kind().equals("CLIENT"))).hasSize(2).allMatch(ReceivedSpan::isError);
+  }
+
+  @Test
+  void composeTimeoutIsDeadlineExceeded() throws Exception {
+    HttpResponse<String> resp = gateway.get("/whole");
+
+    assertThat(resp.statusCode()).isEqualTo(504);
+    assertThat(new JsonObject(resp.body()).getString("error")).isEqualTo("deadline_exceeded");
+    gateway.awaitNoOpenSpans();
+  }
+}
