@@ -1,6 +1,8 @@
 package dev.tracegate;
 
 import dev.tracegate.admin.AdminServer;
+import dev.tracegate.admin.TraceRoutes;
+import dev.tracegate.telemetry.RecentTraces;
 import dev.tracegate.compose.ComposeTarget;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
@@ -50,7 +52,11 @@ public final class Gateway {
   private final Database database;
   private final SqlRunner sql;
 
-  private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops, EmbeddedDatabase embedded) {
+  private final RecentTraces recent;
+
+  private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops, EmbeddedDatabase embedded,
+                  RecentTraces recent) {
+    this.recent = recent;
     this.config = config;
     this.telemetry = telemetry;
     this.vertx = vertx;
@@ -79,13 +85,18 @@ public final class Gateway {
     }
     Map<String, Double> sampling = new HashMap<>();
     config.routes().forEach(r -> r.sampling().ifPresent(s -> sampling.put(r.name(), s)));
-    Telemetry telemetry = Telemetry.create(config.telemetry(), sampling, extraProcessors);
+    RecentTraces recent = config.telemetry().recentTraces() > 0 ? new RecentTraces(config.telemetry().recentTraces()) : null;
+    List<SpanProcessor> processors = new ArrayList<>(extraProcessors);
+    if (recent != null) {
+      processors.add(recent);
+    }
+    Telemetry telemetry = Telemetry.create(config.telemetry(), sampling, processors);
     int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true))
         .withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry()))
         .build();
-    Gateway gateway = new Gateway(config, telemetry, vertx, loops, embedded);
+    Gateway gateway = new Gateway(config, telemetry, vertx, loops, embedded, recent);
     return gateway.deploy().transform(ar -> {
       if (ar.succeeded()) {
         return Future.succeededFuture(gateway);
@@ -111,6 +122,9 @@ public final class Gateway {
           deploymentId = id;
           port = verticles.get(0).actualPort();
           admin = new AdminServer(vertx, admission, () -> database == null || database.up());
+          if (recent != null) {
+            TraceRoutes.mount(admin.router(), recent);
+          }
           return admin.start(config.admin().host(), config.admin().port());
         })
         .map(adminPort -> {
@@ -149,6 +163,11 @@ public final class Gateway {
 
   public int adminPort() {
     return adminPort;
+  }
+
+  /** The in-memory buffer behind the admin {@code /traces} view; null when {@code recentTraces} is 0. */
+  public RecentTraces recentTraces() {
+    return recent;
   }
 
   public Telemetry telemetry() {

@@ -63,7 +63,7 @@ public record RouteConfig(
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     public Compose {
-      steps = Map.copyOf(steps);
+      steps = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(steps)); // config order
     }
   }
 

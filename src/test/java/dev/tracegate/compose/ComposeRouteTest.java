@@ -96,6 +96,50 @@ class ComposeRouteTest {
   }
 
   @Test
+  void adminTraceViewDrawsTheComposeAsAWaterfall() throws Exception {
+    HttpResponse<String> resp = gateway.get("/summary/8");
+    String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
+    receiver.awaitTrace(trace, 7);
+
+    HttpResponse<String> list = TestGateway.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(gateway.adminUrl("/traces?limit=5"))));
+    JsonObject first = new io.vertx.core.json.JsonArray(list.body()).getJsonObject(0);
+    assertThat(first.getString("traceId")).isEqualTo(trace);
+    assertThat(first.getString("root")).isEqualTo("GET /summary/:id");
+    assertThat(first.getBoolean("error")).isFalse();
+
+    String text = TestGateway.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(gateway.adminUrl("/traces/" + trace + "?format=text")))).body();
+    List<String> lines = text.lines().toList();
+    assertThat(lines.get(0)).startsWith("trace " + trace + "  7 spans");
+    int server = indexOf(lines, "  GET /summary/:id [tracegate SERVER]");
+    int order = indexOf(lines, "├─ compose order [tracegate INTERNAL]");
+    int stock = indexOf(lines, "├─ compose stock [tracegate INTERNAL]");
+    int ship = indexOf(lines, "└─ compose shipping [tracegate INTERNAL]");
+    assertThat(server).isEqualTo(2);
+    assertThat(lines.get(order + 1)).contains("│  └─ GET [tracegate CLIENT]");
+    assertThat(lines.get(stock + 1)).contains("│  └─ summary.stock [tracegate CLIENT]");
+    assertThat(lines.get(ship + 1)).contains("   └─ GET [tracegate CLIENT]");
+    assertThat(ship).isGreaterThan(Math.max(order, stock));
+    assertThat(text).doesNotContain("ERROR");
+
+    JsonObject tree = new JsonObject(TestGateway.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(gateway.adminUrl("/traces/" + trace)))).body());
+    JsonObject root = tree.getJsonArray("tree").getJsonObject(0);
+    assertThat(root.getString("name")).isEqualTo("GET /summary/:id");
+    assertThat(root.getJsonArray("children")).hasSize(3);
+  }
+
+  private static int indexOf(List<String> lines, String fragment) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(fragment)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no line with '" + fragment + "' in:\n" + String.join("\n", lines));
+  }
+
+  @Test
   void optionalStepThatFailsLeavesNullAndAnErrorsEntry() throws Exception {
     HttpResponse<String> resp = gateway.get("/optional");
 
@@ -129,6 +173,11 @@ class ComposeRouteTest {
     assertThat(named.get("compose slow").isError()).isTrue();
     assertThat(named.get("compose other").isError()).as("cancelled step ends, marked failed").isTrue();
     assertThat(spans.stream().filter(s -> s.kind().equals("CLIENT"))).hasSize(2).allMatch(ReceivedSpan::isError);
+
+    String text = TestGateway.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(gateway.adminUrl("/traces/" + body.getString("traceId") + "?format=text")))).body();
+    assertThat(text).contains("compose slow [tracegate INTERNAL]  ERROR timeout");
+    assertThat(text.lines().findFirst().orElseThrow()).endsWith(", ERROR");
   }
 
   @Test
