@@ -3,6 +3,8 @@ package dev.tracegate;
 import dev.tracegate.config.ConfigException;
 import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.config.GatewayConfig;
+import dev.tracegate.demo.DemoCommand;
+import dev.tracegate.demo.DemoService;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -37,25 +39,85 @@ public final class Main {
     System.exit(code);
   }
 
+  static final String USAGE = "usage: tracegate [--config FILE] | tracegate demo [--config FILE]"
+      + " | tracegate demo-service NAME --port N [--database URL]";
+
   static int run(String[] args) {
-    Path config = Path.of(DEFAULT_CONFIG);
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--config":
-          if (i + 1 >= args.length) {
-            throw new UsageException("--config needs a file");
-          }
-          config = Path.of(args[++i]);
-          break;
-        case "-h": case "--help":
-          System.out.println("usage: tracegate [--config FILE]");
-          return EXIT_OK;
-        default:
-          throw new UsageException("unknown argument '" + args[i] + "' (usage: tracegate [--config FILE])");
+    if (args.length > 0 && args[0].equals("demo")) {
+      return demo(configPath(args, 1, DemoCommand.DEMO_CONFIG));
+    }
+    if (args.length > 0 && args[0].equals("demo-service")) {
+      return demoService(args);
+    }
+    if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
+      System.out.println(USAGE);
+      return EXIT_OK;
+    }
+    GatewayConfig cfg = new ConfigLoader(System.getenv()).load(configPath(args, 0, DEFAULT_CONFIG));
+    return serve(cfg);
+  }
+
+  private static Path configPath(String[] args, int from, String fallback) {
+    Path config = Path.of(fallback);
+    for (int i = from; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        config = Path.of(args[++i]);
+      } else {
+        throw new UsageException("unknown argument '" + args[i] + "' (" + USAGE + ")");
       }
     }
-    GatewayConfig cfg = new ConfigLoader(System.getenv()).load(config);
-    return serve(cfg);
+    return config;
+  }
+
+  private static int demo(Path config) {
+    GatewayConfig cfg = DemoCommand.config(config, System.getenv());
+    DemoCommand demo;
+    try {
+      demo = DemoCommand.start(cfg);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      Logger.getLogger(Main.class.getName()).log(Level.SEVERE, "tracegate demo failed to start: " + cause.getMessage());
+      return EXIT_START_FAILED;
+    }
+    awaitSignalThenStop(() -> java.util.concurrent.CompletableFuture.runAsync(demo::stop), 60_000);
+    return EXIT_OK;
+  }
+
+  private static int demoService(String[] args) {
+    if (args.length < 2 || args[1].startsWith("-")) {
+      throw new UsageException("demo-service needs a NAME (" + USAGE + ")");
+    }
+    String name = args[1];
+    int port = -1;
+    String database = System.getenv("TRACEGATE_DATABASE_URL");
+    for (int i = 2; i < args.length; i++) {
+      if (args[i].equals("--port") && i + 1 < args.length) {
+        try {
+          port = Integer.parseInt(args[++i]);
+        } catch (NumberFormatException e) {
+          throw new UsageException("--port: '" + args[i] + "' is not a port number");
+        }
+      } else if (args[i].equals("--database") && i + 1 < args.length) {
+        database = args[++i];
+      } else {
+        throw new UsageException("unknown argument '" + args[i] + "' (" + USAGE + ")");
+      }
+    }
+    if (port < 0 || port > 65535) {
+      throw new UsageException("demo-service needs --port N");
+    }
+    GatewayConfig defaults = new ConfigLoader(System.getenv()).parse("", "defaults");
+    DemoService service;
+    try {
+      service = DemoService.start(name, port, database, defaults.telemetry(), List.of())
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      Logger.getLogger(Main.class.getName()).log(Level.SEVERE, "demo service failed to start: " + cause.getMessage());
+      return EXIT_START_FAILED;
+    }
+    awaitSignalThenStop(() -> java.util.concurrent.CompletableFuture.runAsync(service::stop), 30_000);
+    return EXIT_OK;
   }
 
   /** Starts the gateway, then blocks until SIGTERM or SIGINT has drained and flushed it. */

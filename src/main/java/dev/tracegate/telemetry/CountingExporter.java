@@ -47,8 +47,12 @@ final class CountingExporter implements SpanExporter {
     long now = System.nanoTime();
     long last = lastLogged.get();
     if (now - last >= LOG_INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {
+      Throwable root = cause;
+      while (root != null && root.getCause() != null) {
+        root = root.getCause();
+      }
       LOG.warning("telemetry: exporting to " + target + " failed (" + count + " spans lost"
-          + (cause == null ? "" : ": " + cause) + "); " + stats.dropped()
+          + (root == null ? "" : ": " + root) + "); " + stats.dropped()
           + " spans lost so far; requests are unaffected. Next report in a minute at most.");
     }
   }

@@ -1,0 +1,128 @@
+package dev.tracegate.demo;
+
+import dev.tracegate.Gateway;
+import dev.tracegate.config.ConfigException;
+import dev.tracegate.config.ConfigLoader;
+import dev.tracegate.config.GatewayConfig;
+import dev.tracegate.config.UpstreamConfig;
+import dev.tracegate.sql.EmbeddedDatabase;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code tracegate demo}: the gateway with {@code conf/demo.yaml}, the demo services on the ports
+ * of their upstream URLs, PostgreSQL (embedded unless {@code database.url} is set) seeded with the
+ * demo shop, and a banner with the URLs to try. Everything local.
+ */
+public final class DemoCommand {
+  public static final String DEMO_CONFIG = "conf/demo.yaml";
+
+  private final Gateway gateway;
+  private final List<DemoService> services;
+  private final EmbeddedDatabase embedded;
+
+  private DemoCommand(Gateway gateway, List<DemoService> services, EmbeddedDatabase embedded) {
+    this.gateway = gateway;
+    this.services = services;
+    this.embedded = embedded;
+  }
+
+  /** Loads the demo configuration from {@code file}, or from the copy inside the jar when absent. */
+  public static GatewayConfig config(Path file, Map<String, String> env) {
+    ConfigLoader loader = new ConfigLoader(env);
+    if (Files.exists(file)) {
+      return loader.load(file);
+    }
+    try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(DEMO_CONFIG)) {
+      if (in == null) {
+        throw new ConfigException("", "configuration file not found: " + file);
+      }
+      return loader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "jar:" + DEMO_CONFIG);
+    } catch (IOException e) {
+      throw new ConfigException("", "cannot read the built-in " + DEMO_CONFIG + ": " + e.getMessage());
+    }
+  }
+
+  public static DemoCommand start(GatewayConfig config) throws Exception {
+    EmbeddedDatabase embedded = null;
+    String url = config.database().url().orElse(null);
+    if (url == null) {
+      embedded = EmbeddedDatabase.start();
+      url = embedded.url();
+    }
+    GatewayConfig.Database db = config.database();
+    config = new GatewayConfig(config.server(), config.admin(), config.telemetry(),
+        new GatewayConfig.Database(Optional.of(url), db.poolSize(), db.pipeliningLimit(), db.connectTimeout(),
+            db.queryTimeout()), config.upstreams(), config.routes());
+    seed(url);
+    Gateway gateway = Gateway.start(config, List.of()).await(30, TimeUnit.SECONDS);
+    List<SpanProcessor> shared = gateway.recentTraces() == null ? List.of() : List.of(gateway.recentTraces());
+    List<DemoService> services = new ArrayList<>();
+    for (UpstreamConfig up : config.upstreams().values()) {
+      int port = up.urls().get(0).getPort();
+      services.add(DemoService.start(up.name(), port, url, config.telemetry(), shared).await(30, TimeUnit.SECONDS));
+    }
+    DemoCommand demo = new DemoCommand(gateway, services, embedded);
+    System.out.println(demo.banner(config));
+    return demo;
+  }
+
+  private static void seed(String url) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      DemoSchema.seed(vertx, url).await(30, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  String banner(GatewayConfig config) {
+    String base = "http://127.0.0.1:" + gateway.port();
+    String admin = "http://" + config.admin().host() + ":" + gateway.adminPort();
+    return String.join("\n",
+        "",
+        "tracegate demo is up. Try:",
+        "  proxy       curl -i " + base + "/api/orders/1",
+        "  sql         curl -i " + base + "/api/stock/ESP-1",
+        "  compose     curl -i " + base + "/api/summary/1",
+        "  timeout     curl -i '" + base + "/api/orders/2?delay=3000'      (504 upstream_timeout: 2 s, retried once)",
+        "  error       curl -i '" + base + "/api/orders/2?fail=503'        (the upstream's 503, spans in red)",
+        "  slow query  curl -i " + base + "/api/report/2                    (504 db_timeout, query cancelled)",
+        "Traces:",
+        "  local view  " + admin + "/traces   then " + admin + "/traces/<traceId>?format=text",
+        "  Jaeger UI   http://localhost:16686   (exporting to " + config.telemetry().tracesEndpoint() + ";"
+            + " start Jaeger as the README says)",
+        "Every response carries X-Trace-Id. Ctrl-C stops the demo.",
+        "");
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public void stop() {
+    try {
+      gateway.stop().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // logged by the gateway
+    }
+    services.forEach(DemoService::stop);
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (IOException e) {
+        // the temporary directory is gone with the process anyway
+      }
+    }
+  }
+}

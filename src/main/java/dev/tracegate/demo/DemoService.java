@@ -1,0 +1,170 @@
+package dev.tracegate.demo;
+
+import dev.tracegate.config.TelemetryConfig;
+import dev.tracegate.telemetry.Telemetry;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * A small upstream for the demo, traced under its own {@code service.name} by its own tracer
+ * provider and stock vertx-opentelemetry instrumentation, so Jaeger shows it as a separate
+ * service. {@code orders} reads PostgreSQL; {@code shipping} quotes by zip; any other name echoes.
+ * Every service honours {@code ?delay=MS} (a timer, never a blocked thread) and {@code ?fail=STATUS}.
+ */
+public final class DemoService {
+  private static final Logger LOG = Logger.getLogger(DemoService.class.getName());
+
+  private final String name;
+  private final Telemetry telemetry;
+  private final Vertx vertx;
+  private final Pool pool;
+  private HttpServer server;
+
+  private DemoService(String name, Telemetry telemetry, Vertx vertx, Pool pool) {
+    this.name = name;
+    this.telemetry = telemetry;
+    this.vertx = vertx;
+    this.pool = pool;
+  }
+
+  /** Starts service {@code name} on {@code port}; {@code databaseUrl} is needed by {@code orders} only. */
+  public static Future<DemoService> start(String name, int port, String databaseUrl, TelemetryConfig base,
+                                          List<SpanProcessor> extraProcessors) {
+    TelemetryConfig own = new TelemetryConfig(name, base.exporter(), base.tracesEndpoint(), base.sampler(),
+        base.samplerArg(), base.propagators(), 0, base.resourceAttributes(), base.batch());
+    Telemetry telemetry = Telemetry.create(own, java.util.Map.of(), extraProcessors);
+    Vertx vertx = Vertx.builder().withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry())).build();
+    Pool pool = null;
+    if ("orders".equals(name)) {
+      if (databaseUrl == null) {
+        return Future.failedFuture(new IllegalArgumentException("demo service 'orders' needs a database URL"));
+      }
+      pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4)).connectingTo(PgConnectOptions.fromUri(databaseUrl))
+          .using(vertx).build();
+    }
+    DemoService service = new DemoService(name, telemetry, vertx, pool);
+    return service.listen(port).map(service);
+  }
+
+  private Future<HttpServer> listen(int port) {
+    Router router = Router.router(vertx);
+    router.route().handler(this::delayAndFail);
+    switch (name) {
+      case "orders":
+        router.get("/orders").handler(this::listOrders);
+        router.get("/orders/:id").handler(this::order);
+        break;
+      case "shipping":
+        router.get("/quote/:zip").handler(this::quote);
+        break;
+      default:
+        router.route().handler(ctx -> ok(ctx, new JsonObject().put("service", name).put("path", ctx.request().path())));
+    }
+    return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
+        .requestHandler(router).listen()
+        .onSuccess(s -> {
+          server = s;
+          LOG.info("demo service '" + name + "' listening on 127.0.0.1:" + s.actualPort());
+        });
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  private void delayAndFail(RoutingContext ctx) {
+    String fail = ctx.request().getParam("fail");
+    String delay = ctx.request().getParam("delay");
+    long ms = parse(delay, 0);
+    Runnable next = () -> {
+      if (fail != null) {
+        int status = (int) parse(fail, 500);
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("service", name).put("failed", status).encode());
+      } else {
+        ctx.next();
+      }
+    };
+    if (ms > 0) {
+      vertx.setTimer(Math.min(ms, 60_000), id -> next.run());
+    } else {
+      next.run();
+    }
+  }
+
+  private static long parse(String s, long fallback) {
+    try {
+      return s == null ? fallback : Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private void order(RoutingContext ctx) {
+    int id = (int) parse(ctx.pathParam("id"), -1);
+    pool.preparedQuery("SELECT id, item, zip, total FROM demo_orders WHERE id = $1").execute(Tuple.of(id))
+        .onSuccess(rows -> {
+          if (rows.size() == 0) {
+            ctx.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("error", "no order " + id).encode());
+          } else {
+            ok(ctx, orderJson(rows.iterator().next()));
+          }
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void listOrders(RoutingContext ctx) {
+    pool.query("SELECT id, item, zip, total FROM demo_orders ORDER BY id").execute()
+        .onSuccess(rows -> {
+          io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+          rows.forEach(r -> out.add(orderJson(r)));
+          ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private static JsonObject orderJson(Row r) {
+    return new JsonObject().put("id", r.getInteger("id")).put("item", r.getString("item"))
+        .put("zip", r.getString("zip")).put("total", r.getNumeric("total").doubleValue());
+  }
+
+  private void quote(RoutingContext ctx) {
+    String zip = ctx.pathParam("zip");
+    int days = 1 + Math.floorMod(zip.hashCode(), 5);
+    ok(ctx, new JsonObject().put("zip", zip).put("carrier", days <= 2 ? "express" : "ground")
+        .put("days", days).put("price", 4.5 + days).put("currency", "EUR"));
+  }
+
+  private static void ok(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  public void stop() {
+    try {
+      if (pool != null) {
+        pool.close().await(2, TimeUnit.SECONDS);
+      }
+      vertx.close().await(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warning("demo service '" + name + "' did not stop cleanly: " + e);
+    }
+    telemetry.shutdown();
+  }
+}

@@ -1,0 +1,88 @@
+package dev.tracegate.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tracegate.testing.GatewayProcess;
+import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.ReceivedSpan;
+import dev.tracegate.testing.TestDatabase;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** `tracegate demo` as a newcomer runs it: every URL the banner prints answers as the README says. */
+class DemoIT {
+  private static final Pattern TRY = Pattern.compile("^\\s+(\\w[\\w ]*?)\\s+curl -i '?(http://[^' ]+)'?");
+
+  @Test
+  void everyPrintedUrlAnswersAsDocumentedAndTracesCrossServices() throws Exception {
+    try (OtlpReceiver receiver = new OtlpReceiver()) {
+      Map<String, String> env = Map.of(
+          "TRACEGATE_DATABASE_URL", TestDatabase.url(),
+          "TRACEGATE_SERVER_PORT", "0",
+          "TRACEGATE_ADMIN_PORT", "0",
+          "TRACEGATE_UPSTREAMS_ORDERS_URLS", "http://127.0.0.1:" + freePort(),
+          "TRACEGATE_UPSTREAMS_SHIPPING_URLS", "http://127.0.0.1:" + freePort(),
+          "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
+          "OTEL_BSP_SCHEDULE_DELAY", "100");
+      try (GatewayProcess demo = GatewayProcess.start(env, "demo")) {
+        demo.awaitReady();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> demo.output().stream()
+            .anyMatch(l -> l.startsWith("Every response carries X-Trace-Id")));
+        Map<String, String> urls = new LinkedHashMap<>();
+        for (String line : demo.output()) {
+          Matcher m = TRY.matcher(line);
+          if (m.find()) {
+            urls.put(m.group(1).trim(), m.group(2));
+          }
+        }
+        assertThat(urls).containsOnlyKeys("proxy", "sql", "compose", "timeout", "error", "slow query");
+
+        HttpClient http = HttpClient.newHttpClient();
+        Map<String, Integer> expected = Map.of("proxy", 200, "sql", 200, "compose", 200, "timeout", 504,
+            "error", 503, "slow query", 504);
+        Map<String, String> traces = new LinkedHashMap<>();
+        for (var e : urls.entrySet()) {
+          HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(e.getValue())).build(),
+              HttpResponse.BodyHandlers.ofString());
+          assertThat(resp.statusCode()).as(e.getKey() + " " + e.getValue() + " -> " + resp.body())
+              .isEqualTo(expected.get(e.getKey()));
+          traces.put(e.getKey(), resp.headers().firstValue("X-Trace-Id").orElseThrow());
+        }
+
+        // gateway -> orders service -> database, one trace, three services' worth of linkage
+        List<ReceivedSpan> proxy = receiver.awaitTrace(traces.get("proxy"), 4);
+        ReceivedSpan client = proxy.stream().filter(s -> s.service().equals("tracegate") && s.kind().equals("CLIENT"))
+            .findFirst().orElseThrow();
+        ReceivedSpan ordersServer = proxy.stream().filter(s -> s.service().equals("orders") && s.kind().equals("SERVER"))
+            .findFirst().orElseThrow();
+        assertThat(ordersServer.childOf(client)).isTrue();
+        assertThat(proxy).anyMatch(s -> s.service().equals("orders") && s.kind().equals("CLIENT") && s.childOf(ordersServer));
+
+        List<ReceivedSpan> compose = receiver.awaitTrace(traces.get("compose"), 10);
+        assertThat(compose).extracting(ReceivedSpan::service).contains("tracegate", "orders", "shipping");
+        assertThat(receiver.awaitTrace(traces.get("slow query"), 2))
+            .anyMatch(s -> "57014".equals(s.attr("db.response.status_code")));
+
+        demo.terminate();
+        assertThat(demo.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+      }
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
