@@ -9,7 +9,7 @@ import dev.tracegate.config.RouteConfig;
 import dev.tracegate.proxy.ProxyTarget;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
-import dev.tracegate.route.RequestObserver;
+import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.RouteTarget;
 import dev.tracegate.sql.Database;
 import dev.tracegate.sql.EmbeddedDatabase;
@@ -53,6 +53,7 @@ public final class Gateway {
   private final SqlRunner sql;
 
   private final RecentTraces recent;
+  private final GatewayMetrics metrics;
 
   private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops, EmbeddedDatabase embedded,
                   RecentTraces recent) {
@@ -63,10 +64,11 @@ public final class Gateway {
     this.eventLoops = eventLoops;
     this.embedded = embedded;
     this.admission = new Admission(config.server().maxInFlight());
+    this.metrics = new GatewayMetrics(telemetry.stats(), admission);
     if (config.usesDatabase()) {
       String url = embedded != null ? embedded.url() : config.database().url().orElseThrow();
       this.database = Database.create(vertx, url, config.database());
-      this.sql = new SqlRunner(database, telemetry.tracer());
+      this.sql = new SqlRunner(database, telemetry.tracer(), metrics);
     } else {
       this.database = null;
       this.sql = null;
@@ -112,7 +114,7 @@ public final class Gateway {
     DeploymentOptions options = new DeploymentOptions().setInstances(eventLoops);
     return vertx.deployVerticle(() -> {
           GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target,
-              RequestObserver.NONE, eventLoops);
+              metrics, eventLoops);
           synchronized (verticles) {
             verticles.add(v);
           }
@@ -122,6 +124,10 @@ public final class Gateway {
           deploymentId = id;
           port = verticles.get(0).actualPort();
           admin = new AdminServer(vertx, admission, () -> database == null || database.up());
+          admin.router().get("/metrics").handler(ctx -> {
+            String accept = ctx.request().getHeader("Accept");
+            ctx.response().putHeader("Content-Type", GatewayMetrics.contentType(accept)).end(metrics.scrape(accept));
+          });
           if (recent != null) {
             TraceRoutes.mount(admin.router(), recent);
           }

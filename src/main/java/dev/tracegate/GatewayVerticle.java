@@ -6,7 +6,7 @@ import dev.tracegate.proxy.ProxyTarget;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.RequestHandler;
-import dev.tracegate.route.RequestObserver;
+import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.Route;
 import dev.tracegate.route.RouteTable;
 import dev.tracegate.route.RouteTarget;
@@ -32,7 +32,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Telemetry telemetry;
   private final Admission admission;
   private final TargetFactory targets;
-  private final RequestObserver observer;
+  private final GatewayMetrics metrics;
   private final int eventLoops;
   private HttpServer server;
 
@@ -42,26 +42,26 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   GatewayVerticle(GatewayConfig config, Telemetry telemetry, Admission admission, TargetFactory targets,
-                  RequestObserver observer, int eventLoops) {
+                  GatewayMetrics metrics, int eventLoops) {
     this.config = config;
     this.telemetry = telemetry;
     this.admission = admission;
     this.targets = targets;
-    this.observer = observer;
+    this.metrics = metrics;
     this.eventLoops = eventLoops;
   }
 
   @Override
   public Future<?> start() {
     Map<String, Upstream> upstreams = new HashMap<>();
-    config.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops)));
+    config.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops, metrics)));
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : config.routes()) {
       routes.add(new Route(rc, targets.create(rc, upstreams)));
     }
     GatewayConfig.Server s = config.server();
     RequestHandler handler = new RequestHandler(vertx, new RouteTable(routes), admission, telemetry.tracer(),
-        telemetry.propagator(), s.requestTimeout(), s.maxBodyBytes(), observer);
+        telemetry.propagator(), s.requestTimeout(), s.maxBodyBytes(), metrics);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(s.host())
         // port 0: one random port shared by every event loop (Vert.x shares negative ports)

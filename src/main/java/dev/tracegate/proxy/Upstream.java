@@ -1,6 +1,7 @@
 package dev.tracegate.proxy;
 
 import dev.tracegate.config.UpstreamConfig;
+import dev.tracegate.metrics.GatewayMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -20,9 +21,11 @@ public final class Upstream {
   private final UpstreamConfig config;
   private final HttpClient client;
   private final RoundRobinSelector selector;
+  private final GatewayMetrics metrics;
 
-  public Upstream(Vertx vertx, UpstreamConfig config, int eventLoops) {
+  public Upstream(Vertx vertx, UpstreamConfig config, int eventLoops, GatewayMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     int perLoop = Math.max(1, (config.maxConnections() + eventLoops - 1) / eventLoops);
     HttpClientOptions options = new HttpClientOptions()
         .setKeepAlive(true)
@@ -51,6 +54,10 @@ public final class Upstream {
 
   HttpClient client() {
     return client;
+  }
+
+  GatewayMetrics metrics() {
+    return metrics;
   }
 
   RoundRobinSelector selector() {

@@ -1,5 +1,6 @@
 package dev.tracegate.proxy;
 
+import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.GatewayError;
 import dev.tracegate.telemetry.Attr;
@@ -155,6 +156,7 @@ public final class UpstreamCall {
       settled = true;
       cancelTimer();
       int status = response.statusCode();
+      upstream.metrics().upstreamAttempt(upstream.name(), GatewayMetrics.statusClass(status));
       span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
       if (status >= 400) {
         span.setStatus(StatusCode.ERROR, "upstream answered " + status);
@@ -175,6 +177,7 @@ public final class UpstreamCall {
       settled = true;
       cancelTimer();
       GatewayError error = abortedBy != null ? abortedBy : UpstreamFailures.classify(cause, upstream.name());
+      upstream.metrics().upstreamAttempt(upstream.name(), error.errorType());
       if (UpstreamFailures.connectFailure(error)) {
         upstream.selector().failedToConnect(endpoint);
       }

@@ -66,8 +66,9 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     Completion completion = new Completion(ex, startNanos);
-    resp.endHandler(v -> completion.finish(false));
-    resp.closeHandler(v -> completion.finish(true));
+    // Vert.x calls the end handler also when the connection closes first; ended() tells them apart
+    resp.endHandler(v -> completion.finish());
+    resp.closeHandler(v -> completion.finish());
 
     if (refused != null) {
       completion.fail(new GatewayError(refused, refused == ErrorKey.OVERLOADED
@@ -94,6 +95,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
           })
           .onFailure(completion::fail);
     } else {
+      // consume the (empty) request so the connection keeps reading and notices a client hang-up
+      req.end();
       target.serve(ex).onFailure(completion::fail);
     }
   }
@@ -168,7 +171,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       ErrorResponses.write(resp, err, ex.span().getSpanContext().getTraceId());
     }
 
-    void finish(boolean connectionClosed) {
+    void finish() {
       if (done) {
         return;
       }
@@ -178,7 +181,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       }
       HttpServerResponse resp = ex.request().response();
       Span span = ex.span();
-      boolean aborted = connectionClosed && !resp.ended();
+      boolean aborted = !resp.ended();
       if (aborted) {
         ex.abandon(new GatewayError(ErrorKey.BAD_REQUEST, "client closed the connection", "client_closed", null));
         span.setAttribute(Attr.ERROR_TYPE, "client_closed");

@@ -1,5 +1,6 @@
 package dev.tracegate.sql;
 
+import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.GatewayError;
@@ -32,10 +33,12 @@ public final class SqlRunner {
 
   private final Database db;
   private final Tracer tracer;
+  private final GatewayMetrics metrics;
 
-  public SqlRunner(Database db, Tracer tracer) {
+  public SqlRunner(Database db, Tracer tracer, GatewayMetrics metrics) {
     this.db = db;
     this.tracer = tracer;
+    this.metrics = metrics;
   }
 
   public Future<RowSet<Row>> run(Exchange ex, Context parent, SqlStatement stmt, Tuple args) {
@@ -52,7 +55,7 @@ public final class SqlRunner {
         .setAttribute(Attr.SERVER_PORT, (long) db.port())
         .startSpan();
     stmt.table.ifPresent(t -> span.setAttribute(Attr.DB_COLLECTION_NAME, t));
-    Execution run = new Execution(ex, span, timeoutMs);
+    Execution run = new Execution(ex, span, timeoutMs, stmt.spanName);
     db.pool().getConnection().onComplete(ar -> {
       if (ar.failed()) {
         run.finish(null, ar.cause());
@@ -70,12 +73,15 @@ public final class SqlRunner {
     private final long timeoutMs;
     private final Promise<RowSet<Row>> answer = Promise.promise();
     private long timer = -1;
+    private final String name;
+    private final long startNanos = System.nanoTime();
     private GatewayError cancelledBy;
 
-    Execution(Exchange ex, Span span, long timeoutMs) {
+    Execution(Exchange ex, Span span, long timeoutMs, String name) {
       this.ex = ex;
       this.span = span;
       this.timeoutMs = timeoutMs;
+      this.name = name;
     }
 
     void execute(SqlConnection conn, SqlStatement stmt, Tuple args) {
@@ -107,6 +113,7 @@ public final class SqlRunner {
       if (failure == null) {
         span.setAttribute(Attr.DB_RESPONSE_RETURNED_ROWS, (long) rows.size());
         span.end();
+        metrics.query(name, "ok", System.nanoTime() - startNanos);
         db.observed(true);
         answer.tryComplete(rows);
         return;
@@ -121,8 +128,17 @@ public final class SqlRunner {
       Spans.fail(span, failure instanceof PgException ? ((PgException) failure).getSqlState() : error.errorType(),
           error.getMessage(), failure);
       span.end();
+      metrics.query(name, outcome(error.key()), System.nanoTime() - startNanos);
       db.observed(error.key() != ErrorKey.DB_UNAVAILABLE);
       answer.tryFail(error);
+    }
+  }
+
+  private static String outcome(ErrorKey key) {
+    switch (key) {
+      case DB_TIMEOUT: return "timeout";
+      case DB_UNAVAILABLE: return "unavailable";
+      default: return "error";
     }
   }
 

@@ -1,0 +1,114 @@
+package dev.tracegate.metrics;
+
+import dev.tracegate.route.Admission;
+import dev.tracegate.route.Exchange;
+import dev.tracegate.route.RequestObserver;
+import dev.tracegate.telemetry.SpanStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's Prometheus metrics (Micrometer): requests by route, method and status with latency
+ * histograms whose buckets carry trace-id exemplars (OpenMetrics format), upstream attempts and
+ * database queries by outcome, requests in flight, spans started, open, exported and dropped, and
+ * JVM basics. Meters are looked up once per label set and cached.
+ */
+public final class GatewayMetrics implements RequestObserver {
+  private static final Duration[] BUCKETS = {
+      Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+      Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+
+  private final ExemplarSource exemplars = new ExemplarSource();
+  private final PrometheusMeterRegistry registry;
+  private final ConcurrentHashMap<String, Timer> requests = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Counter> attempts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Timer> queries = new ConcurrentHashMap<>();
+
+  public GatewayMetrics(SpanStats spans, Admission admission) {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
+        io.micrometer.core.instrument.Clock.SYSTEM, exemplars);
+    Gauge.builder("tracegate.requests.in.flight", admission, Admission::inFlight)
+        .description("Requests in progress").register(registry);
+    FunctionCounter.builder("tracegate.spans.started", spans, SpanStats::started)
+        .description("Spans started").register(registry);
+    Gauge.builder("tracegate.spans.open", spans, SpanStats::open)
+        .description("Spans started and not yet ended").register(registry);
+    FunctionCounter.builder("tracegate.spans.exported", spans, SpanStats::exported)
+        .description("Spans the collector accepted").register(registry);
+    FunctionCounter.builder("tracegate.spans.dropped", spans, SpanStats::droppedQueueFull)
+        .tag("reason", "queue_full").description("Spans dropped before export").register(registry);
+    FunctionCounter.builder("tracegate.spans.dropped", spans, SpanStats::exportFailed)
+        .tag("reason", "export_failed").description("Spans dropped before export").register(registry);
+    Gauge.builder("tracegate.spans.queued", spans, SpanStats::pending)
+        .description("Spans waiting for or in export").register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  @Override
+  public void completed(Exchange ex, int status, long durationNanos) {
+    String route = ex.route() == null ? "none" : ex.route().name();
+    String method = ex.request().method().name();
+    String methodLabel = METHODS.contains(method) ? method : "other";
+    String key = route + '\u0000' + methodLabel + '\u0000' + status;
+    Timer timer = requests.computeIfAbsent(key, k -> Timer.builder("tracegate.requests")
+        .description("Requests served, by route, method and status")
+        .tags("route", route, "method", methodLabel, "status", Integer.toString(status))
+        .serviceLevelObjectives(BUCKETS)
+        .register(registry));
+    exemplars.record(ex.span().getSpanContext(), () -> timer.record(durationNanos, TimeUnit.NANOSECONDS));
+  }
+
+  /** One upstream attempt ended: {@code outcome} is a status class ({@code 2xx}) or an error type. */
+  public void upstreamAttempt(String upstream, String outcome) {
+    attempts.computeIfAbsent(upstream + '\u0000' + outcome, k -> Counter.builder("tracegate.upstream.attempts")
+        .description("Upstream attempts by outcome")
+        .tags("upstream", upstream, "outcome", outcome)
+        .register(registry)).increment();
+  }
+
+  /** One statement ended: {@code outcome} is {@code ok}, {@code timeout}, {@code unavailable} or {@code error}. */
+  public void query(String statement, String outcome, long durationNanos) {
+    queries.computeIfAbsent(statement + '\u0000' + outcome, k -> Timer.builder("tracegate.db.queries")
+        .description("Database statements by outcome")
+        .tags("statement", statement, "outcome", outcome)
+        .serviceLevelObjectives(BUCKETS)
+        .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The exposition for {@code accept}: Prometheus text, or OpenMetrics (with exemplars) when asked. */
+  public String scrape(String accept) {
+    return registry.scrape(accept);
+  }
+
+  public static String contentType(String accept) {
+    return accept != null && accept.contains("application/openmetrics-text")
+        ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        : "text/plain; version=0.0.4; charset=utf-8";
+  }
+
+  public static String statusClass(int status) {
+    return (status / 100) + "xx";
+  }
+}

@@ -1,0 +1,141 @@
+package dev.tracegate.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.RawHttp;
+import dev.tracegate.testing.ReceivedSpan;
+import dev.tracegate.testing.TestGateway;
+import dev.tracegate.testing.TestUpstream;
+import java.net.http.HttpResponse;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Incoming trace headers by the W3C Trace Context rules (the cases of the W3C test suite): a valid
+ * one is continued, an invalid one starts a new trace, and the request is served either way.
+ */
+class TraceHeadersTest {
+  static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
+  static final String PARENT = "b7ad6b7169203331";
+  static OtlpReceiver receiver;
+  static TestUpstream upstream;
+  static TestGateway gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    receiver = new OtlpReceiver();
+    upstream = new TestUpstream();
+    gateway = TestGateway.start("upstreams: { up: { urls: [" + upstream.url() + "] } }\n"
+        + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n", receiver);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    upstream.close();
+    receiver.close();
+  }
+
+  @BeforeEach
+  void clear() {
+    upstream.clear();
+  }
+
+  private static ReceivedSpan server(HttpResponse<String> resp) {
+    String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
+    return receiver.awaitTrace(trace, 2).stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "00-" + TRACE + "-" + PARENT + "-01",
+      "00-" + TRACE + "-" + PARENT + "-09",                     // unknown flags are ignored
+      "cc-" + TRACE + "-" + PARENT + "-01-what-the-future-will-be-like", // future version, extra fields
+  })
+  void validTraceparentIsContinued(String traceparent) throws Exception {
+    HttpResponse<String> resp = gateway.get("/up", "traceparent", traceparent, "tracestate", "foo=1,bar=2");
+
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
+    assertThat(server(resp).parentSpanId()).isEqualTo(PARENT);
+    assertThat(upstream.received().get(0).headers().get("tracestate")).isEqualTo("foo=1,bar=2");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "ff-" + TRACE + "-" + PARENT + "-01",                      // version ff is invalid
+      "00-" + TRACE + "-" + PARENT + "-01-extra",                // extra fields with version 00
+      "00-0AF7651916CD43DD8448EB211C80319C-" + PARENT + "-01",   // uppercase hex
+      "00-00000000000000000000000000000000-" + PARENT + "-01",   // all-zero trace id
+      "00-" + TRACE + "-0000000000000000-01",                    // all-zero parent id
+      "00-" + "0af7651916cd43dd8448eb211c80319" + "-" + PARENT + "-01", // trace id too short
+      "00-" + TRACE + "-" + "b7ad6b716920333" + "-01",           // parent id too short
+      "00-" + TRACE + "-" + PARENT + "-1",                       // flags too short
+      "00-" + TRACE + "-" + PARENT,                              // missing flags
+      "0g-" + TRACE + "-" + PARENT + "-01",                      // non-hex version
+      "00-" + "0af7651916cd43dd8448eb211c80319g" + "-" + PARENT + "-01", // non-hex trace id
+      "00_" + TRACE + "_" + PARENT + "_01",                      // wrong separators
+      "",
+      "garbage",
+  })
+  void invalidTraceparentStartsANewTraceAndIsServed(String traceparent) throws Exception {
+    HttpResponse<String> resp = gateway.get("/up", "traceparent", traceparent, "tracestate", "foo=1");
+
+    assertThat(resp.statusCode()).isEqualTo(200);
+    String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
+    assertThat(trace).matches("[0-9a-f]{32}").isNotEqualTo(TRACE).isNotEqualTo("0".repeat(32));
+    assertThat(server(resp).parentSpanId()).isEmpty();
+    var sent = upstream.received().get(0).headers();
+    assertThat(sent.getAll("traceparent")).hasSize(1);
+    assertThat(sent.get("traceparent")).startsWith("00-" + trace + "-");
+    assertThat(sent.get("tracestate")).as("tracestate is dropped with an invalid traceparent").isNull();
+  }
+
+  @org.junit.jupiter.api.Test
+  void twoTraceparentHeadersStartANewTrace() throws Exception {
+    int port = gateway.gateway().port();
+    String answer = RawHttp.exchange(port, "GET /up HTTP/1.1\r\nHost: x\r\n"
+        + "traceparent: 00-" + TRACE + "-" + PARENT + "-01\r\n"
+        + "traceparent: 00-" + TRACE + "-" + PARENT + "-01\r\n"
+        + "Connection: close\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 200");
+    String trace = answer.lines().filter(l -> l.toLowerCase().startsWith("x-trace-id:")).findFirst().orElseThrow()
+        .substring("x-trace-id:".length()).trim();
+    assertThat(trace).isNotEqualTo(TRACE);
+    assertThat(upstream.received().get(0).headers().getAll("traceparent")).hasSize(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {32, 33})
+  void tracestateOverThirtyTwoMembersIsDropped(int members) throws Exception {
+    String tracestate = IntStream.range(0, members).mapToObj(i -> "k" + i + "=v" + i).collect(Collectors.joining(","));
+    HttpResponse<String> resp = gateway.get("/up", "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
+        "tracestate", tracestate);
+
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
+    String sent = upstream.received().get(0).headers().get("tracestate");
+    if (members <= 32) {
+      assertThat(sent).isEqualTo(tracestate);
+    } else {
+      assertThat(sent).isNull();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"foo=1,foo=2", "UPPER=1", "k=v=w"})
+  void invalidTracestateIsDroppedButTheTraceContinues(String tracestate) throws Exception {
+    HttpResponse<String> resp = gateway.get("/up", "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
+        "tracestate", tracestate);
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
+    assertThat(upstream.received().get(0).headers().get("tracestate")).isNull();
+  }
+}
