@@ -136,9 +136,11 @@ public final class Gateway {
         .map(adminPort -> {
           this.adminPort = adminPort;
           admission.markReady();
-          LOG.info(String.format("tracegate ready in %d ms: gateway on %s:%d, admin on %s:%d, %d routes, traces -> %s",
+          LOG.info(String.format("tracegate ready in %d ms: gateway on %s:%d, admin on %s:%d, %d routes, "
+                  + "%d event loops (%s), traces -> %s",
               TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.server().host(), port,
-              config.admin().host(), adminPort, config.routes().size(), describeExport()));
+              config.admin().host(), adminPort, config.routes().size(), eventLoops,
+              vertx.isNativeTransportEnabled() ? "native transport" : "NIO", describeExport()));
           return null;
         });
   }

@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# tracegate: build with Maven, run on a JRE as a non-root user.
+# Base images are build arguments so the image also builds where public registries are out of reach.
+ARG BUILD_IMAGE=maven:3.9.11-eclipse-temurin-17
+ARG RUNTIME_IMAGE=eclipse-temurin:17.0.16_8-jre
+
+FROM ${BUILD_IMAGE} AS build
+WORKDIR /src
+# Dependencies first: this layer is reused until pom.xml changes.
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY conf conf
+COPY src src
+RUN mvn -B -q -o package -DskipTests && cp target/tracegate.jar /tracegate.jar
+
+FROM ${RUNTIME_IMAGE}
+RUN (getent group tracegate || groupadd --system --gid 10001 tracegate) \
+ && (id tracegate || useradd --system --uid 10001 --gid tracegate --no-create-home --shell /usr/sbin/nologin tracegate)
+WORKDIR /app
+COPY --from=build /tracegate.jar /app/tracegate.jar
+COPY conf /app/conf
+# Inside a container the admin port must be reachable by the health check and by Prometheus;
+# publish only 8080 to the outside world (see README, Deploy).
+ENV TRACEGATE_SERVER_HOST=0.0.0.0 \
+    TRACEGATE_ADMIN_HOST=0.0.0.0 \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"
+USER 10001:10001
+EXPOSE 8080 9090
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:9090/health/ready || exit 1
+# Exec form: the JVM is PID 1 and receives SIGTERM, so shutdown drains and flushes spans.
+ENTRYPOINT ["java", "-jar", "/app/tracegate.jar"]
+CMD ["--config", "/app/conf/tracegate.yaml"]

@@ -1,0 +1,111 @@
+package dev.tracegate.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tracegate.config.ConfigLoader;
+import dev.tracegate.config.GatewayConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Keeps the Dockerfile, docker-compose.yml and Kubernetes manifests true to what the image really
+ * serves: ports, probe paths, environment names, configurations that load.
+ */
+class DeploymentFilesTest {
+  private static final Yaml YAML = new Yaml(new SafeConstructor(new LoaderOptions()));
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> yaml(String file) throws Exception {
+    return (Map<String, Object>) YAML.load(Files.readString(Path.of(file)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T at(Object node, String... path) {
+    Object cur = node;
+    for (String p : path) {
+      cur = cur instanceof List ? ((List<Object>) cur).get(Integer.parseInt(p)) : ((Map<String, Object>) cur).get(p);
+    }
+    return (T) cur;
+  }
+
+  @Test
+  void dockerfileTakesBaseImagesAsArgumentsRunsNonRootAndChecksReadiness() throws Exception {
+    List<String> lines = Files.readAllLines(Path.of("Dockerfile"));
+    String text = String.join("\n", lines);
+    assertThat(text).contains("ARG BUILD_IMAGE=", "ARG RUNTIME_IMAGE=", "FROM ${BUILD_IMAGE} AS build", "FROM ${RUNTIME_IMAGE}");
+    assertThat(lines).contains("EXPOSE 8080 9090", "USER 10001:10001");
+    assertThat(text).contains("TRACEGATE_ADMIN_HOST=0.0.0.0")
+        .contains("CMD curl -fsS http://127.0.0.1:9090/health/ready")
+        .contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/tracegate.jar\"]")
+        .contains("-XX:MaxRAMPercentage=");
+    // the environment names the image sets are real configuration keys
+    GatewayConfig c = new ConfigLoader(Map.of("TRACEGATE_ADMIN_HOST", "0.0.0.0", "TRACEGATE_SERVER_HOST", "0.0.0.0"))
+        .load(Path.of("conf/tracegate.yaml"));
+    assertThat(c.admin().host()).isEqualTo("0.0.0.0");
+    assertThat(c.server().port()).isEqualTo(8080);
+    assertThat(c.admin().port()).isEqualTo(9090);
+  }
+
+  @Test
+  void composeRunsPinnedJaegerV2AndGatewayWhoseEnvironmentLoads() throws Exception {
+    Map<String, Object> compose = yaml("docker-compose.yml");
+    Map<String, Object> services = at(compose, "services");
+    assertThat(services).containsKeys("jaeger", "postgres", "tracegate", "orders", "shipping");
+    String jaeger = at(services, "jaeger", "image");
+    assertThat(jaeger).matches("jaegertracing/jaeger:2\\.\\d+\\.\\d+");
+    assertThat((List<String>) at(services, "jaeger", "ports")).contains("16686:16686", "4317:4317", "4318:4318");
+    assertThat((String) at(services, "postgres", "image")).matches("postgres:\\d+(\\.\\d+)?");
+
+    Map<String, Object> gw = at(services, "tracegate");
+    Map<String, String> env = new HashMap<>();
+    ((Map<String, Object>) gw.get("environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
+    assertThat(env.get("OTEL_EXPORTER_OTLP_ENDPOINT")).isEqualTo("http://jaeger:4318");
+    GatewayConfig c = new ConfigLoader(env).load(Path.of("conf/demo.yaml"));
+    assertThat(c.upstreams().get("orders").urls().get(0).toString()).isEqualTo("http://orders:9101");
+    assertThat(c.telemetry().tracesEndpoint()).isEqualTo("http://jaeger:4318/v1/traces");
+    assertThat((List<String>) gw.get("ports")).contains("8080:8080", "127.0.0.1:9090:9090");
+
+    // each demo service listens where the gateway's upstream URL points
+    for (String name : List.of("orders", "shipping")) {
+      List<String> command = at(services, name, "command");
+      int port = c.upstreams().get(name).urls().get(0).getPort();
+      assertThat(command).containsExactly("demo-service", name, "--port", Integer.toString(port));
+    }
+  }
+
+  @Test
+  void kubernetesProbesAndPortsAreWhatTheImageServesAndItsConfigLoads() throws Exception {
+    Map<String, Object> deployment = yaml("deploy/kubernetes/deployment.yaml");
+    Map<String, Object> container = at(deployment, "spec", "template", "spec", "containers", "0");
+    Map<String, Integer> ports = ((List<Map<String, Object>>) container.get("ports")).stream()
+        .collect(Collectors.toMap(p -> (String) p.get("name"), p -> (Integer) p.get("containerPort")));
+    assertThat(ports).containsEntry("http", 8080).containsEntry("admin", 9090);
+    assertThat((String) at(container, "readinessProbe", "httpGet", "path")).isEqualTo("/health/ready");
+    assertThat((String) at(container, "readinessProbe", "httpGet", "port")).isEqualTo("admin");
+    assertThat((String) at(container, "livenessProbe", "httpGet", "path")).isEqualTo("/health/live");
+    assertThat((List<String>) at(container, "lifecycle", "preStop", "exec", "command")).isNotEmpty();
+
+    String configText = at(yaml("deploy/kubernetes/configmap.yaml"), "data", "tracegate.yaml");
+    GatewayConfig c = new ConfigLoader(Map.of("TRACEGATE_DATABASE_URL", "postgresql://u:p@db:5432/shop"))
+        .parse(configText, "configmap");
+    assertThat(c.server().port()).isEqualTo(ports.get("http"));
+    assertThat(c.admin().port()).isEqualTo(ports.get("admin"));
+    assertThat(c.admin().host()).isEqualTo("0.0.0.0");
+    int grace = at(deployment, "spec", "template", "spec", "terminationGracePeriodSeconds");
+    assertThat((long) grace).isGreaterThan(c.server().shutdownGrace().toSeconds() + c.telemetry().batch().exportTimeout().toSeconds());
+
+    Map<String, Object> service = yaml("deploy/kubernetes/service.yaml");
+    assertThat((String) at(service, "spec", "ports", "0", "targetPort")).isEqualTo("http");
+    assertThat(((List<?>) at(service, "spec", "ports"))).hasSize(1);
+    Map<String, Object> hpa = yaml("deploy/kubernetes/hpa.yaml");
+    assertThat((String) at(hpa, "spec", "scaleTargetRef", "name")).isEqualTo(at(deployment, "metadata", "name"));
+  }
+}
