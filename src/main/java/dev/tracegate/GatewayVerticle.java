@@ -61,7 +61,7 @@ final class GatewayVerticle extends VerticleBase {
     }
     GatewayConfig.Server s = config.server();
     RequestHandler handler = new RequestHandler(vertx, new RouteTable(routes), admission, telemetry.tracer(),
-        telemetry.propagator(), s.requestTimeout(), s.maxBodyBytes(), metrics);
+        telemetry.propagator(), s.requestTimeout(), s.maxBodyBytes(), s.headerTimeout(), metrics);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(s.host())
         // port 0: one random port shared by every event loop (Vert.x shares negative ports)
@@ -72,7 +72,10 @@ final class GatewayVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setReusePort(true)
         .setIdleTimeout(60);
-    server = vertx.createHttpServer(options).requestHandler(handler);
+    server = vertx.createHttpServer(options)
+        .requestHandler(handler)
+        .invalidRequestHandler(handler::handleInvalid)
+        .connectionHandler(handler.headerTimeout());
     return server.listen();
   }
 

@@ -81,7 +81,8 @@ public final class ConfigLoader {
         (int) n.integer("maxInFlight", GatewayConfig.Server.DEFAULT_MAX_IN_FLIGHT, 1, 10_000_000),
         n.integer("maxBodyBytes", GatewayConfig.Server.DEFAULT_MAX_BODY_BYTES, 0, Integer.MAX_VALUE),
         n.duration("requestTimeout", GatewayConfig.Server.DEFAULT_REQUEST_TIMEOUT),
-        n.duration("shutdownGrace", GatewayConfig.Server.DEFAULT_SHUTDOWN_GRACE));
+        n.duration("shutdownGrace", GatewayConfig.Server.DEFAULT_SHUTDOWN_GRACE),
+        n.duration("headerTimeout", GatewayConfig.Server.DEFAULT_HEADER_TIMEOUT));
     n.finish();
     return s;
   }

@@ -14,7 +14,8 @@ final class EnvOverrides {
   static final String PREFIX = "TRACEGATE_";
 
   private static final Map<String, List<String>> FIXED_SECTIONS = Map.of(
-      "server", List.of("host", "port", "maxInFlight", "maxBodyBytes", "requestTimeout", "shutdownGrace"),
+      "server", List.of("host", "port", "maxInFlight", "maxBodyBytes", "requestTimeout", "shutdownGrace",
+          "headerTimeout"),
       "admin", List.of("host", "port"),
       "telemetry", List.of("serviceName", "exporter", "endpoint", "sampler", "samplerArg", "propagators", "recentTraces"),
       "database", List.of("url", "poolSize", "pipeliningLimit", "connectTimeout", "queryTimeout"));

@@ -26,12 +26,14 @@ public record GatewayConfig(
       int maxInFlight,
       long maxBodyBytes,
       Duration requestTimeout,
-      Duration shutdownGrace) {
+      Duration shutdownGrace,
+      Duration headerTimeout) {
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
     public static final long DEFAULT_MAX_BODY_BYTES = 1_048_576;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
   }
 
   /** Health, metrics and the local trace view; loopback-only unless told otherwise. */

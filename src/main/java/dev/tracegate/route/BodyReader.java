@@ -37,8 +37,10 @@ final class BodyReader {
     Promise<Buffer> promise = Promise.promise();
     Buffer body = Buffer.buffer();
     req.handler(chunk -> {
+      if (promise.future().isComplete()) {
+        return; // refused already: the rest is discarded
+      }
       if (body.length() + chunk.length() > maxBytes) {
-        req.handler(null);
         promise.tryFail(tooLarge(maxBytes));
       } else {
         body.appendBuffer(chunk);

@@ -1,5 +1,6 @@
 package dev.tracegate.route;
 
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -14,20 +15,19 @@ final class ErrorResponses {
    * Writes {@code {"error", "message", "traceId"}} with the key's status. When the response head is
    * already out (an upstream failed mid-body), the only honest signal left is to reset the stream.
    */
-  static void write(HttpServerResponse response, GatewayError error, String traceId) {
+  static Future<Void> write(HttpServerResponse response, GatewayError error, String traceId) {
     if (response.ended() || response.closed()) {
-      return;
+      return Future.succeededFuture();
     }
     if (response.headWritten()) {
-      response.reset();
-      return;
+      return response.reset();
     }
     String body = new JsonObject()
         .put("error", error.key().key())
         .put("message", error.getMessage())
         .put("traceId", traceId)
         .encode();
-    response.setStatusCode(error.key().status())
+    return response.setStatusCode(error.key().status())
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .end(body);
   }

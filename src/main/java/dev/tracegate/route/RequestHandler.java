@@ -10,6 +10,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -36,10 +37,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private final long requestTimeoutMs;
   private final long maxBodyBytes;
   private final RequestObserver observer;
+  private final HeaderTimeout headerTimeout;
 
   public RequestHandler(Vertx vertx, RouteTable routes, Admission admission, Tracer tracer,
                         TextMapPropagator propagator, Duration requestTimeout, long maxBodyBytes,
-                        RequestObserver observer) {
+                        Duration headerTimeout, RequestObserver observer) {
     this.vertx = vertx;
     this.routes = routes;
     this.admission = admission;
@@ -48,20 +50,27 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     this.requestTimeoutMs = requestTimeout.toMillis();
     this.maxBodyBytes = maxBodyBytes;
     this.observer = observer;
+    this.headerTimeout = new HeaderTimeout(vertx, headerTimeout.toMillis());
+  }
+
+  /** Install on the server's connection handler. */
+  public HeaderTimeout headerTimeout() {
+    return headerTimeout;
   }
 
   @Override
   public void handle(HttpServerRequest req) {
     long startNanos = System.nanoTime();
+    headerTimeout.requestArrived(req.connection());
     String method = req.method().name();
     ErrorKey refused = admission.admit();
-    RouteTable.Match match = refused == null ? routes.match(method, req.path()) : null;
-    Route route = match == null ? null : match.route;
+    RouteTable.Match match = routes.match(method, req.path()); // also for refused ones: spans and metrics name the route
+    Route route = match.route;
 
     Context parent = extractParent(req.headers());
     Span span = startServerSpan(req, parent, method, route);
     Context context = parent.with(span);
-    Exchange ex = new Exchange(vertx, req, route, match == null ? java.util.Map.of() : match.params,
+    Exchange ex = new Exchange(vertx, req, route, match.params,
         span, context, startNanos + requestTimeoutMs * 1_000_000);
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
@@ -78,6 +87,32 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     } else {
       serve(ex, completion);
     }
+  }
+
+  /**
+   * Requests the HTTP decoder rejected (oversized headers or line, malformed syntax): answered
+   * with the contract's JSON, a trace id and a SERVER span, then the connection is closed, since
+   * what follows on it cannot be trusted.
+   */
+  public void handleInvalid(HttpServerRequest req) {
+    Throwable cause = req.decoderResult().cause();
+    ErrorKey key = cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException ? ErrorKey.HEADERS_TOO_LARGE
+        : cause instanceof io.netty.handler.codec.http.TooLongHttpLineException ? ErrorKey.URI_TOO_LONG
+        : ErrorKey.BAD_REQUEST;
+    long startNanos = System.nanoTime();
+    admission.admit();
+    String method = req.method() == null ? "HTTP" : req.method().name();
+    Span span = startServerSpan(req, Context.root(), method, null);
+    Exchange ex = new Exchange(vertx, req, null, java.util.Map.of(), span, Context.root().with(span),
+        startNanos + requestTimeoutMs * 1_000_000);
+    HttpServerResponse resp = req.response();
+    resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
+    resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    Completion completion = new Completion(ex, startNanos);
+    resp.endHandler(v -> completion.finish());
+    resp.closeHandler(v -> completion.finish());
+    completion.fail(new GatewayError(key, key == ErrorKey.BAD_REQUEST ? "malformed HTTP request"
+        : key == ErrorKey.URI_TOO_LONG ? "request line too long" : "request headers too large"));
   }
 
   private void serve(Exchange ex, Completion completion) {
@@ -100,6 +135,19 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       target.serve(ex).onFailure(completion::fail);
     }
   }
+
+  /**
+   * After refusing a body, discard what the client is still sending for a moment so it can read
+   * the 413 (closing at once would reset the connection under it), then close: the rest of the body
+   * is never parsed as another request.
+   */
+  private void lingerThenClose(HttpServerRequest req, Future<Void> written) {
+    req.handler(chunk -> { });
+    req.resume();
+    written.onComplete(v -> vertx.setTimer(LINGER_MS, id -> req.connection().close()));
+  }
+
+  static final long LINGER_MS = 2000;
 
   private static GatewayError miss(RouteTable.Match match, String method) {
     switch (match.miss) {
@@ -165,10 +213,14 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       }
       ex.abandon(err);
       HttpServerResponse resp = ex.request().response();
-      if (err.key() == ErrorKey.PAYLOAD_TOO_LARGE && !resp.headWritten()) {
+      boolean unreadBody = err.key() == ErrorKey.PAYLOAD_TOO_LARGE && !resp.headWritten();
+      if (unreadBody) {
         resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
       }
-      ErrorResponses.write(resp, err, ex.span().getSpanContext().getTraceId());
+      Future<Void> written = ErrorResponses.write(resp, err, ex.span().getSpanContext().getTraceId());
+      if (unreadBody) {
+        lingerThenClose(ex.request(), written);
+      }
     }
 
     void finish() {

@@ -45,6 +45,17 @@ class DatabaseOutageTest {
           assertThat(new JsonObject(resp.body()).getString("error")).isEqualTo("db_unavailable");
           assertThat(ms).as("answered within the connect timeout, not after a long pool wait").isLessThan(1500);
         }
+        // under load too: fifty at once, each answered fast
+        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> burst = new java.util.ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 50; i++) {
+          burst.add(TestGateway.http().sendAsync(HttpRequest.newBuilder(URI.create(gateway.url("/one"))).build(),
+              HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var f : burst) {
+          assertThat(f.get().statusCode()).isEqualTo(503);
+        }
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3000);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ready(gateway) == 503);
         assertThat(gateway.get("/proxied").statusCode()).as("proxy routes are unaffected").isEqualTo(200);
 

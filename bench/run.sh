@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# tracegate side by side with its peers, in one run on this machine:
+#   the nginx stub upstream directly, the nginx reverse proxy, tracegate with 100% sampling exporting
+#   OTLP to a local sink, tracegate with tracing off, tracegate's SQL route, and pgbench on the same
+#   statement. Interleaved rounds; prints requests/s, p50 and p99 per target, the ratios, spans
+#   dropped, start-up time to ready and resident memory under load.
+# Usage: bench/run.sh [ROUNDS] [SECONDS]     (defaults 3 rounds of 10 s; env PG_URL, CONNECTIONS)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}
+SECS=${2:-10}
+CONN=${CONNECTIONS:-64}
+PG_URL=${PG_URL:-postgresql://postgres@127.0.0.1:5432/tracegate_bench}
+JAR=target/tracegate.jar
+OUT=$(mktemp -d /tmp/tracegate-bench.XXXXXX)
+# The container's default flags, as in a 512 MiB container (Dockerfile JAVA_TOOL_OPTIONS).
+JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseParallelGC)
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need wrk || ! need nginx || ! need pgbench; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light postgresql-client >/dev/null
+fi
+[ -f "$JAR" ] || mvn -B -q package -DskipTests
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for f in /tmp/bench-nginx-upstream.pid /tmp/bench-nginx-proxy.pid /tmp/bench-otlp-sink.pid; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+nginx -c "$PWD/bench/stub-upstream.conf"
+nginx -c "$PWD/bench/proxy-peer.conf"
+nginx -c "$PWD/bench/otlp-sink.conf"
+
+# pgbench's tables in their own database
+db=${PG_URL##*/}
+base=${PG_URL%/*}
+psql "$base/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
+  || psql "$base/postgres" -qc "CREATE DATABASE $db"
+psql "$PG_URL" -qtAc "SELECT to_regclass('pgbench_accounts')" | grep -q pgbench_accounts \
+  || pgbench -q -i -s 1 "$PG_URL" >/dev/null 2>&1
+
+start_gateway() { # NAME PORT ADMIN_PORT [ENV...]
+  local name=$1 port=$2 admin=$3; shift 3
+  local t0; t0=$(date +%s%N)
+  env TRACEGATE_SERVER_PORT="$port" TRACEGATE_ADMIN_PORT="$admin" TRACEGATE_DATABASE_URL="$PG_URL" "$@" \
+    java "${JVM[@]}" -jar "$JAR" --config bench/gateway.yaml > "$OUT/$name.log" 2>&1 &
+  pids+=($!)
+  eval "${name}_pid=$!"
+  until curl -fs "http://127.0.0.1:$admin/health/ready" >/dev/null 2>&1; do sleep 0.02; done
+  echo "$name ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms (process start to /health/ready 200)"
+}
+start_gateway traced 8081 9191 OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 \
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048 OTEL_BSP_SCHEDULE_DELAY=200
+start_gateway untraced 8082 9192 OTEL_TRACES_SAMPLER=always_off OTEL_TRACES_EXPORTER=none
+
+dropped() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^tracegate_spans_dropped_total/ {s += $2} END {print s + 0}'; }
+exported() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^tracegate_spans_exported_total/ {print $2 + 0}'; }
+
+declare -A URL=(
+  [stub]=http://127.0.0.1:9001/
+  [nginx]=http://127.0.0.1:9002/
+  [traced]=http://127.0.0.1:8081/
+  [untraced]=http://127.0.0.1:8082/
+  [sql]=http://127.0.0.1:8081
+)
+targets=(stub nginx traced untraced sql pgbench)
+
+measure() { # TARGET SECONDS -> "rps p50 p99"
+  local t=$1 s=$2
+  if [ "$t" = pgbench ]; then
+    pgbench -n -S -M prepared -c 16 -j 2 -T "$s" "$PG_URL" 2>/dev/null \
+      | awk '/^tps/ {tps=$3} /latency average/ {lat=$4} END {printf "%.0f %s -\n", tps, lat "ms(avg)"}'
+  elif [ "$t" = sql ]; then
+    wrk -t2 -c"$CONN" -d"${s}s" --latency -s bench/random-aid.lua "${URL[$t]}" | parse_wrk
+  else
+    wrk -t2 -c"$CONN" -d"${s}s" --latency "${URL[$t]}" | parse_wrk
+  fi
+}
+parse_wrk() {
+  awk '/^Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
+       /Non-2xx/ {bad=$NF} END {printf "%.0f %s %s%s\n", rps, p50, p99, (bad ? " NON-2XX:" bad : "")}'
+}
+
+echo "warming up (JIT) ..."
+for t in traced untraced sql; do measure "$t" 10 >/dev/null; done
+d0=$(dropped 9191); e0=$(exported 9191)
+
+for r in $(seq 1 "$ROUNDS"); do
+  for t in "${targets[@]}"; do
+    res=$(measure "$t" "$SECS")
+    echo "$r $t $res" >> "$OUT/results"
+    printf "round %d  %-9s %s\n" "$r" "$t" "$res"
+    if [ "$t" = traced ]; then
+      ps -o rss= -p "$traced_pid" | awk '{printf "%d\n", $1/1024}' >> "$OUT/rss"
+    fi
+  done
+done
+d1=$(dropped 9191); e1=$(exported 9191)
+
+echo
+echo "== median of $ROUNDS rounds, wrk -t2 -c$CONN, ${SECS}s each (pgbench: -S -M prepared -c16 -j2)"
+printf "%-9s %10s %10s %10s %s\n" target req/s p50 p99 "spread (min..max req/s)"
+for t in "${targets[@]}"; do
+  awk -v t="$t" '$2 == t {print $3, $4, $5}' "$OUT/results" | sort -n | awk -v t="$t" '
+    {rps[NR]=$1; p50[NR]=$2; p99[NR]=$3}
+    END {m=int((NR+1)/2); printf "%-9s %10d %10s %10s %d..%d\n", t, rps[m], p50[m], p99[m], rps[1], rps[NR]}'
+done | tee "$OUT/summary"
+med() { awk -v t="$1" '$1 == t {print $2}' "$OUT/summary"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+echo
+echo "traced/nginx     $(ratio "$(med traced)" "$(med nginx)")"
+echo "untraced/nginx   $(ratio "$(med untraced)" "$(med nginx)")"
+echo "traced/untraced  $(ratio "$(med traced)" "$(med untraced)")"
+echo "sql/pgbench      $(ratio "$(med sql)" "$(med pgbench)")"
+echo "spans exported during the rounds: $(awk -v a="$e0" -v b="$e1" 'BEGIN {print b - a}'), dropped: $(awk -v a="$d0" -v b="$d1" 'BEGIN {print b - a}')"
+echo "resident memory of the traced gateway under load: $(sort -n "$OUT/rss" | tail -1) MiB (max over rounds)"
+echo "raw results: $OUT"
