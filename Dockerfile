@@ -11,7 +11,7 @@ COPY pom.xml .
 RUN mvn -B -q dependency:go-offline
 COPY conf conf
 COPY src src
-RUN mvn -B -q -o package -DskipTests && cp target/tracegate.jar /tracegate.jar
+RUN mvn -B -q package -DskipTests && cp target/tracegate.jar /tracegate.jar
 
 FROM ${RUNTIME_IMAGE}
 RUN (getent group tracegate || groupadd --system --gid 10001 tracegate) \

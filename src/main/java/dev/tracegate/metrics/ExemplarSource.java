@@ -4,18 +4,18 @@ package dev.tracegate.metrics;
 /**
  * Hands the span of the request being recorded to Prometheus' exemplar sampler. tracegate passes
  * spans explicitly rather than making them current, so the recording thread names it here for the
- * duration of one {@code record} call.
+ * duration of one recording.
  */
 final class ExemplarSource implements io.prometheus.metrics.tracer.common.SpanContext {
   private final ThreadLocal<io.opentelemetry.api.trace.SpanContext> current = new ThreadLocal<>();
 
-  void record(io.opentelemetry.api.trace.SpanContext span, Runnable recording) {
+  /** Names the span whose measurement is being recorded on this thread, until {@link #end}. */
+  void begin(io.opentelemetry.api.trace.SpanContext span) {
     current.set(span);
-    try {
-      recording.run();
-    } finally {
-      current.remove();
-    }
+  }
+
+  void end() {
+    current.set(null);
   }
 
   @Override

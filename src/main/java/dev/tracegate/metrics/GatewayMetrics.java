@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The gateway's Prometheus metrics (Micrometer): requests by route, method and status with latency
@@ -37,7 +38,9 @@ public final class GatewayMetrics implements RequestObserver {
 
   private final ExemplarSource exemplars = new ExemplarSource();
   private final PrometheusMeterRegistry registry;
-  private final ConcurrentHashMap<String, Timer> requests = new ConcurrentHashMap<>();
+  /** By route, method, then status code: nothing is allocated on the hot path. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, AtomicReferenceArray<Timer>>> requests =
+      new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> attempts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> queries = new ConcurrentHashMap<>();
 
@@ -71,13 +74,31 @@ public final class GatewayMetrics implements RequestObserver {
     String route = ex.route() == null ? "none" : ex.route().name();
     String method = ex.request().method().name();
     String methodLabel = METHODS.contains(method) ? method : "other";
-    String key = route + '\u0000' + methodLabel + '\u0000' + status;
-    Timer timer = requests.computeIfAbsent(key, k -> Timer.builder("tracegate.requests")
+    Timer timer = byStatus(route, methodLabel).get(Math.min(Math.max(status, 0), 599));
+    if (timer == null) {
+      timer = requestTimer(route, methodLabel, status);
+    }
+    exemplars.begin(ex.span().getSpanContext());
+    try {
+      timer.record(durationNanos, TimeUnit.NANOSECONDS);
+    } finally {
+      exemplars.end();
+    }
+  }
+
+  private Timer requestTimer(String route, String method, int status) {
+    Timer timer = Timer.builder("tracegate.requests")
         .description("Requests served, by route, method and status")
-        .tags("route", route, "method", methodLabel, "status", Integer.toString(status))
+        .tags("route", route, "method", method, "status", Integer.toString(status))
         .serviceLevelObjectives(BUCKETS)
-        .register(registry));
-    exemplars.record(ex.span().getSpanContext(), () -> timer.record(durationNanos, TimeUnit.NANOSECONDS));
+        .register(registry);
+    byStatus(route, method).set(Math.min(Math.max(status, 0), 599), timer);
+    return timer;
+  }
+
+  private AtomicReferenceArray<Timer> byStatus(String route, String method) {
+    return requests.computeIfAbsent(route, r -> new ConcurrentHashMap<>())
+        .computeIfAbsent(method, m -> new AtomicReferenceArray<>(600));
   }
 
   /** One upstream attempt ended: {@code outcome} is a status class ({@code 2xx}) or an error type. */

@@ -62,7 +62,8 @@ public final class UpstreamCall {
   private void attempt(int n) {
     Endpoint endpoint = upstream.selector().next();
     Span span = startSpan(endpoint, n);
-    MultiMap headers = HttpHeaders.headers().addAll(plan.headers());
+    // set() replaces: each attempt overwrites the previous attempt's trace headers
+    MultiMap headers = plan.headers();
     propagator.inject(parent.with(span), headers, MultiMap::set);
     RequestOptions options = new RequestOptions()
         .setMethod(plan.method())
