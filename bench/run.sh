@@ -86,7 +86,7 @@ parse_wrk() {
 }
 
 echo "warming up (JIT) ..."
-for t in traced untraced sql; do measure "$t" 10 >/dev/null; done
+for t in traced untraced sql traced untraced sql; do measure "$t" 15 >/dev/null; done
 d0=$(dropped 9191); e0=$(exported 9191)
 
 for r in $(seq 1 "$ROUNDS"); do

@@ -39,10 +39,22 @@ public final class ProxyTarget implements RouteTarget {
   @Override
   public Future<Void> serve(Exchange ex) {
     HttpServerRequest req = ex.request();
-    UpstreamCall.Plan plan = new UpstreamCall.Plan(req.method(), upstreamUri(ex),
-        ForwardHeaders.request(req, dropBaggage), ex.body(), timeoutMs, config.retries());
+    UpstreamCall.Plan plan = ex.streamedBody()
+        ? new UpstreamCall.Plan(req.method(), upstreamUri(ex), ForwardHeaders.request(req, dropBaggage),
+            io.vertx.core.buffer.Buffer.buffer(), timeoutMs, 0, req, ex.streamedLength())
+        : new UpstreamCall.Plan(req.method(), upstreamUri(ex), ForwardHeaders.request(req, dropBaggage), ex.body(),
+            timeoutMs, config.retries());
     return UpstreamCall.start(upstream, tracer, propagator, ex, ex.context(), plan)
         .compose(reply -> relay(ex, reply));
+  }
+
+  /**
+   * A body is streamed (not buffered) when no retry could need it again: the route does not retry,
+   * or the method is not idempotent. Otherwise it is read, bounded, so a retry can resend it.
+   */
+  @Override
+  public boolean streamsBody(HttpServerRequest request) {
+    return config.retries() == 0 || !UpstreamCall.idempotent(request.method());
   }
 
   private String upstreamUri(Exchange ex) {
@@ -64,7 +76,10 @@ public final class ProxyTarget implements RouteTarget {
     return query == null || query.isEmpty() ? path : path + "?" + query;
   }
 
-  private static Future<Void> relay(Exchange ex, UpstreamReply reply) {
+  /** Answers up to this size are read whole and written with their head in one go; larger ones stream. */
+  static final long SMALL_BODY_BYTES = 64 * 1024;
+
+  private Future<Void> relay(Exchange ex, UpstreamReply reply) {
     HttpClientResponse in = reply.response();
     HttpServerResponse out = ex.request().response();
     if (out.closed() || out.ended()) {
@@ -78,12 +93,32 @@ public final class ProxyTarget implements RouteTarget {
       out.setStatusMessage(in.statusMessage());
     }
     ForwardHeaders.response(in.headers(), out.headers());
-    if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-      out.setChunked(true);
+    long length = declaredLength(in.getHeader(HttpHeaders.CONTENT_LENGTH));
+    Future<Void> relayed;
+    if (length >= 0 && length <= SMALL_BODY_BYTES) {
+      // one write for head and body; should the upstream break off, the client still gets a clean 502
+      relayed = in.body().compose(out::end);
+    } else {
+      if (length < 0) {
+        out.setChunked(true);
+      }
+      relayed = in.pipe().endOnFailure(false).to(out);
     }
-    return in.pipe().endOnFailure(false).to(out)
+    return relayed
         .andThen(ar -> reply.end(ar.failed() ? ar.cause() : null))
         .recover(t -> Future.failedFuture(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
-            "the answer from upstream '" + "' broke off: " + t.getMessage(), t.getClass().getName(), t)));
+            "the answer from upstream '" + upstream.name() + "' broke off: " + t.getMessage(),
+            t.getClass().getName(), t)));
+  }
+
+  private static long declaredLength(String header) {
+    if (header == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 }

@@ -16,9 +16,11 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.streams.ReadStream;
 import java.util.Set;
 
 /**
@@ -28,11 +30,19 @@ import java.util.Set;
  * relays the body and ends the reply's span.
  */
 public final class UpstreamCall {
+  /** Methods whose empty body is still sent as {@code Content-Length: 0}. */
+  private static final Set<HttpMethod> BODY_EXPECTED = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
       HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
 
   /** What to send: everything but the endpoint, which each attempt picks anew. */
-  public record Plan(HttpMethod method, String uri, MultiMap headers, Buffer body, long timeoutMs, int retries) {}
+  public record Plan(HttpMethod method, String uri, MultiMap headers, Buffer body, long timeoutMs, int retries,
+                     ReadStream<Buffer> bodyStream, long bodyLength) {
+    /** A plan whose body is in memory (and so can be resent). */
+    public Plan(HttpMethod method, String uri, MultiMap headers, Buffer body, long timeoutMs, int retries) {
+      this(method, uri, headers, body, timeoutMs, retries, null, -1);
+    }
+  }
 
   private final Upstream upstream;
   private final Tracer tracer;
@@ -50,6 +60,10 @@ public final class UpstreamCall {
     this.exchange = exchange;
     this.parent = parent;
     this.plan = plan;
+  }
+
+  static boolean idempotent(HttpMethod method) {
+    return IDEMPOTENT.contains(method);
   }
 
   public static Future<UpstreamReply> start(Upstream upstream, Tracer tracer, TextMapPropagator propagator,
@@ -130,7 +144,17 @@ public final class UpstreamCall {
         // the request deadline has its own timer; this one is the route's or upstream's timeout
         long wait = plan.timeoutMs();
         timer = exchange.vertx().setTimer(wait, id -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
-        request.send(plan.body()).onComplete(r -> {
+        Buffer body = plan.body();
+        Future<HttpClientResponse> sent;
+        if (plan.bodyStream() != null) {
+          request.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(plan.bodyLength()));
+          sent = request.send(plan.bodyStream());
+        } else if (body.length() == 0 && !BODY_EXPECTED.contains(plan.method())) {
+          sent = request.send();
+        } else {
+          sent = request.send(body);
+        }
+        sent.onComplete(r -> {
           if (r.succeeded()) {
             answered(r.result());
           } else {
@@ -150,7 +174,7 @@ public final class UpstreamCall {
       }
     }
 
-    private void answered(io.vertx.core.http.HttpClientResponse response) {
+    private void answered(HttpClientResponse response) {
       if (settled) {
         return;
       }

@@ -21,6 +21,19 @@ final class BodyReader {
     return req.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
   }
 
+  /** The declared {@code Content-Length}, or -1 when there is none or it is not a number. */
+  static long declaredLength(HttpServerRequest req) {
+    String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   static Future<Buffer> read(HttpServerRequest req, long maxBytes) {
     String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null) {

@@ -22,6 +22,9 @@ final class ErrorResponses {
     if (response.headWritten()) {
       return response.reset();
     }
+    // whatever an upstream's answer had put on the response (length, type) does not describe this one
+    response.headers().clear();
+    response.putHeader(RequestHandler.TRACE_ID_HEADER, traceId);
     String body = new JsonObject()
         .put("error", error.key().key())
         .put("message", error.getMessage())

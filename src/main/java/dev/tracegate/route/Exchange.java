@@ -23,6 +23,7 @@ public final class Exchange {
   private final Context context;
   private final long deadlineNanos;
   private Buffer body;
+  private long streamedLength = -1;
   private List<Runnable> cancelHooks;
   private GatewayError abandonedBy;
 
@@ -71,6 +72,20 @@ public final class Exchange {
 
   void body(Buffer body) {
     this.body = body;
+  }
+
+  /** True when the body was left unread, paused, for the target to stream from {@link #request()}. */
+  public boolean streamedBody() {
+    return streamedLength >= 0;
+  }
+
+  /** The declared length of a streamed body. */
+  public long streamedLength() {
+    return streamedLength;
+  }
+
+  void streamBody(long declaredLength) {
+    this.streamedLength = declaredLength;
   }
 
   /** Milliseconds left before {@code server.requestTimeout}; at least 1 while not passed. */

@@ -122,7 +122,13 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     completion.timer = timer;
     RouteTarget target = ex.route().target();
     HttpServerRequest req = ex.request();
-    if (target.needsBody() && BodyReader.hasBody(req)) {
+    long declared = BodyReader.declaredLength(req);
+    if (target.needsBody() && declared > 0 && declared <= maxBodyBytes && target.streamsBody(req)) {
+      // streamed to the upstream with back-pressure; paused until the upstream request takes it
+      req.pause();
+      ex.streamBody(declared);
+      target.serve(ex).onFailure(completion::fail);
+    } else if (target.needsBody() && BodyReader.hasBody(req)) {
       BodyReader.read(req, maxBodyBytes)
           .compose(body -> {
             ex.body(body);
@@ -213,7 +219,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       }
       ex.abandon(err);
       HttpServerResponse resp = ex.request().response();
-      boolean unreadBody = err.key() == ErrorKey.PAYLOAD_TOO_LARGE && !resp.headWritten();
+      // answering before the body was read (too large, or the upstream failed first): close after
+      boolean unreadBody = BodyReader.hasBody(ex.request()) && !ex.request().isEnded() && !resp.headWritten();
       if (unreadBody) {
         resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
       }

@@ -16,4 +16,13 @@ public interface RouteTarget {
   default boolean needsBody() {
     return true;
   }
+
+  /**
+   * Whether this request's body may be streamed through instead of read first (see
+   * {@link Exchange#streamedBody()}); the gateway then pauses the request and checks only its
+   * declared length against {@code server.maxBodyBytes}.
+   */
+  default boolean streamsBody(io.vertx.core.http.HttpServerRequest request) {
+    return false;
+  }
 }

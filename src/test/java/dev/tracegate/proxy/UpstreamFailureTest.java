@@ -170,10 +170,17 @@ class UpstreamFailureTest {
   }
 
   @Test
-  void answerCutOffMidBodyBreaksTheClientResponseAndErrorsTheSpan() throws Exception {
-    assertThatThrownBy(() -> gateway.get("/fast/x?cut=1")).isInstanceOf(java.io.IOException.class);
+  void smallAnswerCutOffMidBodyBecomesACleanBadGateway() throws Exception {
+    String trace = error(gateway.get("/fast/x?cut=1000"), 502, "upstream_unavailable").getString("traceId");
+    assertThat(clientSpans(trace, 1).get(0).isError()).isTrue();
+    assertThat(serverSpan(trace).isError()).isTrue();
+  }
+
+  @Test
+  void streamedAnswerCutOffMidBodyBreaksTheClientResponseAndErrorsTheSpan() throws Exception {
+    assertThatThrownBy(() -> gateway.get("/fast/x?cut=1000000")).isInstanceOf(java.io.IOException.class);
     List<ReceivedSpan> clients = receiver.await(s -> s.kind().equals("CLIENT")
-        && String.valueOf(s.attr("url.full")).endsWith("?cut=1"), 1);
+        && String.valueOf(s.attr("url.full")).endsWith("?cut=1000000"), 1);
     assertThat(clients.get(0).isError()).isTrue();
   }
 

@@ -129,6 +129,16 @@ class HostileClientTest {
   }
 
   @Test
+  void bodyWithinTheLimitStreamsThroughWhole() throws Exception {
+    String body = "b".repeat(60 * 1024);
+    HttpResponse<String> resp = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.url("/api/upload")))
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(upstream.received().get(0).body()).isEqualTo(body);
+    assertThat(upstream.received().get(0).headers().get("Content-Length")).isEqualTo(Integer.toString(body.length()));
+  }
+
+  @Test
   void hugeHeaderIsRefusedWithJsonAndTraceId() throws Exception {
     String answer = RawHttp.exchange(gateway.gateway().port(),
         "GET /api/x HTTP/1.1\r\nHost: x\r\nX-Big: " + "z".repeat(70 * 1024) + "\r\n\r\n");

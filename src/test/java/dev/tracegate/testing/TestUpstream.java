@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real upstream HTTP server on an ephemeral port that misbehaves on request: {@code ?delay=MS},
  * {@code ?status=N}, {@code ?hang=1} (never answers), {@code ?reset=1} (closes the connection),
- * {@code ?cut=1} (sends half its declared body, then closes). It records what it received.
+ * {@code ?cut=N} (declares N body bytes, sends a few, then closes). It records what it received.
  */
 public final class TestUpstream implements AutoCloseable {
   /** One request as the upstream saw it. */
@@ -79,7 +79,7 @@ public final class TestUpstream implements AutoCloseable {
       return;
     }
     if (req.getParam("cut") != null) {
-      req.response().putHeader(HttpHeaders.CONTENT_LENGTH, "1000").write("partial");
+      req.response().putHeader(HttpHeaders.CONTENT_LENGTH, param(req, "cut", "1000")).write("partial");
       vertx.setTimer(50, id -> req.connection().close());
       return;
     }
