@@ -19,11 +19,16 @@ RUN (getent group tracegate || groupadd --system --gid 10001 tracegate) \
 WORKDIR /app
 COPY --from=build /tracegate.jar /app/tracegate.jar
 COPY conf /app/conf
+# Class-data sharing archive from one training start (ready, one request, SIGTERM): halves the time
+# to ready. Made here, with the runtime image's own JVM, which is the only JVM it is valid for.
+RUN java -XX:ArchiveClassesAtExit=/app/tracegate.jsa -jar /app/tracegate.jar --config /app/conf/tracegate.yaml & pid=$!; \
+    for i in $(seq 1 100); do curl -fs http://127.0.0.1:9090/health/ready >/dev/null && break; sleep 0.2; done; \
+    curl -s -o /dev/null http://127.0.0.1:8080/training; kill -TERM $pid; wait $pid; test -s /app/tracegate.jsa
 # Inside a container the admin port must be reachable by the health check and by Prometheus;
 # publish only 8080 to the outside world (see README, Deploy).
 ENV TRACEGATE_SERVER_HOST=0.0.0.0 \
     TRACEGATE_ADMIN_HOST=0.0.0.0 \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"
+    JAVA_TOOL_OPTIONS="-XX:SharedArchiveFile=/app/tracegate.jsa -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"
 USER 10001:10001
 EXPOSE 8080 9090
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -13,7 +13,8 @@ CONN=${CONNECTIONS:-64}
 PG_URL=${PG_URL:-postgresql://postgres@127.0.0.1:5432/tracegate_bench}
 JAR=target/tracegate.jar
 OUT=$(mktemp -d /tmp/tracegate-bench.XXXXXX)
-# The container's default flags, as in a 512 MiB container (Dockerfile JAVA_TOOL_OPTIONS).
+# The container's default flags, as in a 512 MiB container (Dockerfile JAVA_TOOL_OPTIONS); the
+# class-data sharing archive is added below.
 JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseParallelGC)
 
 need() { command -v "$1" >/dev/null 2>&1; }
@@ -42,6 +43,16 @@ psql "$base/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | 
   || psql "$base/postgres" -qc "CREATE DATABASE $db"
 psql "$PG_URL" -qtAc "SELECT to_regclass('pgbench_accounts')" | grep -q pgbench_accounts \
   || pgbench -q -i -s 1 "$PG_URL" >/dev/null 2>&1
+
+# The image's class-data sharing archive, made the same way as in the Dockerfile: one training start.
+CDS="$OUT/tracegate.jsa"
+TRACEGATE_SERVER_PORT=8089 TRACEGATE_ADMIN_PORT=9199 TRACEGATE_DATABASE_URL="$PG_URL" OTEL_BSP_EXPORT_TIMEOUT=500 \
+  java -XX:ArchiveClassesAtExit="$CDS" -jar "$JAR" --config bench/gateway.yaml > "$OUT/training.log" 2>&1 &
+train=$!
+until curl -fs http://127.0.0.1:9199/health/ready >/dev/null 2>&1; do sleep 0.1; done
+curl -s -o /dev/null http://127.0.0.1:8089/training
+kill -TERM "$train"; wait "$train" || true
+JVM+=(-XX:SharedArchiveFile="$CDS")
 
 start_gateway() { # NAME PORT ADMIN_PORT [ENV...]
   local name=$1 port=$2 admin=$3; shift 3
