@@ -1,11 +1,15 @@
 package dev.tracegate.telemetry;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 
 /** Marks spans failed the way Jaeger paints red: status ERROR, {@code error.type}, an exception event. */
 public final class Spans {
+  private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
+  private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
+
   private Spans() {}
 
   /** Status ERROR with {@code description}, {@code error.type}, and an {@code exception} event for {@code cause}. */
@@ -15,9 +19,7 @@ public final class Spans {
     if (cause != null) {
       span.recordException(cause);
     } else {
-      span.addEvent("exception", Attributes.of(
-          io.opentelemetry.api.common.AttributeKey.stringKey("exception.type"), errorType,
-          io.opentelemetry.api.common.AttributeKey.stringKey("exception.message"), description));
+      span.addEvent("exception", Attributes.of(EXCEPTION_TYPE, errorType, EXCEPTION_MESSAGE, description));
     }
   }
 }

@@ -22,12 +22,12 @@ import io.opentelemetry.sdk.trace.SpanLimits;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -83,18 +83,18 @@ public final class Telemetry {
     return new Telemetry(sdk, config, stats);
   }
 
-  private static java.util.Optional<SpanExporter> exporter(TelemetryConfig config) {
+  private static Optional<SpanExporter> exporter(TelemetryConfig config) {
     switch (config.exporter()) {
       case OTLP:
-        return java.util.Optional.of(OtlpHttpSpanExporter.builder()
+        return Optional.of(OtlpHttpSpanExporter.builder()
             .setEndpoint(config.tracesEndpoint())
             .setTimeout(config.batch().exportTimeout())
             .setConnectTimeout(config.batch().exportTimeout())
             .build());
       case LOGGING:
-        return java.util.Optional.of(LoggingSpanExporter.create());
+        return Optional.of(LoggingSpanExporter.create());
       default:
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
   }
 

@@ -13,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -184,9 +183,5 @@ class SqlRouteTest {
   void readinessIsUpWhileDatabaseAnswers() throws Exception {
     HttpResponse<String> resp = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/health/ready"))));
     assertThat(resp.statusCode()).isEqualTo(200);
-  }
-
-  static Map<String, String> none() {
-    return Map.of();
   }
 }
