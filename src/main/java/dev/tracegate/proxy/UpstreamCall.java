@@ -14,6 +14,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.Timer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -115,7 +116,7 @@ public final class UpstreamCall {
     private final Span span;
     private HttpClientRequest request;
     private GatewayError abortedBy;
-    private long timer = -1;
+    private Timer timer;
     private boolean settled;
 
     Attempt(int n, Endpoint endpoint, Span span) {
@@ -143,7 +144,8 @@ public final class UpstreamCall {
         }
         // the request deadline has its own timer; this one is the route's or upstream's timeout
         long wait = plan.timeoutMs();
-        timer = exchange.vertx().setTimer(wait, id -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
+        timer = exchange.vertx().timer(wait);
+        timer.onSuccess(v -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
         Buffer body = plan.body();
         Future<HttpClientResponse> sent;
         if (plan.bodyStream() != null) {
@@ -218,9 +220,9 @@ public final class UpstreamCall {
     }
 
     private void cancelTimer() {
-      if (timer >= 0) {
-        exchange.vertx().cancelTimer(timer);
-        timer = -1;
+      if (timer != null) {
+        timer.cancel();
+        timer = null;
       }
     }
   }

@@ -13,6 +13,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -116,9 +117,10 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   }
 
   private void serve(Exchange ex, Completion completion) {
-    long timer = vertx.setTimer(Math.max(1, requestTimeoutMs), id -> completion.fail(new GatewayError(
-        ErrorKey.DEADLINE_EXCEEDED, "request did not complete within " + requestTimeoutMs + "ms",
-        "timeout", null)));
+    // vertx.timer schedules on the event loop directly: lighter than setTimer for one per request
+    Timer timer = vertx.timer(Math.max(1, requestTimeoutMs));
+    timer.onSuccess(v -> completion.fail(new GatewayError(ErrorKey.DEADLINE_EXCEEDED,
+        "request did not complete within " + requestTimeoutMs + "ms", "timeout", null)));
     completion.timer = timer;
     RouteTarget target = ex.route().target();
     HttpServerRequest req = ex.request();
@@ -202,7 +204,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     private final long startNanos;
     private GatewayError error;
     private boolean done;
-    long timer = -1;
+    Timer timer;
 
     Completion(Exchange ex, long startNanos) {
       this.ex = ex;
@@ -235,8 +237,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
         return;
       }
       done = true;
-      if (timer >= 0) {
-        vertx.cancelTimer(timer);
+      if (timer != null) {
+        timer.cancel();
       }
       HttpServerResponse resp = ex.request().response();
       Span span = ex.span();

@@ -12,6 +12,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Timer;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
@@ -72,7 +73,7 @@ public final class SqlRunner {
     private final Span span;
     private final long timeoutMs;
     private final Promise<RowSet<Row>> answer = Promise.promise();
-    private long timer = -1;
+    private Timer timer;
     private final String name;
     private final long startNanos = System.nanoTime();
     private GatewayError cancelledBy;
@@ -90,11 +91,12 @@ public final class SqlRunner {
         finish(null, ex.abandonedBy());
         return;
       }
-      timer = ex.vertx().setTimer(timeoutMs, id -> cancel(conn, new GatewayError(ErrorKey.DB_TIMEOUT,
+      timer = ex.vertx().timer(timeoutMs);
+      timer.onSuccess(v -> cancel(conn, new GatewayError(ErrorKey.DB_TIMEOUT,
           "the query ran past its " + timeoutMs + "ms timeout and was cancelled", QUERY_CANCELED, null)));
       ex.onCancel(() -> cancel(conn, ex.abandonedBy()));
       conn.preparedQuery(stmt.text).execute(args).onComplete(ar -> {
-        ex.vertx().cancelTimer(timer);
+        timer.cancel();
         conn.close();
         finish(ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
       });
