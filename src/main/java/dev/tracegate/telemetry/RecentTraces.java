@@ -21,7 +21,8 @@ public final class RecentTraces implements SpanProcessor {
   static final int MAX_SPANS_PER_TRACE = 500;
 
   private final int capacity;
-  private final Map<String, List<SpanData>> traces;
+  /** Ended spans are immutable, so they are kept as they are and turned into {@link SpanData} only when viewed. */
+  private final Map<String, List<ReadableSpan>> traces;
 
   public RecentTraces(int capacity) {
     this.capacity = capacity;
@@ -29,7 +30,7 @@ public final class RecentTraces implements SpanProcessor {
       private static final long serialVersionUID = 1L;
 
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, List<SpanData>> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<String, List<ReadableSpan>> eldest) {
         return size() > RecentTraces.this.capacity;
       }
     };
@@ -47,11 +48,11 @@ public final class RecentTraces implements SpanProcessor {
 
   @Override
   public void onEnd(ReadableSpan span) {
-    SpanData data = span.toSpanData();
+    String traceId = span.getSpanContext().getTraceId();
     synchronized (traces) {
-      List<SpanData> spans = traces.computeIfAbsent(data.getTraceId(), id -> new ArrayList<>(4));
+      List<ReadableSpan> spans = traces.computeIfAbsent(traceId, id -> new ArrayList<>(4));
       if (spans.size() < MAX_SPANS_PER_TRACE) {
-        spans.add(data);
+        spans.add(span);
       }
     }
   }
@@ -63,10 +64,14 @@ public final class RecentTraces implements SpanProcessor {
 
   /** The spans of one trace, or an empty list when it is unknown or already evicted. */
   public List<SpanData> trace(String traceId) {
+    List<ReadableSpan> spans;
     synchronized (traces) {
-      List<SpanData> spans = traces.get(traceId);
-      return spans == null ? List.of() : List.copyOf(spans);
+      List<ReadableSpan> kept = traces.get(traceId);
+      spans = kept == null ? List.of() : List.copyOf(kept);
     }
+    List<SpanData> out = new ArrayList<>(spans.size());
+    spans.forEach(s -> out.add(s.toSpanData()));
+    return out;
   }
 
   /** Up to {@code limit} trace ids, newest first. */
