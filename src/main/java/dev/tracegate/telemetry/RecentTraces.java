@@ -7,33 +7,29 @@ import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The last {@code telemetry.recentTraces} traces, kept in memory for the admin {@code /traces}
  * view so a trace can be studied without a Jaeger. Bounded twice: by traces (oldest evicted) and
- * by spans per trace. Several SDKs (gateway, in-process demo services) may feed one buffer.
+ * by spans per trace. Lock-free but for one small lock per trace, as event loops feed it concurrently. Several SDKs (gateway, in-process demo services) may feed one buffer.
  */
 public final class RecentTraces implements SpanProcessor {
   static final int MAX_SPANS_PER_TRACE = 500;
 
   private final int capacity;
   /** Ended spans are immutable, so they are kept as they are and turned into {@link SpanData} only when viewed. */
-  private final Map<String, List<ReadableSpan>> traces;
+  private final ConcurrentHashMap<String, List<ReadableSpan>> traces = new ConcurrentHashMap<>();
+  /** Trace ids in the order they were first seen: the eviction order. */
+  private final ConcurrentLinkedDeque<String> order = new ConcurrentLinkedDeque<>();
+  private final AtomicInteger size = new AtomicInteger();
 
   public RecentTraces(int capacity) {
     this.capacity = capacity;
-    this.traces = new LinkedHashMap<>(Math.min(capacity, 1024) * 2, 0.75f, false) {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, List<ReadableSpan>> eldest) {
-        return size() > RecentTraces.this.capacity;
-      }
-    };
   }
 
   @Override
@@ -49,11 +45,29 @@ public final class RecentTraces implements SpanProcessor {
   @Override
   public void onEnd(ReadableSpan span) {
     String traceId = span.getSpanContext().getTraceId();
-    synchronized (traces) {
-      List<ReadableSpan> spans = traces.computeIfAbsent(traceId, id -> new ArrayList<>(4));
+    List<ReadableSpan> spans = traces.get(traceId);
+    if (spans == null) {
+      List<ReadableSpan> fresh = new ArrayList<>(4);
+      spans = traces.putIfAbsent(traceId, fresh);
+      if (spans == null) {
+        spans = fresh;
+        order.addLast(traceId);
+        if (size.incrementAndGet() > capacity) {
+          evictOldest();
+        }
+      }
+    }
+    synchronized (spans) {
       if (spans.size() < MAX_SPANS_PER_TRACE) {
         spans.add(span);
       }
+    }
+  }
+
+  private void evictOldest() {
+    String oldest = order.pollFirst();
+    if (oldest != null && traces.remove(oldest) != null) {
+      size.decrementAndGet();
     }
   }
 
@@ -64,10 +78,13 @@ public final class RecentTraces implements SpanProcessor {
 
   /** The spans of one trace, or an empty list when it is unknown or already evicted. */
   public List<SpanData> trace(String traceId) {
+    List<ReadableSpan> kept = traces.get(traceId);
+    if (kept == null) {
+      return List.of();
+    }
     List<ReadableSpan> spans;
-    synchronized (traces) {
-      List<ReadableSpan> kept = traces.get(traceId);
-      spans = kept == null ? List.of() : List.copyOf(kept);
+    synchronized (kept) {
+      spans = List.copyOf(kept);
     }
     List<SpanData> out = new ArrayList<>(spans.size());
     spans.forEach(s -> out.add(s.toSpanData()));
@@ -76,12 +93,12 @@ public final class RecentTraces implements SpanProcessor {
 
   /** Up to {@code limit} trace ids, newest first. */
   public List<String> newest(int limit) {
-    List<String> ids;
-    synchronized (traces) {
-      ids = new ArrayList<>(traces.keySet());
+    List<String> ids = new ArrayList<>(Math.min(limit, 64));
+    Iterator<String> it = order.descendingIterator();
+    while (it.hasNext() && ids.size() < limit) {
+      ids.add(it.next());
     }
-    Collections.reverse(ids);
-    return ids.subList(0, Math.min(limit, ids.size()));
+    return ids;
   }
 
   @Override
