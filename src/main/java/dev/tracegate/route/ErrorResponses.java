@@ -23,8 +23,12 @@ final class ErrorResponses {
       return response.reset();
     }
     // whatever an upstream's answer had put on the response (length, type) does not describe this one
+    String connection = response.headers().get(HttpHeaders.CONNECTION);
     response.headers().clear();
     response.putHeader(RequestHandler.TRACE_ID_HEADER, traceId);
+    if (connection != null) {
+      response.putHeader(HttpHeaders.CONNECTION, connection);
+    }
     String body = new JsonObject()
         .put("error", error.key().key())
         .put("message", error.getMessage())

@@ -66,24 +66,14 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     String method = req.method().name();
     ErrorKey refused = admission.admit();
     RouteTable.Match match = routes.match(method, req.path()); // also for refused ones: spans and metrics name the route
-    Route route = match.route;
 
-    Context parent = extractParent(req.headers());
-    Span span = startServerSpan(req, parent, method, route);
-    Context context = parent.with(span);
-    Exchange ex = new Exchange(vertx, req, route, match.params,
-        span, context, startNanos + requestTimeoutMs * 1_000_000);
-    HttpServerResponse resp = req.response();
-    resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
-    Completion completion = new Completion(ex, startNanos);
-    // Vert.x calls the end handler also when the connection closes first; ended() tells them apart
-    resp.endHandler(v -> completion.finish());
-    resp.closeHandler(v -> completion.finish());
+    Completion completion = begin(req, startNanos, extractParent(req.headers()), method, match);
+    Exchange ex = completion.ex;
 
     if (refused != null) {
       completion.fail(new GatewayError(refused, refused == ErrorKey.OVERLOADED
           ? "too many requests in progress" : "the gateway is shutting down"));
-    } else if (route == null) {
+    } else if (match.route == null) {
       completion.fail(miss(match, method));
     } else {
       serve(ex, completion);
@@ -100,20 +90,27 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     ErrorKey key = cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException ? ErrorKey.HEADERS_TOO_LARGE
         : cause instanceof io.netty.handler.codec.http.TooLongHttpLineException ? ErrorKey.URI_TOO_LONG
         : ErrorKey.BAD_REQUEST;
-    long startNanos = System.nanoTime();
     admission.admit();
+    req.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     String method = req.method() == null ? "HTTP" : req.method().name();
-    Span span = startServerSpan(req, Context.root(), method, null);
-    Exchange ex = new Exchange(vertx, req, null, java.util.Map.of(), span, Context.root().with(span),
+    Completion completion = begin(req, System.nanoTime(), Context.root(), method, RouteTable.NO_MATCH);
+    completion.fail(new GatewayError(key, key == ErrorKey.BAD_REQUEST ? "malformed HTTP request"
+        : key == ErrorKey.URI_TOO_LONG ? "request line too long" : "request headers too large"));
+  }
+
+  /** Starts the SERVER span and the exchange, and hooks the span's end to the response's. */
+  private Completion begin(HttpServerRequest req, long startNanos, Context parent, String method,
+                           RouteTable.Match match) {
+    Span span = startServerSpan(req, parent, method, match.route);
+    Exchange ex = new Exchange(vertx, req, match.route, match.params, span, parent.with(span),
         startNanos + requestTimeoutMs * 1_000_000);
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
-    resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     Completion completion = new Completion(ex, startNanos);
+    // Vert.x calls the end handler also when the connection closes first; ended() tells them apart
     resp.endHandler(v -> completion.finish());
     resp.closeHandler(v -> completion.finish());
-    completion.fail(new GatewayError(key, key == ErrorKey.BAD_REQUEST ? "malformed HTTP request"
-        : key == ErrorKey.URI_TOO_LONG ? "request line too long" : "request headers too large"));
+    return completion;
   }
 
   private void serve(Exchange ex, Completion completion) {
@@ -200,7 +197,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
 
   /** Ends the request once: error answer if needed, span status, metrics, admission. */
   private final class Completion {
-    private final Exchange ex;
+    final Exchange ex;
     private final long startNanos;
     private GatewayError error;
     private boolean done;

@@ -43,6 +43,8 @@ public final class RouteTable {
   }
 
   private static final Match NOT_FOUND = new Match(null, Map.of(), ErrorKey.NOT_FOUND, Set.of());
+  /** For requests that never reached matching (the decoder rejected them). */
+  static final Match NO_MATCH = new Match(null, Map.of(), ErrorKey.BAD_REQUEST, Set.of());
   private static final Match BAD_PATH = new Match(null, Map.of(), ErrorKey.BAD_REQUEST, Set.of());
 
   public Match match(String method, String rawPath) {
