@@ -1,6 +1,7 @@
 package dev.tracegate.proxy;
 
 import dev.tracegate.config.RouteConfig;
+import dev.tracegate.route.BodyReader;
 import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.GatewayError;
@@ -93,7 +94,7 @@ public final class ProxyTarget implements RouteTarget {
       out.setStatusMessage(in.statusMessage());
     }
     ForwardHeaders.response(in.headers(), out.headers());
-    long length = declaredLength(in.getHeader(HttpHeaders.CONTENT_LENGTH));
+    long length = BodyReader.declaredLength(in.getHeader(HttpHeaders.CONTENT_LENGTH));
     Future<Void> relayed;
     if (length >= 0 && length <= SMALL_BODY_BYTES) {
       // one write for head and body; should the upstream break off, the client still gets a clean 502
@@ -111,14 +112,4 @@ public final class ProxyTarget implements RouteTarget {
             t.getClass().getName(), t)));
   }
 
-  private static long declaredLength(String header) {
-    if (header == null) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(header.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
 }

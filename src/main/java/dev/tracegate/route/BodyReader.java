@@ -10,7 +10,7 @@ import io.vertx.core.http.HttpServerRequest;
  * Reads a request body up to {@code server.maxBodyBytes}: a declared length over the limit is
  * refused before a byte is read, a chunked body as soon as it crosses the limit.
  */
-final class BodyReader {
+public final class BodyReader {
   private BodyReader() {}
 
   static boolean hasBody(HttpServerRequest req) {
@@ -23,7 +23,11 @@ final class BodyReader {
 
   /** The declared {@code Content-Length}, or -1 when there is none or it is not a number. */
   static long declaredLength(HttpServerRequest req) {
-    String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return declaredLength(req.getHeader(HttpHeaders.CONTENT_LENGTH));
+  }
+
+  /** A {@code Content-Length} value as a number, or -1 when absent or not a number. */
+  public static long declaredLength(String length) {
     if (length == null) {
       return -1;
     }
