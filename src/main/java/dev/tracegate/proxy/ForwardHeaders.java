@@ -1,5 +1,6 @@
 package dev.tracegate.proxy;
 
+import dev.tracegate.route.RequestHandler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,7 +21,7 @@ final class ForwardHeaders {
       "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags");
   private static final List<CharSequence> SET_BY_GATEWAY = optimized("host", "content-length");
   private static final CharSequence BAGGAGE = HttpHeaders.createOptimized("baggage");
-  private static final CharSequence TRACE_ID = HttpHeaders.createOptimized("x-trace-id");
+  private static final CharSequence TRACE_ID = RequestHandler.TRACE_ID_HEADER;
   private static final CharSequence XFF = HttpHeaders.createOptimized("X-Forwarded-For");
   private static final CharSequence XFP = HttpHeaders.createOptimized("X-Forwarded-Proto");
   private static final CharSequence XFH = HttpHeaders.createOptimized("X-Forwarded-Host");
