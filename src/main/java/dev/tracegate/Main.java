@@ -35,6 +35,10 @@ public final class Main {
     } catch (UsageException e) {
       System.err.println("tracegate: " + e.getMessage());
       code = EXIT_BAD_CONFIG;
+    } catch (RuntimeException e) {
+      // exit even though Vert.x threads may be alive
+      Logger.getLogger(Main.class.getName()).log(Level.SEVERE, "tracegate failed: " + e, e);
+      code = EXIT_START_FAILED;
     }
     System.exit(code);
   }
