@@ -70,7 +70,6 @@ final class GatewayVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setHttp2ClearTextEnabled(false)
         .setTcpNoDelay(true)
-        .setReusePort(true)
         .setIdleTimeout(60);
     server = vertx.createHttpServer(options)
         .requestHandler(handler)

@@ -48,6 +48,18 @@ class MainIT {
   }
 
   @Test
+  void portInUseExitsOne() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Path file = dir.resolve("busy.yaml");
+      Files.writeString(file, "server: { host: 127.0.0.1, port: " + taken.getLocalPort() + " }\nadmin: { port: 0 }\n");
+      try (GatewayProcess p = GatewayProcess.start(Map.of(), "--config", file.toString())) {
+        assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+        assertThat(String.join("\n", p.output())).contains("failed to start");
+      }
+    }
+  }
+
+  @Test
   void missingConfigFileExitsTwo() throws Exception {
     try (GatewayProcess p = GatewayProcess.start(Map.of(), "--config", dir.resolve("none.yaml").toString())) {
       assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
