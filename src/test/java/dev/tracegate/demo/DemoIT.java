@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tracegate.testing.GatewayProcess;
 import dev.tracegate.testing.OtlpReceiver;
 import dev.tracegate.testing.ReceivedSpan;
-import dev.tracegate.testing.TestDatabase;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,8 +26,8 @@ class DemoIT {
   @Test
   void everyPrintedUrlAnswersAsDocumentedAndTracesCrossServices() throws Exception {
     try (OtlpReceiver receiver = new OtlpReceiver()) {
+      // no database URL: the demo starts its embedded PostgreSQL, exactly as the README's first command
       Map<String, String> env = Map.of(
-          "TRACEGATE_DATABASE_URL", TestDatabase.url(),
           "TRACEGATE_SERVER_PORT", "0",
           "TRACEGATE_ADMIN_PORT", "0",
           "TRACEGATE_UPSTREAMS_ORDERS_URLS", "http://127.0.0.1:" + freePort(),
