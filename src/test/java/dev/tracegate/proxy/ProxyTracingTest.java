@@ -2,10 +2,9 @@ package dev.tracegate.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.GatewayHarness;
 import dev.tracegate.testing.ReceivedSpan;
 import dev.tracegate.testing.TestGateway;
-import dev.tracegate.testing.TestUpstream;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -18,52 +17,31 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ProxyTracingTest {
-  static OtlpReceiver receiver;
-  static TestUpstream upstream;
-  static TestGateway gateway;
 
-  @BeforeAll
-  static void start() throws Exception {
-    receiver = new OtlpReceiver();
-    upstream = new TestUpstream();
-    gateway = TestGateway.start(""
+  @RegisterExtension
+  static final GatewayHarness harness = GatewayHarness.of(url -> ""
         + "upstreams:\n"
-        + "  orders: { urls: [" + upstream.url() + "] }\n"
+        + "  orders: { urls: [" + url + "] }\n"
         + "routes:\n"
         + "  - name: orders\n"
         + "    path: /api/orders/*\n"
         + "    methods: [GET, POST]\n"
-        + "    proxy: { upstream: orders, stripPrefix: /api }\n", receiver);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    gateway.close();
-    upstream.close();
-    receiver.close();
-  }
-
-  @BeforeEach
-  void clear() {
-    upstream.clear();
-  }
+        + "    proxy: { upstream: orders, stripPrefix: /api }\n");
 
   @Test
   void proxiedRequestYieldsServerSpanParentingClientSpanWhichParentsUpstreamTraceparent() throws Exception {
-    HttpResponse<String> resp = gateway.get("/api/orders/42?x=1");
+    HttpResponse<String> resp = harness.gateway().get("/api/orders/42?x=1");
 
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(resp.body()).getString("uri")).isEqualTo("/orders/42?x=1");
     String traceId = resp.headers().firstValue("X-Trace-Id").orElseThrow();
     assertThat(traceId).matches("[0-9a-f]{32}");
 
-    List<ReceivedSpan> spans = receiver.awaitTrace(traceId, 2);
+    List<ReceivedSpan> spans = harness.receiver().awaitTrace(traceId, 2);
     ReceivedSpan server = only(spans, "SERVER");
     ReceivedSpan client = only(spans, "CLIENT");
     assertThat(server.name()).isEqualTo("GET /api/orders/*");
@@ -73,13 +51,13 @@ class ProxyTracingTest {
     assertThat(server.attr("tracegate.route")).isEqualTo("orders");
     assertThat(client.childOf(server)).isTrue();
     assertThat(client.name()).isEqualTo("GET");
-    assertThat(client.attr("url.full")).isEqualTo(upstream.url() + "/orders/42?x=1");
-    assertThat(client.attr("server.port")).isEqualTo((long) upstream.port());
+    assertThat(client.attr("url.full")).isEqualTo(harness.upstream().url() + "/orders/42?x=1");
+    assertThat(client.attr("server.port")).isEqualTo((long) harness.upstream().port());
     assertThat(client.attr("tracegate.upstream")).isEqualTo("orders");
     assertThat(server.resource()).containsKeys("host.name", "service.version");
     assertThat(server.service()).isEqualTo("tracegate");
 
-    List<String> sent = upstream.received().get(0).headers().getAll("traceparent");
+    List<String> sent = harness.upstream().received().get(0).headers().getAll("traceparent");
     assertThat(sent).hasSize(1);
     assertThat(sent.get(0)).matches("00-" + traceId + "-" + client.spanId() + "-0[13]");
   }
@@ -88,7 +66,7 @@ class ProxyTracingTest {
   void incomingTraceparentIsContinuedAndReplacedUpstream() throws Exception {
     String callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
     String callerSpan = "00f067aa0ba902b7";
-    HttpResponse<String> resp = gateway.get("/api/orders/7",
+    HttpResponse<String> resp = harness.gateway().get("/api/orders/7",
         "traceparent", "00-" + callerTrace + "-" + callerSpan + "-01",
         "tracestate", "vendor=abc",
         "b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1",
@@ -97,13 +75,13 @@ class ProxyTracingTest {
         "baggage", "user=alice");
 
     assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(callerTrace);
-    List<ReceivedSpan> spans = receiver.awaitTrace(callerTrace, 2);
+    List<ReceivedSpan> spans = harness.receiver().awaitTrace(callerTrace, 2);
     ReceivedSpan server = only(spans, "SERVER");
     ReceivedSpan client = only(spans, "CLIENT");
     assertThat(server.parentSpanId()).isEqualTo(callerSpan);
     assertThat(client.childOf(server)).isTrue();
 
-    var headers = upstream.received().get(0).headers();
+    var headers = harness.upstream().received().get(0).headers();
     assertThat(headers.getAll("traceparent")).hasSize(1);
     assertThat(headers.get("traceparent")).matches("00-" + callerTrace + "-" + client.spanId() + "-0[13]");
     assertThat(headers.getAll("tracestate")).containsExactly("vendor=abc");
@@ -117,13 +95,13 @@ class ProxyTracingTest {
 
   @Test
   void unknownPathAnswersNotFoundJsonWithTraceId() throws Exception {
-    HttpResponse<String> resp = gateway.get("/nowhere");
+    HttpResponse<String> resp = harness.gateway().get("/nowhere");
 
     assertThat(resp.statusCode()).isEqualTo(404);
     JsonObject body = new JsonObject(resp.body());
     assertThat(body.getString("error")).isEqualTo("not_found");
     assertThat(body.getString("traceId")).isEqualTo(resp.headers().firstValue("X-Trace-Id").orElseThrow());
-    ReceivedSpan server = receiver.awaitTrace(body.getString("traceId"), 1).get(0);
+    ReceivedSpan server = harness.receiver().awaitTrace(body.getString("traceId"), 1).get(0);
     assertThat(server.name()).isEqualTo("GET");
     assertThat(server.attr("http.response.status_code")).isEqualTo(404L);
     assertThat(server.isError()).isFalse();
@@ -135,7 +113,7 @@ class ProxyTracingTest {
     List<String> callerTraces = new ArrayList<>();
     List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gateway.url("/api/orders/c" + i)));
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/orders/c" + i)));
       if (i % 2 == 0) {
         String trace = randomHex(32);
         callerTraces.add(trace);
@@ -158,7 +136,7 @@ class ProxyTracingTest {
     }
     assertThat(traceIds).hasSize(n);
 
-    List<ReceivedSpan> all = receiver.await(s -> traceIds.contains(s.traceId()), 2 * n);
+    List<ReceivedSpan> all = harness.receiver().await(s -> traceIds.contains(s.traceId()), 2 * n);
     Map<String, List<ReceivedSpan>> byTrace = all.stream().collect(Collectors.groupingBy(ReceivedSpan::traceId));
     assertThat(byTrace).hasSize(n);
     byTrace.forEach((trace, spans) -> {

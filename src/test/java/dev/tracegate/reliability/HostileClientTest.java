@@ -2,10 +2,9 @@ package dev.tracegate.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.GatewayHarness;
 import dev.tracegate.testing.RawHttp;
 import dev.tracegate.testing.TestGateway;
-import dev.tracegate.testing.TestUpstream;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,41 +18,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Overload, oversized input, slowloris, malformed HTTP and path tricks, over real sockets. */
 class HostileClientTest {
-  static OtlpReceiver receiver;
-  static TestUpstream upstream;
-  static TestGateway gateway;
 
-  @BeforeAll
-  static void start() throws Exception {
-    receiver = new OtlpReceiver();
-    upstream = new TestUpstream();
-    gateway = TestGateway.start(""
+  @RegisterExtension
+  static final GatewayHarness harness = GatewayHarness.of(url -> ""
         + "server: { maxInFlight: 20, maxBodyBytes: 65536, headerTimeout: 1s }\n"
-        + "upstreams: { up: { urls: [" + upstream.url() + "] } }\n"
+        + "upstreams: { up: { urls: [" + url + "] } }\n"
         + "routes:\n"
-        + "  - { name: api, path: /api/*, methods: [GET, POST], proxy: { upstream: up, stripPrefix: /api } }\n", receiver);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    gateway.close();
-    upstream.close();
-    receiver.close();
-  }
-
-  @BeforeEach
-  void clear() {
-    upstream.clear();
-  }
+        + "  - { name: api, path: /api/*, methods: [GET, POST], proxy: { upstream: up, stripPrefix: /api } }\n");
 
   private static String key(String rawResponse) {
     String body = rawResponse.substring(rawResponse.indexOf("\r\n\r\n") + 4);
@@ -66,7 +44,7 @@ class HostileClientTest {
     List<Long> started = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
       started.add(System.nanoTime());
-      calls.add(TestGateway.http().sendAsync(HttpRequest.newBuilder(URI.create(gateway.url("/api/x?delay=800"))).build(),
+      calls.add(TestGateway.http().sendAsync(HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/x?delay=800"))).build(),
           HttpResponse.BodyHandlers.ofString()));
     }
     int ok = 0;
@@ -84,8 +62,8 @@ class HostileClientTest {
     assertThat(ok).isBetween(1, 20);
     assertThat(shed).isGreaterThan(0);
     assertThat(ok + shed).isEqualTo(60);
-    assertThat(upstream.received()).hasSize(ok);
-    String metrics = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics")))).body();
+    assertThat(harness.upstream().received()).hasSize(ok);
+    String metrics = TestGateway.send(HttpRequest.newBuilder(URI.create(harness.gateway().adminUrl("/metrics")))).body();
     java.util.regex.Matcher m = java.util.regex.Pattern
         .compile("tracegate_requests_seconds_count\\{method=\"GET\",route=\"api\",status=\"503\"} (\\d+)").matcher(metrics);
     assertThat(m.find()).as(String.join("\n", metrics.lines().filter(l -> l.startsWith("tracegate_requests_seconds_count")).toList())).isTrue();
@@ -96,12 +74,12 @@ class HostileClientTest {
   void overloadAnswerIsImmediate() throws Exception {
     List<CompletableFuture<HttpResponse<String>>> busy = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      busy.add(TestGateway.http().sendAsync(HttpRequest.newBuilder(URI.create(gateway.url("/api/x?delay=1500"))).build(),
+      busy.add(TestGateway.http().sendAsync(HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/x?delay=1500"))).build(),
           HttpResponse.BodyHandlers.ofString()));
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gateway.gateway().admission().inFlight() >= 20);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> harness.gateway().gateway().admission().inFlight() >= 20);
     long t0 = System.nanoTime();
-    HttpResponse<String> resp = gateway.get("/api/y");
+    HttpResponse<String> resp = harness.gateway().get("/api/y");
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertThat(resp.statusCode()).isEqualTo(503);
     assertThat(ms).as("shed without waiting for capacity").isLessThan(500);
@@ -112,7 +90,7 @@ class HostileClientTest {
 
   @Test
   void bodyOverTheLimitIsRefusedWithContentLengthAndChunked() throws Exception {
-    HttpResponse<String> declared = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.url("/api/upload")))
+    HttpResponse<String> declared = TestGateway.send(HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/upload")))
         .POST(HttpRequest.BodyPublishers.ofString("x".repeat(200 * 1024))));
     assertThat(declared.statusCode()).isEqualTo(413);
     assertThat(new JsonObject(declared.body()).getString("error")).isEqualTo("payload_too_large");
@@ -123,46 +101,46 @@ class HostileClientTest {
       chunked.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
     }
     chunked.append("0\r\n\r\n");
-    String answer = RawHttp.exchange(gateway.gateway().port(), chunked.toString());
+    String answer = RawHttp.exchange(harness.gateway().gateway().port(), chunked.toString());
     assertThat(answer).startsWith("HTTP/1.1 413");
-    assertThat(upstream.received()).isEmpty();
+    assertThat(harness.upstream().received()).isEmpty();
   }
 
   @Test
   void bodyWithinTheLimitStreamsThroughWhole() throws Exception {
     String body = "b".repeat(60 * 1024);
-    HttpResponse<String> resp = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.url("/api/upload")))
+    HttpResponse<String> resp = TestGateway.send(HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/upload")))
         .POST(HttpRequest.BodyPublishers.ofString(body)));
     assertThat(resp.statusCode()).isEqualTo(200);
-    assertThat(upstream.received().get(0).body()).isEqualTo(body);
-    assertThat(upstream.received().get(0).headers().get("Content-Length")).isEqualTo(Integer.toString(body.length()));
+    assertThat(harness.upstream().received().get(0).body()).isEqualTo(body);
+    assertThat(harness.upstream().received().get(0).headers().get("Content-Length")).isEqualTo(Integer.toString(body.length()));
   }
 
   @Test
   void hugeHeaderIsRefusedWithJsonAndTraceId() throws Exception {
-    String answer = RawHttp.exchange(gateway.gateway().port(),
+    String answer = RawHttp.exchange(harness.gateway().gateway().port(),
         "GET /api/x HTTP/1.1\r\nHost: x\r\nX-Big: " + "z".repeat(70 * 1024) + "\r\n\r\n");
     assertThat(answer).matches("(?s)HTTP/1.1 (431|400) .*");
     assertThat(answer.toLowerCase()).containsPattern("x-trace-id: [0-9a-f]{32}");
     assertThat(key(answer)).isIn("headers_too_large", "bad_request");
-    assertThat(upstream.received()).isEmpty();
+    assertThat(harness.upstream().received()).isEmpty();
   }
 
   @Test
   void malformedRequestIsBadRequestAndTheServerCarriesOn() throws Exception {
-    String answer = RawHttp.exchange(gateway.gateway().port(), "THIS IS NOT HTTP\r\n\r\n");
+    String answer = RawHttp.exchange(harness.gateway().gateway().port(), "THIS IS NOT HTTP\r\n\r\n");
     assertThat(answer).matches("(?s)HTTP/1\\.[01] 400 .*");
     assertThat(key(answer)).isEqualTo("bad_request");
-    assertThat(gateway.get("/api/ok").statusCode()).isEqualTo(200);
+    assertThat(harness.gateway().get("/api/ok").statusCode()).isEqualTo(200);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"/api/../admin", "/api/a/../../etc", "/api/%2e%2e/admin", "/api/a%2Fb", "/api/a%00b",
       "/api/a%5c..%5cb", "/api/./x"})
   void pathTricksNeverReachTheUpstream(String path) throws Exception {
-    String answer = RawHttp.exchange(gateway.gateway().port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String answer = RawHttp.exchange(harness.gateway().gateway().port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(answer).startsWith("HTTP/1.1 400");
-    assertThat(upstream.received()).isEmpty();
+    assertThat(harness.upstream().received()).isEmpty();
   }
 
   @Test
@@ -170,14 +148,14 @@ class HostileClientTest {
     List<Socket> slow = new ArrayList<>();
     try {
       for (int i = 0; i < 300; i++) {
-        Socket s = new Socket("127.0.0.1", gateway.gateway().port());
+        Socket s = new Socket("127.0.0.1", harness.gateway().gateway().port());
         OutputStream out = s.getOutputStream();
         out.write("GET /api/x HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
         out.flush();
         slow.add(s);
       }
       long t0 = System.nanoTime();
-      assertThat(gateway.get("/api/normal").statusCode()).isEqualTo(200);
+      assertThat(harness.gateway().get("/api/normal").statusCode()).isEqualTo(200);
       assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(1000);
 
       // the header timeout (1 s here) closes them: a read sees the end of the stream

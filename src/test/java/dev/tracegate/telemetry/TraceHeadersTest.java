@@ -2,17 +2,13 @@ package dev.tracegate.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.GatewayHarness;
 import dev.tracegate.testing.RawHttp;
 import dev.tracegate.testing.ReceivedSpan;
-import dev.tracegate.testing.TestGateway;
-import dev.tracegate.testing.TestUpstream;
 import java.net.http.HttpResponse;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,33 +19,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TraceHeadersTest {
   static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
   static final String PARENT = "b7ad6b7169203331";
-  static OtlpReceiver receiver;
-  static TestUpstream upstream;
-  static TestGateway gateway;
 
-  @BeforeAll
-  static void start() throws Exception {
-    receiver = new OtlpReceiver();
-    upstream = new TestUpstream();
-    gateway = TestGateway.start("upstreams: { up: { urls: [" + upstream.url() + "] } }\n"
-        + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n", receiver);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    gateway.close();
-    upstream.close();
-    receiver.close();
-  }
-
-  @BeforeEach
-  void clear() {
-    upstream.clear();
-  }
+  @RegisterExtension
+  static final GatewayHarness harness = GatewayHarness.of(url -> "upstreams: { up: { urls: [" + url + "] } }\n"
+        + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n");
 
   private static ReceivedSpan server(HttpResponse<String> resp) {
     String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
-    return receiver.awaitTrace(trace, 2).stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
+    return harness.receiver().awaitTrace(trace, 2).stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
   }
 
   @ParameterizedTest
@@ -59,12 +36,12 @@ class TraceHeadersTest {
       "cc-" + TRACE + "-" + PARENT + "-01-what-the-future-will-be-like", // future version, extra fields
   })
   void validTraceparentIsContinued(String traceparent) throws Exception {
-    HttpResponse<String> resp = gateway.get("/up", "traceparent", traceparent, "tracestate", "foo=1,bar=2");
+    HttpResponse<String> resp = harness.gateway().get("/up", "traceparent", traceparent, "tracestate", "foo=1,bar=2");
 
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
     assertThat(server(resp).parentSpanId()).isEqualTo(PARENT);
-    assertThat(upstream.received().get(0).headers().get("tracestate")).isEqualTo("foo=1,bar=2");
+    assertThat(harness.upstream().received().get(0).headers().get("tracestate")).isEqualTo("foo=1,bar=2");
   }
 
   @ParameterizedTest
@@ -85,13 +62,13 @@ class TraceHeadersTest {
       "garbage",
   })
   void invalidTraceparentStartsANewTraceAndIsServed(String traceparent) throws Exception {
-    HttpResponse<String> resp = gateway.get("/up", "traceparent", traceparent, "tracestate", "foo=1");
+    HttpResponse<String> resp = harness.gateway().get("/up", "traceparent", traceparent, "tracestate", "foo=1");
 
     assertThat(resp.statusCode()).isEqualTo(200);
     String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
     assertThat(trace).matches("[0-9a-f]{32}").isNotEqualTo(TRACE).isNotEqualTo("0".repeat(32));
     assertThat(server(resp).parentSpanId()).isEmpty();
-    var sent = upstream.received().get(0).headers();
+    var sent = harness.upstream().received().get(0).headers();
     assertThat(sent.getAll("traceparent")).hasSize(1);
     assertThat(sent.get("traceparent")).startsWith("00-" + trace + "-");
     assertThat(sent.get("tracestate")).as("tracestate is dropped with an invalid traceparent").isNull();
@@ -99,7 +76,7 @@ class TraceHeadersTest {
 
   @org.junit.jupiter.api.Test
   void twoTraceparentHeadersStartANewTrace() throws Exception {
-    int port = gateway.gateway().port();
+    int port = harness.gateway().gateway().port();
     String answer = RawHttp.exchange(port, "GET /up HTTP/1.1\r\nHost: x\r\n"
         + "traceparent: 00-" + TRACE + "-" + PARENT + "-01\r\n"
         + "traceparent: 00-" + TRACE + "-" + PARENT + "-01\r\n"
@@ -109,19 +86,19 @@ class TraceHeadersTest {
     String trace = answer.lines().filter(l -> l.toLowerCase().startsWith("x-trace-id:")).findFirst().orElseThrow()
         .substring("x-trace-id:".length()).trim();
     assertThat(trace).isNotEqualTo(TRACE);
-    assertThat(upstream.received().get(0).headers().getAll("traceparent")).hasSize(1);
+    assertThat(harness.upstream().received().get(0).headers().getAll("traceparent")).hasSize(1);
   }
 
   @ParameterizedTest
   @ValueSource(ints = {32, 33})
   void tracestateOverThirtyTwoMembersIsDropped(int members) throws Exception {
     String tracestate = IntStream.range(0, members).mapToObj(i -> "k" + i + "=v" + i).collect(Collectors.joining(","));
-    HttpResponse<String> resp = gateway.get("/up", "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
+    HttpResponse<String> resp = harness.gateway().get("/up", "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
         "tracestate", tracestate);
 
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
-    String sent = upstream.received().get(0).headers().get("tracestate");
+    String sent = harness.upstream().received().get(0).headers().get("tracestate");
     if (members <= 32) {
       assertThat(sent).isEqualTo(tracestate);
     } else {
@@ -132,10 +109,10 @@ class TraceHeadersTest {
   @ParameterizedTest
   @ValueSource(strings = {"foo=1,foo=2", "UPPER=1", "k=v=w"})
   void invalidTracestateIsDroppedButTheTraceContinues(String tracestate) throws Exception {
-    HttpResponse<String> resp = gateway.get("/up", "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
+    HttpResponse<String> resp = harness.gateway().get("/up", "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
         "tracestate", tracestate);
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
-    assertThat(upstream.received().get(0).headers().get("tracestate")).isNull();
+    assertThat(harness.upstream().received().get(0).headers().get("tracestate")).isNull();
   }
 }
