@@ -91,6 +91,11 @@ public final class RecentTraces implements SpanProcessor {
     return out;
   }
 
+  /** How many traces are kept right now (at most the capacity). */
+  public int size() {
+    return traces.size();
+  }
+
   /** Up to {@code limit} trace ids, newest first. */
   public List<String> newest(int limit) {
     List<String> ids = new ArrayList<>(Math.min(limit, 64));
