@@ -9,6 +9,8 @@ import dev.tracegate.route.RouteTarget;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -40,11 +42,11 @@ public final class ProxyTarget implements RouteTarget {
   @Override
   public Future<Void> serve(Exchange ex) {
     HttpServerRequest req = ex.request();
+    String uri = upstreamUri(ex);
+    MultiMap headers = ForwardHeaders.request(req, dropBaggage);
     UpstreamCall.Plan plan = ex.streamedBody()
-        ? new UpstreamCall.Plan(req.method(), upstreamUri(ex), ForwardHeaders.request(req, dropBaggage),
-            io.vertx.core.buffer.Buffer.buffer(), timeoutMs, 0, req, ex.streamedLength())
-        : new UpstreamCall.Plan(req.method(), upstreamUri(ex), ForwardHeaders.request(req, dropBaggage), ex.body(),
-            timeoutMs, config.retries());
+        ? new UpstreamCall.Plan(req.method(), uri, headers, Buffer.buffer(), timeoutMs, 0, req, ex.streamedLength())
+        : new UpstreamCall.Plan(req.method(), uri, headers, ex.body(), timeoutMs, config.retries());
     return UpstreamCall.start(upstream, tracer, propagator, ex, ex.context(), plan)
         .compose(reply -> relay(ex, reply));
   }
