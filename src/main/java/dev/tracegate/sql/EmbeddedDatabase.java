@@ -42,6 +42,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private final int port;
   private final boolean asRoot;
   private Process server;
+  private Thread stopAtExit;
 
   private EmbeddedDatabase(Path home, Path work, int port, boolean asRoot) {
     this.home = home;
@@ -57,6 +58,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     Path home = unpackedBinaries();
     Path work = Files.createTempDirectory("tracegate-pg-");
     EmbeddedDatabase db = new EmbeddedDatabase(home, work, freePort(), asRoot);
+    // the server is a separate process: whatever way the JVM exits (bar SIGKILL), it must not outlive it
+    db.stopAtExit = new Thread(db::closeQuietly, "embedded-postgres-stop");
+    Runtime.getRuntime().addShutdownHook(db.stopAtExit);
     try {
       db.initCluster();
       db.startServer();
@@ -125,7 +129,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
+    if (stopAtExit != null && Thread.currentThread() != stopAtExit) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopAtExit);
+      } catch (IllegalStateException exiting) {
+        // the hook is running or about to: it closes again harmlessly
+      }
+    }
     try {
       stopServer();
     } finally {
@@ -133,6 +144,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
         server.destroyForcibly();
       }
       deleteTree(work);
+    }
+  }
+
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (IOException e) {
+      LOG.warning("database: stopping the embedded PostgreSQL at exit failed: " + e);
     }
   }
 

@@ -26,15 +26,7 @@ public final class TestDatabase {
         url = fromEnv;
       } else {
         try {
-          EmbeddedDatabase db = EmbeddedDatabase.start();
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-              db.close();
-            } catch (Exception ignored) {
-              // the JVM is exiting
-            }
-          }));
-          url = db.url();
+          url = EmbeddedDatabase.start().url(); // stopped by its own hook when the test JVM exits
         } catch (Exception e) {
           throw new IllegalStateException("no test database: set TRACEGATE_TEST_PG_URL or allow the embedded one", e);
         }
