@@ -191,8 +191,10 @@ public final class UpstreamCall {
       }
       UpstreamReply reply = new UpstreamReply(response, span);
       exchange.onCancel(() -> {
-        response.request().reset(0, exchange.abandonedBy());
-        reply.end(exchange.abandonedBy());
+        if (!reply.ended()) { // only an exchange still under way is torn down
+          response.request().reset(0, exchange.abandonedBy());
+          reply.end(exchange.abandonedBy());
+        }
       });
       result.complete(reply);
     }

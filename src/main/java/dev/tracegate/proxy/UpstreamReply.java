@@ -19,6 +19,11 @@ public final class UpstreamReply {
     this.span = span;
   }
 
+  /** Whether {@link #end} has run: the exchange with the upstream is over. */
+  boolean ended() {
+    return ended;
+  }
+
   public HttpClientResponse response() {
     return response;
   }

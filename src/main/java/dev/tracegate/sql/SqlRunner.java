@@ -77,6 +77,8 @@ public final class SqlRunner {
     private final String name;
     private final long startNanos = System.nanoTime();
     private GatewayError cancelledBy;
+    /** Set once the statement is over: the connection may already serve someone else's query. */
+    private boolean completed;
 
     Execution(Exchange ex, Span span, long timeoutMs, String name) {
       this.ex = ex;
@@ -96,6 +98,7 @@ public final class SqlRunner {
           "the query ran past its " + timeoutMs + "ms timeout and was cancelled", QUERY_CANCELED, null)));
       ex.onCancel(() -> cancel(conn, ex.abandonedBy()));
       conn.preparedQuery(stmt.text).execute(args).onComplete(ar -> {
+        completed = true;
         timer.cancel();
         conn.close();
         finish(ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
@@ -103,7 +106,7 @@ public final class SqlRunner {
     }
 
     private void cancel(SqlConnection conn, GatewayError why) {
-      if (cancelledBy != null) {
+      if (completed || cancelledBy != null) {
         return;
       }
       cancelledBy = why;
