@@ -77,6 +77,15 @@ public final class Gateway {
 
   /** Starts everything; the future fails if any part cannot start (and what did start is closed). */
   public static Future<Gateway> start(GatewayConfig config, List<SpanProcessor> extraProcessors) {
+    return start(config, extraProcessors, new VertxOptions());
+  }
+
+  /**
+   * As {@link #start(GatewayConfig, List)}, from the given Vert.x settings (the tests tighten the
+   * blocked-thread checker with them); the event loop count and native transport are set here.
+   */
+  public static Future<Gateway> start(GatewayConfig config, List<SpanProcessor> extraProcessors,
+                                      VertxOptions vertxOptions) {
     EmbeddedDatabase embedded = null;
     if (config.usesDatabase() && config.database().url().isEmpty()) {
       try {
@@ -95,7 +104,7 @@ public final class Gateway {
     Telemetry telemetry = Telemetry.create(config.telemetry(), sampling, processors);
     int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
     Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true))
+        .with(new VertxOptions(vertxOptions).setEventLoopPoolSize(loops).setPreferNativeTransport(true))
         .withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry()))
         .build();
     Gateway gateway = new Gateway(config, telemetry, vertx, loops, embedded, recent);

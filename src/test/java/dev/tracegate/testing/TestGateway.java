@@ -1,5 +1,7 @@
 package dev.tracegate.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tracegate.Gateway;
 import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.config.GatewayConfig;
@@ -16,15 +18,18 @@ import org.awaitility.Awaitility;
 
 /**
  * A gateway started in this JVM from a YAML snippet, on ephemeral ports, exporting to an
- * {@link OtlpReceiver}. Closing it checks the invariant every suite relies on: no span left open.
+ * {@link OtlpReceiver}. Closing it checks the invariants every suite relies on: no span left open,
+ * and no event-loop task ran past {@link BlockedThreads#MAX_TASK_MS} while it ran.
  */
 public final class TestGateway implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final Gateway gateway;
+  private final int blockedMark;
 
-  private TestGateway(Gateway gateway) {
+  private TestGateway(Gateway gateway, int blockedMark) {
     this.gateway = gateway;
+    this.blockedMark = blockedMark;
   }
 
   /** {@code yaml} holds upstreams and routes (and any overrides); ports and telemetry are filled in. */
@@ -42,8 +47,9 @@ public final class TestGateway implements AutoCloseable {
     env.put("TRACEGATE_SERVER_SHUTDOWN_GRACE", "2s");
     env.putAll(extraEnv);
     GatewayConfig config = new ConfigLoader(env).parse(yaml, "test");
-    Gateway gateway = Gateway.start(config, List.of()).await(20, TimeUnit.SECONDS);
-    return new TestGateway(gateway);
+    int mark = BlockedThreads.mark();
+    Gateway gateway = Gateway.start(config, List.of(), BlockedThreads.strict()).await(20, TimeUnit.SECONDS);
+    return new TestGateway(gateway, mark);
   }
 
   public Gateway gateway() {
@@ -86,5 +92,7 @@ public final class TestGateway implements AutoCloseable {
     } finally {
       gateway.stop().get(30, TimeUnit.SECONDS);
     }
+    assertThat(BlockedThreads.since(blockedMark)).as("event-loop tasks over %d ms", BlockedThreads.MAX_TASK_MS)
+        .isEmpty();
   }
 }

@@ -1,0 +1,69 @@
+package dev.tracegate.testing;
+
+import io.vertx.core.VertxOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Vert.x's blocked-thread checker at a strict threshold, with its reports collected: every gateway a
+ * test starts runs with these settings, and closing it fails the test if any event-loop task ran
+ * longer than {@link #MAX_TASK_MS} in the meantime (a blocking call, or work that belongs elsewhere).
+ */
+public final class BlockedThreads {
+  /** Vert.x's default is 2 s; one task of a request is normally well under a millisecond. */
+  public static final long MAX_TASK_MS = 100;
+  /** The logger Vert.x reports blocked threads to (BlockedThreadChecker.LOGGER_NAME). */
+  private static final Logger CHECKER = Logger.getLogger("io.vertx.core.impl.BlockedThreadChecker");
+  private static final List<String> REPORTS = new ArrayList<>();
+
+  static {
+    CHECKER.addHandler(new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        synchronized (REPORTS) {
+          REPORTS.add(record.getMessage() + (record.getThrown() == null ? ""
+              : " at " + List.of(record.getThrown().getStackTrace())));
+        }
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    });
+  }
+
+  private BlockedThreads() {}
+
+  /** Vert.x settings that check event loops every 20 ms against {@link #MAX_TASK_MS}. */
+  public static VertxOptions strict() {
+    return new VertxOptions()
+        .setMaxEventLoopExecuteTime(MAX_TASK_MS)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setWarningExceptionTime(MAX_TASK_MS)
+        .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS)
+        .setBlockedThreadCheckInterval(20)
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
+  }
+
+  /** How many reports there have been so far; pass it to {@link #since} later. */
+  public static int mark() {
+    synchronized (REPORTS) {
+      return REPORTS.size();
+    }
+  }
+
+  /** The reports made after {@code mark}. */
+  public static List<String> since(int mark) {
+    synchronized (REPORTS) {
+      return List.copyOf(REPORTS.subList(mark, REPORTS.size()));
+    }
+  }
+}
