@@ -2,12 +2,16 @@ package dev.tracegate.proxy;
 
 import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.GatewayError;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.StreamResetException;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 
 /** Maps what the HTTP client reports to the contract's error keys and the spans' {@code error.type}. */
 final class UpstreamFailures {
+  static final String CONNECTION_CLOSED = "connection_closed";
+
   private UpstreamFailures() {}
 
   static GatewayError classify(Throwable t, String upstream) {
@@ -26,6 +30,11 @@ final class UpstreamFailures {
       return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
           "upstream '" + upstream + "' refused the connection", "connection_refused", t);
     }
+    if (t instanceof HttpClosedException || t instanceof IOException) {
+      // typically a pooled keep-alive connection the upstream closed just as the request went out
+      return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
+          "upstream '" + upstream + "' closed the connection before answering", CONNECTION_CLOSED, t);
+    }
     if (t instanceof TimeoutException) {
       return new GatewayError(ErrorKey.UPSTREAM_TIMEOUT,
           "upstream '" + upstream + "' went idle past its idleTimeout", "timeout", t);
@@ -39,10 +48,14 @@ final class UpstreamFailures {
         "upstream '" + upstream + "' sent no response headers within " + ms + "ms", "timeout", null);
   }
 
-  /** Failures worth another attempt: the request never reached the upstream, or it did not answer in time. */
+  /**
+   * Failures worth another attempt (of an idempotent request): the request never reached the
+   * upstream, the connection closed before any answer (a keep-alive connection the upstream had
+   * just closed, or a restart), or no answer came in time.
+   */
   static boolean retryable(GatewayError e) {
     return e.key() == ErrorKey.UPSTREAM_CONNECT_TIMEOUT || e.key() == ErrorKey.UPSTREAM_TIMEOUT
-        || "connection_refused".equals(e.errorType());
+        || "connection_refused".equals(e.errorType()) || CONNECTION_CLOSED.equals(e.errorType());
   }
 
   static boolean connectFailure(GatewayError e) {
