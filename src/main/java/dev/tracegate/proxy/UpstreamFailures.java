@@ -7,6 +7,7 @@ import io.vertx.core.http.StreamResetException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /** Maps what the HTTP client reports to the contract's error keys and the spans' {@code error.type}. */
 final class UpstreamFailures {
@@ -30,7 +31,7 @@ final class UpstreamFailures {
       return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
           "upstream '" + upstream + "' refused the connection", "connection_refused", t);
     }
-    if (t instanceof HttpClosedException || t instanceof IOException) {
+    if (t instanceof HttpClosedException || t instanceof IOException && !(t instanceof SSLException)) {
       // typically a pooled keep-alive connection the upstream closed just as the request went out
       return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
           "upstream '" + upstream + "' closed the connection before answering", CONNECTION_CLOSED, t);
