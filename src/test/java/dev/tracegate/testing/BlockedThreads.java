@@ -14,8 +14,12 @@ import java.util.logging.Logger;
  * longer than {@link #MAX_TASK_MS} in the meantime (a blocking call, or work that belongs elsewhere).
  */
 public final class BlockedThreads {
-  /** Vert.x's default is 2 s; one task of a request is normally well under a millisecond. */
-  public static final long MAX_TASK_MS = 100;
+  /**
+   * Vert.x's default is 2 s; one task of a request is normally well under a millisecond. 100 ms
+   * proved too tight for a 2-core CI machine restarting PostgreSQL next to the tests (one task
+   * starved for 109 ms), so the limit leaves room for that and still catches any real blocking call.
+   */
+  public static final long MAX_TASK_MS = 500;
   /** The logger Vert.x reports blocked threads to (BlockedThreadChecker.LOGGER_NAME). */
   private static final Logger CHECKER = Logger.getLogger("io.vertx.core.impl.BlockedThreadChecker");
   private static final List<String> REPORTS = new ArrayList<>();
