@@ -74,9 +74,14 @@ public final class GatewayMetrics implements RequestObserver {
     String route = ex.route() == null ? "none" : ex.route().name();
     String method = ex.request().method().name();
     String methodLabel = METHODS.contains(method) ? method : "other";
-    Timer timer = byStatus(route, methodLabel).get(Math.min(Math.max(status, 0), 599));
+    AtomicReferenceArray<Timer> byStatus = byStatus(route, methodLabel);
+    boolean cached = status >= 0 && status < byStatus.length();
+    Timer timer = cached ? byStatus.get(status) : null;
     if (timer == null) {
       timer = requestTimer(route, methodLabel, status);
+      if (cached) {
+        byStatus.set(status, timer);
+      }
     }
     exemplars.begin(ex.span().getSpanContext());
     try {
@@ -86,14 +91,13 @@ public final class GatewayMetrics implements RequestObserver {
     }
   }
 
+  /** Registers (or, when the registry has it already, finds) the request timer for these tags. */
   private Timer requestTimer(String route, String method, int status) {
-    Timer timer = Timer.builder("tracegate.requests")
+    return Timer.builder("tracegate.requests")
         .description("Requests served, by route, method and status")
         .tags("route", route, "method", method, "status", Integer.toString(status))
         .serviceLevelObjectives(BUCKETS)
         .register(registry);
-    byStatus(route, method).set(Math.min(Math.max(status, 0), 599), timer);
-    return timer;
   }
 
   private AtomicReferenceArray<Timer> byStatus(String route, String method) {

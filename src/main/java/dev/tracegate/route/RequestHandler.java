@@ -121,8 +121,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     completion.timer = timer;
     RouteTarget target = ex.route().target();
     HttpServerRequest req = ex.request();
-    long declared = BodyReader.declaredLength(req);
-    if (target.needsBody() && declared > 0 && declared <= maxBodyBytes && target.streamsBody(req)) {
+    long declared = target.needsBody() ? BodyReader.declaredLength(req) : -1;
+    if (declared > 0 && declared <= maxBodyBytes && target.streamsBody(req)) {
       // streamed to the upstream with back-pressure; paused until the upstream request takes it
       req.pause();
       ex.streamBody(declared);
