@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # tracegate side by side with its peers, in one run on this machine:
 #   the nginx stub upstream directly, the nginx reverse proxy, tracegate with 100% sampling exporting
-#   OTLP to a local sink, tracegate with tracing off, tracegate's SQL route, and pgbench on the same
-#   statement. Interleaved rounds; prints requests/s, p50 and p99 per target, the ratios, spans
+#   OTLP to a local sink, the same with the access log on (JSON lines to a file), tracegate with
+#   tracing off, tracegate's SQL route, and pgbench on the same statement. Interleaved rounds; prints requests/s, p50 and p99 per target, the ratios, spans
 #   dropped, start-up time to ready and resident memory under load.
-# Usage: bench/run.sh [ROUNDS] [SECONDS]     (defaults 3 rounds of 10 s; env PG_URL, CONNECTIONS)
+# Usage: bench/run.sh [ROUNDS] [SECONDS]     (defaults 3 rounds of 10 s; env PG_URL, CONNECTIONS,
+#        TARGETS to measure a subset, e.g. TARGETS="traced logged")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
@@ -66,9 +67,11 @@ start_gateway() { # NAME PORT ADMIN_PORT [ENV...]
   until curl -fs "http://127.0.0.1:$admin/health/ready" >/dev/null 2>&1; do sleep 0.02; done
   echo "$name ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms (process start to /health/ready 200)"
 }
-start_gateway traced 8081 9191 OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 \
-  OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048 OTEL_BSP_SCHEDULE_DELAY=200
-start_gateway untraced 8082 9192 OTEL_TRACES_SAMPLER=always_off OTEL_TRACES_EXPORTER=none
+TRACED=(OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048
+  OTEL_BSP_SCHEDULE_DELAY=200)
+start_gateway traced 8081 9191 "${TRACED[@]}" TRACEGATE_ACCESS_LOG_ENABLED=false
+start_gateway logged 8083 9193 "${TRACED[@]}" TRACEGATE_ACCESS_LOG_OUTPUT="$OUT/access.log"
+start_gateway untraced 8082 9192 OTEL_TRACES_SAMPLER=always_off OTEL_TRACES_EXPORTER=none TRACEGATE_ACCESS_LOG_ENABLED=false
 
 dropped() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^tracegate_spans_dropped_total/ {s += $2} END {print s + 0}'; }
 exported() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^tracegate_spans_exported_total/ {print $2 + 0}'; }
@@ -77,10 +80,11 @@ declare -A URL=(
   [stub]=http://127.0.0.1:9001/
   [nginx]=http://127.0.0.1:9002/
   [traced]=http://127.0.0.1:8081/
+  [logged]=http://127.0.0.1:8083/
   [untraced]=http://127.0.0.1:8082/
   [sql]=http://127.0.0.1:8081
 )
-targets=(stub nginx traced untraced sql pgbench)
+read -r -a targets <<< "${TARGETS:-stub nginx traced logged untraced sql pgbench}"
 
 measure() { # TARGET SECONDS -> "rps p50 p99"
   local t=$1 s=$2
@@ -99,7 +103,7 @@ parse_wrk() {
 }
 
 echo "warming up (JIT) ..."
-for t in traced untraced sql traced untraced sql; do measure "$t" 15 >/dev/null; done
+for t in traced logged untraced sql traced logged untraced sql; do measure "$t" 15 >/dev/null; done
 d0=$(dropped 9191); e0=$(exported 9191)
 
 for r in $(seq 1 "$ROUNDS"); do
@@ -125,8 +129,11 @@ done | tee "$OUT/summary"
 # Each ratio is taken within a round (its targets measured minutes apart at most, so under the same
 # background load), then the median over rounds is reported with the spread: steadier than a ratio
 # of medians on a shared machine.
-ratio() { # A B -> median of per-round A/B, and min..max
-  awk -v a="$1" -v b="$2" '$2 == a {x[$1] = $3} $2 == b {y[$1] = $3}
+ratio() { # A B [COLUMN] -> median of per-round A/B (req/s, or column 5 = p99), and min..max
+  awk -v a="$1" -v b="$2" -v c="${3:-3}" '
+    function val(s) { # wrk latencies carry units: 850.00us, 1.23ms, 1.01s
+      if (s ~ /us$/) return s / 1000; if (s ~ /ms$/) return s + 0; if (s ~ /s$/) return s * 1000; return s + 0 }
+    $2 == a {x[$1] = val($c)} $2 == b {y[$1] = val($c)}
     END {for (r in x) if (y[r] > 0) print x[r] / y[r]}' "$OUT/results" | sort -g | awk '
     {v[NR] = $1} END {m = int((NR + 1) / 2); printf "%.2f   (rounds: %.2f..%.2f)", v[m], v[1], v[NR]}'
 }
@@ -134,6 +141,9 @@ echo
 echo "traced/nginx     $(ratio traced nginx)"
 echo "untraced/nginx   $(ratio untraced nginx)"
 echo "traced/untraced  $(ratio traced untraced)"
+echo "logged/traced    $(ratio logged traced)   (access log on / off, req/s)"
+echo "logged/traced p99 $(ratio logged traced 5)   (p99 latency)"
+echo "access records written: $(curl -fs http://127.0.0.1:9193/metrics | awk '/^tracegate_access_log_written_total/ {print $2 + 0}'), dropped: $(curl -fs http://127.0.0.1:9193/metrics | awk '/^tracegate_access_log_dropped_total/ {s += $2} END {print s + 0}')"
 echo "sql/pgbench      $(ratio sql pgbench)"
 echo "spans exported during the rounds: $(awk -v a="$e0" -v b="$e1" 'BEGIN {print b - a}'), dropped: $(awk -v a="$d0" -v b="$d1" 'BEGIN {print b - a}')"
 echo "resident memory of the traced gateway under load: $(sort -n "$OUT/rss" | tail -1) MiB (max over rounds)"

@@ -1,6 +1,10 @@
 package dev.tracegate;
 
+import dev.tracegate.accesslog.AccessLog;
 import dev.tracegate.admin.AdminServer;
+import dev.tracegate.config.AccessLogConfig;
+import dev.tracegate.route.RequestObserver;
+import java.io.IOException;
 import dev.tracegate.admin.TraceRoutes;
 import dev.tracegate.telemetry.RecentTraces;
 import dev.tracegate.compose.ComposeTarget;
@@ -28,14 +32,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The running gateway: telemetry first, then Vert.x with that SDK, one {@link GatewayVerticle} per
  * event loop, and the admin server. {@link #stop} drains, closes and flushes; it is idempotent.
  */
 public final class Gateway {
-  private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   private final GatewayConfig config;
   private final Telemetry telemetry;
@@ -54,9 +59,11 @@ public final class Gateway {
 
   private final RecentTraces recent;
   private final GatewayMetrics metrics;
+  private final AccessLog accessLog;
+  private final RequestObserver observer;
 
   private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops, EmbeddedDatabase embedded,
-                  RecentTraces recent) {
+                  RecentTraces recent, AccessLog accessLog) {
     this.recent = recent;
     this.config = config;
     this.telemetry = telemetry;
@@ -65,6 +72,13 @@ public final class Gateway {
     this.embedded = embedded;
     this.admission = new Admission(config.server().maxInFlight());
     this.metrics = new GatewayMetrics(telemetry.stats(), admission);
+    this.accessLog = accessLog;
+    List<RequestObserver> observers = new ArrayList<>(List.of(metrics));
+    if (accessLog != null) {
+      metrics.bindAccessLog(accessLog);
+      observers.add(accessLog);
+    }
+    this.observer = RequestObserver.all(observers);
     if (config.usesDatabase()) {
       String url = embedded != null ? embedded.url() : config.database().url().orElseThrow();
       this.database = Database.create(vertx, url, config.database());
@@ -102,12 +116,20 @@ public final class Gateway {
       processors.add(recent);
     }
     Telemetry telemetry = Telemetry.create(config.telemetry(), sampling, processors);
-    int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+    AccessLog accessLog;
+    try {
+      accessLog = openAccessLog(config.accessLog(), telemetry);
+    } catch (IOException e) {
+      telemetry.shutdown();
+      closeQuietly(embedded);
+      return Future.failedFuture(new IllegalStateException("access log could not be opened: " + e, e));
+    }
+    int loops = config.server().eventLoopCount();
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions(vertxOptions).setEventLoopPoolSize(loops).setPreferNativeTransport(true))
         .withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry()))
         .build();
-    Gateway gateway = new Gateway(config, telemetry, vertx, loops, embedded, recent);
+    Gateway gateway = new Gateway(config, telemetry, vertx, loops, embedded, recent, accessLog);
     return gateway.deploy().transform(ar -> {
       if (ar.succeeded()) {
         return Future.succeededFuture(gateway);
@@ -117,13 +139,30 @@ public final class Gateway {
     });
   }
 
+  private static AccessLog openAccessLog(AccessLogConfig config, Telemetry telemetry) throws IOException {
+    if (!config.enabled()) {
+      return null;
+    }
+    return AccessLog.open(config, config.otlp() ? telemetry.otlpLogger("dev.tracegate.access") : null);
+  }
+
+  private static void closeQuietly(EmbeddedDatabase embedded) {
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (Exception e) {
+        LOG.warn("tracegate: stopping the embedded PostgreSQL failed: " + e);
+      }
+    }
+  }
+
   private Future<Void> deploy() {
     long started = System.nanoTime();
     List<GatewayVerticle> verticles = new ArrayList<>();
     DeploymentOptions options = new DeploymentOptions().setInstances(eventLoops);
     return vertx.deployVerticle(() -> {
           GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target,
-              metrics, eventLoops);
+              metrics, observer, eventLoops);
           synchronized (verticles) {
             verticles.add(v);
           }
@@ -224,21 +263,18 @@ public final class Gateway {
       await(database.close(), 2000, "closing the database pool");
     }
     await(vertx.close(), 5000, "closing Vert.x");
-    telemetry.shutdown();
-    if (embedded != null) {
-      try {
-        embedded.close();
-      } catch (Exception e) {
-        LOG.warning("tracegate: stopping the embedded PostgreSQL failed: " + e);
-      }
+    if (accessLog != null) {
+      accessLog.close(); // before the telemetry, whose log export the last records still use
     }
+    telemetry.shutdown();
+    closeQuietly(embedded);
   }
 
   private static void await(Future<?> future, long timeoutMs, String what) {
     try {
       future.toCompletionStage().toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      LOG.warning("tracegate: " + what + " did not finish cleanly: " + e);
+      LOG.warn("tracegate: " + what + " did not finish cleanly: " + e);
     }
   }
 }

@@ -6,6 +6,8 @@ import dev.tracegate.proxy.ProxyTarget;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.RequestHandler;
+import dev.tracegate.route.RequestObserver;
+import dev.tracegate.telemetry.HeaderCapture;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.Route;
 import dev.tracegate.route.RouteTable;
@@ -33,6 +35,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Admission admission;
   private final TargetFactory targets;
   private final GatewayMetrics metrics;
+  private final RequestObserver observer;
   private final int eventLoops;
   private HttpServer server;
 
@@ -42,12 +45,13 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   GatewayVerticle(GatewayConfig config, Telemetry telemetry, Admission admission, TargetFactory targets,
-                  GatewayMetrics metrics, int eventLoops) {
+                  GatewayMetrics metrics, RequestObserver observer, int eventLoops) {
     this.config = config;
     this.telemetry = telemetry;
     this.admission = admission;
     this.targets = targets;
     this.metrics = metrics;
+    this.observer = observer;
     this.eventLoops = eventLoops;
   }
 
@@ -61,7 +65,8 @@ final class GatewayVerticle extends VerticleBase {
     }
     GatewayConfig.Server s = config.server();
     RequestHandler handler = new RequestHandler(vertx, new RouteTable(routes), admission, telemetry.tracer(),
-        telemetry.propagator(), s.requestTimeout(), s.maxBodyBytes(), s.headerTimeout(), metrics);
+        telemetry.propagator(), s.requestTimeout(), s.maxBodyBytes(), s.headerTimeout(),
+        new HeaderCapture(telemetry.config().captureHeaders()), observer);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(s.host())
         // port 0: one random port shared by every event loop (Vert.x shares negative ports)

@@ -3,14 +3,16 @@ package dev.tracegate;
 import dev.tracegate.config.ConfigException;
 import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.config.GatewayConfig;
+import dev.tracegate.config.LogFormat;
 import dev.tracegate.demo.DemoCommand;
 import dev.tracegate.demo.DemoService;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import dev.tracegate.logging.Logging;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code tracegate [--config FILE]}: exit 0 after a clean shutdown, 2 for bad configuration or
@@ -22,10 +24,12 @@ public final class Main {
   static final int EXIT_START_FAILED = 1;
   static final int EXIT_BAD_CONFIG = 2;
 
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
   private Main() {}
 
   public static void main(String[] args) {
-    Logging.configure();
+    Logging.configure(LogFormat.TEXT);
     useNettyPooledAllocator();
     int code;
     try {
@@ -38,9 +42,10 @@ public final class Main {
       code = EXIT_BAD_CONFIG;
     } catch (RuntimeException e) {
       // exit even though Vert.x threads may be alive
-      Logger.getLogger(Main.class.getName()).log(Level.SEVERE, "tracegate failed: " + e, e);
+      LOG.error("tracegate failed: " + e, e);
       code = EXIT_START_FAILED;
     }
+    Logging.flush();
     System.exit(code);
   }
 
@@ -71,6 +76,7 @@ public final class Main {
       return EXIT_OK;
     }
     GatewayConfig cfg = new ConfigLoader(System.getenv()).load(configPath(args, 0, DEFAULT_CONFIG));
+    Logging.configure(cfg.logFormat());
     return serve(cfg);
   }
 
@@ -88,12 +94,13 @@ public final class Main {
 
   private static int demo(Path config) {
     GatewayConfig cfg = DemoCommand.config(config, System.getenv());
+    Logging.configure(cfg.logFormat());
     DemoCommand demo;
     try {
       demo = DemoCommand.start(cfg);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      Logger.getLogger(Main.class.getName()).log(Level.SEVERE, "tracegate demo failed to start: " + cause.getMessage());
+      LOG.error("tracegate demo failed to start: " + cause.getMessage());
       return EXIT_START_FAILED;
     }
     awaitSignalThenStop(() -> java.util.concurrent.CompletableFuture.runAsync(demo::stop), 60_000);
@@ -130,7 +137,7 @@ public final class Main {
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      Logger.getLogger(Main.class.getName()).log(Level.SEVERE, "demo service failed to start: " + cause.getMessage());
+      LOG.error("demo service failed to start: " + cause.getMessage());
       return EXIT_START_FAILED;
     }
     awaitSignalThenStop(() -> java.util.concurrent.CompletableFuture.runAsync(service::stop), 30_000);
@@ -144,7 +151,7 @@ public final class Main {
       gateway = Gateway.start(cfg, List.of()).toCompletionStage().toCompletableFuture().get();
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      Logger.getLogger(Main.class.getName()).log(Level.SEVERE, "tracegate failed to start: " + cause);
+      LOG.error("tracegate failed to start: " + cause);
       return EXIT_START_FAILED;
     }
     awaitSignalThenStop(gateway::stop, cfg.server().shutdownGrace().toMillis()
@@ -157,11 +164,11 @@ public final class Main {
     Signals.onTermination(signalled::countDown);
     try {
       signalled.await();
-      Logger.getLogger(Main.class.getName()).info("tracegate: shutting down (draining, then flushing spans)");
+      LOG.info("tracegate: shutting down (draining, then flushing spans)");
       stop.get().get(maxWaitMs, TimeUnit.MILLISECONDS);
-      Logger.getLogger(Main.class.getName()).info("tracegate: stopped cleanly");
+      LOG.info("tracegate: stopped cleanly");
     } catch (Exception e) {
-      Logger.getLogger(Main.class.getName()).warning("tracegate: shutdown incomplete: " + e);
+      LOG.warn("tracegate: shutdown incomplete: " + e);
     }
   }
 

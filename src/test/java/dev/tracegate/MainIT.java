@@ -35,6 +35,7 @@ class MainIT {
       "server: {port: abc}|server.port: 'abc' is not a whole number",
       "routes: [{name: a, path: /a, proxy: {upstream: ghost}}]|routes[0].proxy.upstream: unknown upstream 'ghost'",
       "upstreams: {o: {urls: [http://h:1], timeout: 5 parsecs}}|upstreams.o.timeout: '5 parsecs' is not a duration",
+      "accessLog: {output: /no/such/dir/a.log}|accessLog.output: cannot append to '/no/such/dir/a.log': no such directory",
   })
   void badConfigurationExitsTwoWithOneLineNamingTheKey(String yaml, String expected) throws Exception {
     Path file = dir.resolve("bad.yaml");

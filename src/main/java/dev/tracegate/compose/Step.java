@@ -8,6 +8,7 @@ import dev.tracegate.proxy.UpstreamReply;
 import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.GatewayError;
+import dev.tracegate.route.RequestIds;
 import dev.tracegate.sql.SqlRunner;
 import dev.tracegate.sql.SqlStatement;
 import dev.tracegate.sql.SqlTarget;
@@ -67,6 +68,7 @@ final class Step {
     String uri = PathTemplate.expand(p.path().orElseThrow(), ex, results);
     MultiMap headers = io.vertx.core.http.HttpHeaders.headers();
     headers.set("Accept", "application/json");
+    headers.set(RequestIds.HEADER, ex.outcome().requestId());
     if (!baggagePropagated && ex.request().getHeader("baggage") != null) {
       headers.set("baggage", ex.request().getHeader("baggage"));
     }

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,11 +49,13 @@ public final class ConfigLoader {
     GatewayConfig.Database database = database(node.child("database"));
     Map<String, UpstreamConfig> upstreams = upstreams(node.child("upstreams"));
     List<RouteConfig> routes = new RouteReader(upstreams, database).read(node, "routes");
+    AccessLogConfig accessLog = accessLog(node.child("accessLog"));
+    LogFormat logFormat = logging(node.child("logging"));
     node.finish();
     if (server.port() == admin.port() && server.port() != 0) {
       throw new ConfigException("admin.port", "must differ from server.port (" + server.port() + ")");
     }
-    return new GatewayConfig(server, admin, telemetry, database, upstreams, routes);
+    return new GatewayConfig(server, admin, telemetry, database, upstreams, routes, accessLog, logFormat);
   }
 
   private static Map<String, Object> readYaml(String yaml, String source) {
@@ -82,9 +85,52 @@ public final class ConfigLoader {
         n.integer("maxBodyBytes", GatewayConfig.Server.DEFAULT_MAX_BODY_BYTES, 0, Integer.MAX_VALUE),
         n.duration("requestTimeout", GatewayConfig.Server.DEFAULT_REQUEST_TIMEOUT),
         n.duration("shutdownGrace", GatewayConfig.Server.DEFAULT_SHUTDOWN_GRACE),
-        n.duration("headerTimeout", GatewayConfig.Server.DEFAULT_HEADER_TIMEOUT));
+        n.duration("headerTimeout", GatewayConfig.Server.DEFAULT_HEADER_TIMEOUT),
+        (int) n.integer("eventLoops", 0, 0, 1024));
     n.finish();
     return s;
+  }
+
+  private static AccessLogConfig accessLog(ConfigNode n) {
+    boolean enabled = n.bool("enabled", true);
+    LogFormat format = n.choice("format", LogFormat.class, LogFormat.JSON);
+    String output = n.string("output", AccessLogConfig.STDOUT).trim();
+    Optional<Path> file = output.equals(AccessLogConfig.STDOUT) ? Optional.empty() : Optional.of(Path.of(output));
+    if (enabled && file.isPresent()) {
+      checkAppendable(n.key("output"), file.get());
+    }
+    var a = new AccessLogConfig(enabled, format, file, n.decimal("sample", 1.0, 0.0, 1.0), n.bool("otlp", false),
+        n.bool("query", false));
+    n.finish();
+    return a;
+  }
+
+  /** Opens {@code file} for appending once (creating it, as nginx does), so a bad path fails the start. */
+  private static void checkAppendable(String key, Path file) {
+    try {
+      Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new ConfigException(key, "cannot append to '" + file + "': " + reason(e));
+    }
+  }
+
+  private static String reason(Exception e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such directory";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+      return fs.getReason();
+    }
+    return e.getClass().getSimpleName();
+  }
+
+  private static LogFormat logging(ConfigNode n) {
+    LogFormat format = n.choice("format", LogFormat.class, LogFormat.TEXT);
+    n.finish();
+    return format;
   }
 
   private static GatewayConfig.Admin admin(ConfigNode n) {

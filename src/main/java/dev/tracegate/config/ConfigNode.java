@@ -109,6 +109,18 @@ final class ConfigNode {
     return d;
   }
 
+  boolean bool(String name, boolean fallback) {
+    String v = string(name, null);
+    if (v == null) {
+      return fallback;
+    }
+    switch (v.trim().toLowerCase()) {
+      case "true": return true;
+      case "false": return false;
+      default: throw new ConfigException(key(name), "'" + v + "' is not true or false");
+    }
+  }
+
   Duration duration(String name, Duration fallback) {
     String v = string(name, null);
     if (v == null) {

@@ -15,7 +15,9 @@ final class EnvOverrides {
 
   private static final Map<String, List<String>> FIXED_SECTIONS = Map.of(
       "server", List.of("host", "port", "maxInFlight", "maxBodyBytes", "requestTimeout", "shutdownGrace",
-          "headerTimeout"),
+          "headerTimeout", "eventLoops"),
+      "accessLog", List.of("enabled", "format", "output", "sample", "otlp", "query"),
+      "logging", List.of("format"),
       "admin", List.of("host", "port"),
       "telemetry", List.of("serviceName", "exporter", "endpoint", "sampler", "samplerArg", "propagators", "recentTraces"),
       "database", List.of("url", "poolSize", "pipeliningLimit", "connectTimeout", "queryTimeout"));

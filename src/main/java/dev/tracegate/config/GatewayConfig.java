@@ -12,7 +12,9 @@ public record GatewayConfig(
     TelemetryConfig telemetry,
     Database database,
     Map<String, UpstreamConfig> upstreams,
-    List<RouteConfig> routes) {
+    List<RouteConfig> routes,
+    AccessLogConfig accessLog,
+    LogFormat logFormat) {
 
   public GatewayConfig {
     upstreams = Map.copyOf(upstreams);
@@ -27,13 +29,19 @@ public record GatewayConfig(
       long maxBodyBytes,
       Duration requestTimeout,
       Duration shutdownGrace,
-      Duration headerTimeout) {
+      Duration headerTimeout,
+      int eventLoops) {
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
     public static final long DEFAULT_MAX_BODY_BYTES = 1_048_576;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Event loops (and gateway verticles): {@code eventLoops}, or one per CPU when it is 0. */
+    public int eventLoopCount() {
+      return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
   }
 
   /** Health, metrics and the local trace view; loopback-only unless told otherwise. */
@@ -67,6 +75,11 @@ public record GatewayConfig(
     public String toString() {
       return "Database[url=" + redactedUrl() + ", poolSize=" + poolSize + "]";
     }
+  }
+
+  /** This configuration with another database section. */
+  public GatewayConfig withDatabase(Database other) {
+    return new GatewayConfig(server, admin, telemetry, other, upstreams, routes, accessLog, logFormat);
   }
 
   /** True when any route, directly or in a compose step, talks to PostgreSQL. */

@@ -17,7 +17,9 @@ public record TelemetryConfig(
     List<String> propagators,
     int recentTraces,
     Map<String, String> resourceAttributes,
-    Batch batch) {
+    Batch batch,
+    String logsEndpoint,
+    CaptureHeaders captureHeaders) {
 
   public static final String DEFAULT_SERVICE_NAME = "tracegate";
   public static final String DEFAULT_ENDPOINT = "http://localhost:4318";
@@ -35,6 +37,33 @@ public record TelemetryConfig(
   }
 
   public enum Exporter { OTLP, LOGGING, NONE }
+
+  /** The same settings for another service of the demo: its own name, no recent-trace buffer. */
+  public TelemetryConfig forService(String name) {
+    return new TelemetryConfig(name, exporter, tracesEndpoint, sampler, samplerArg, propagators, 0,
+        resourceAttributes, batch, logsEndpoint, CaptureHeaders.NONE);
+  }
+
+  /**
+   * {@code telemetry.captureHeaders}: lower-case header names copied onto the SERVER span as
+   * {@code http.request.header.<name>} and {@code http.response.header.<name>}.
+   */
+  public record CaptureHeaders(List<String> request, List<String> response) {
+    public static final CaptureHeaders NONE = new CaptureHeaders(List.of(), List.of());
+    /** Never captured, whatever the configuration says: they carry credentials. */
+    public static final List<String> CREDENTIALS = List.of("authorization", "proxy-authorization", "cookie",
+        "set-cookie", "x-api-key");
+    public static final int MAX_VALUE_LENGTH = 256;
+
+    public CaptureHeaders {
+      request = List.copyOf(request);
+      response = List.copyOf(response);
+    }
+
+    public boolean none() {
+      return request.isEmpty() && response.isEmpty();
+    }
+  }
 
   /** The batch span processor's bounds ({@code OTEL_BSP_*}). */
   public record Batch(Duration scheduleDelay, int maxQueueSize, int maxExportBatchSize, Duration exportTimeout) {

@@ -20,7 +20,10 @@ final class TelemetryReader {
     String serviceName = otel("OTEL_SERVICE_NAME", n.string("serviceName", TelemetryConfig.DEFAULT_SERVICE_NAME));
     TelemetryConfig.Exporter exporter = n.choice("exporter", TelemetryConfig.Exporter.class, TelemetryConfig.Exporter.OTLP);
     exporter = otelExporter(exporter);
-    String tracesEndpoint = tracesEndpoint(n.string("endpoint", TelemetryConfig.DEFAULT_ENDPOINT));
+    String endpoint = n.string("endpoint", TelemetryConfig.DEFAULT_ENDPOINT);
+    checkProtocol();
+    String tracesEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint, "/v1/traces");
+    String logsEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint, "/v1/logs");
     String sampler = otel("OTEL_TRACES_SAMPLER", n.string("sampler", TelemetryConfig.DEFAULT_SAMPLER)).trim().toLowerCase();
     if (!TelemetryConfig.KNOWN_SAMPLERS.contains(sampler)) {
       throw new ConfigException(keyOr("OTEL_TRACES_SAMPLER", "telemetry.sampler"),
@@ -44,9 +47,31 @@ final class TelemetryReader {
     }
     propagators = propagators.stream().filter(p -> !p.equals("none")).distinct().toList();
     int recent = (int) n.integer("recentTraces", TelemetryConfig.DEFAULT_RECENT_TRACES, 0, 1_000_000);
+    TelemetryConfig.CaptureHeaders capture = captureHeaders(n.child("captureHeaders"));
     n.finish();
     return new TelemetryConfig(serviceName, exporter, tracesEndpoint, sampler, samplerArg, propagators,
-        recent, resourceAttributes(), batch());
+        recent, resourceAttributes(), batch(), logsEndpoint, capture);
+  }
+
+  private static TelemetryConfig.CaptureHeaders captureHeaders(ConfigNode n) {
+    var capture = new TelemetryConfig.CaptureHeaders(headerNames(n, "request"), headerNames(n, "response"));
+    n.finish();
+    return capture;
+  }
+
+  private static List<String> headerNames(ConfigNode n, String key) {
+    List<String> names = n.strings(key, List.of());
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      String at = n.key(key) + "[" + i + "]";
+      if (!name.matches("[a-z0-9!#$%&'*+.^_`|~-]+")) {
+        throw new ConfigException(at, "'" + name + "' is not a lower-case header name");
+      }
+      if (TelemetryConfig.CaptureHeaders.CREDENTIALS.contains(name)) {
+        throw new ConfigException(at, "'" + name + "' carries credentials and is never captured");
+      }
+    }
+    return names.stream().distinct().toList();
   }
 
   private String otel(String name, String fallback) {
@@ -74,8 +99,7 @@ final class TelemetryReader {
     }
   }
 
-  /** The full {@code /v1/traces} URL: the traces variable as given, else the base endpoint plus the path. */
-  private String tracesEndpoint(String fromFile) {
+  private void checkProtocol() {
     String protocol = env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
     if (protocol == null) {
       protocol = env.get("OTEL_EXPORTER_OTLP_PROTOCOL");
@@ -84,15 +108,22 @@ final class TelemetryReader {
       throw new ConfigException("OTEL_EXPORTER_OTLP_PROTOCOL",
           "'" + protocol + "' is not supported: tracegate exports OTLP over http/protobuf (port 4318)");
     }
-    String traces = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-    String key = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+  }
+
+  /**
+   * The full URL of one signal ({@code /v1/traces}, {@code /v1/logs}): its own variable as given,
+   * else the base endpoint plus the signal's path, as the OTLP exporter specification says.
+   */
+  private String signalEndpoint(String signalVar, String fromFile, String path) {
+    String own = env.get(signalVar);
+    String key = signalVar;
     String url;
-    if (traces != null && !traces.isBlank()) {
-      url = traces.trim();
+    if (own != null && !own.isBlank()) {
+      url = own.trim();
     } else {
       String base = otel("OTEL_EXPORTER_OTLP_ENDPOINT", fromFile).trim();
       key = keyOr("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry.endpoint");
-      url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/traces";
+      url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
     }
     if (!url.matches("https?://[^/\\s]+(/\\S*)?")) {
       throw new ConfigException(key, "'" + url + "' is not an http:// or https:// URL");

@@ -61,9 +61,8 @@ public final class DemoCommand {
       url = embedded.url();
     }
     GatewayConfig.Database db = config.database();
-    config = new GatewayConfig(config.server(), config.admin(), config.telemetry(),
-        new GatewayConfig.Database(Optional.of(url), db.poolSize(), db.pipeliningLimit(), db.connectTimeout(),
-            db.queryTimeout()), config.upstreams(), config.routes());
+    config = config.withDatabase(new GatewayConfig.Database(Optional.of(url), db.poolSize(), db.pipeliningLimit(),
+        db.connectTimeout(), db.queryTimeout()));
     seed(url);
     Gateway gateway = Gateway.start(config, List.of()).await(30, TimeUnit.SECONDS);
     List<SpanProcessor> shared = gateway.recentTraces() == null ? List.of() : List.of(gateway.recentTraces());

@@ -19,7 +19,8 @@ import io.vertx.sqlclient.Tuple;
 import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A small upstream for the demo, traced under its own {@code service.name} by its own tracer
@@ -28,7 +29,7 @@ import java.util.logging.Logger;
  * Every service honours {@code ?delay=MS} (a timer, never a blocked thread) and {@code ?fail=STATUS}.
  */
 public final class DemoService {
-  private static final Logger LOG = Logger.getLogger(DemoService.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(DemoService.class);
 
   private final String name;
   private final Telemetry telemetry;
@@ -46,8 +47,7 @@ public final class DemoService {
   /** Starts service {@code name} on {@code port}; {@code databaseUrl} is needed by {@code orders} only. */
   public static Future<DemoService> start(String name, int port, String databaseUrl, TelemetryConfig base,
                                           List<SpanProcessor> extraProcessors) {
-    TelemetryConfig own = new TelemetryConfig(name, base.exporter(), base.tracesEndpoint(), base.sampler(),
-        base.samplerArg(), base.propagators(), 0, base.resourceAttributes(), base.batch());
+    TelemetryConfig own = base.forService(name);
     Telemetry telemetry = Telemetry.create(own, java.util.Map.of(), extraProcessors);
     Vertx vertx = Vertx.builder().withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry())).build();
     Pool pool = null;
@@ -163,7 +163,7 @@ public final class DemoService {
       }
       vertx.close().await(5, TimeUnit.SECONDS);
     } catch (Exception e) {
-      LOG.warning("demo service '" + name + "' did not stop cleanly: " + e);
+      LOG.warn("demo service '" + name + "' did not stop cleanly: " + e);
     }
     telemetry.shutdown();
   }

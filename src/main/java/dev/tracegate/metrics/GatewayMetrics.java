@@ -1,7 +1,9 @@
 package dev.tracegate.metrics;
 
+import dev.tracegate.accesslog.AccessLog;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.Exchange;
+import dev.tracegate.route.Outcome;
 import dev.tracegate.route.RequestObserver;
 import dev.tracegate.telemetry.SpanStats;
 import io.micrometer.core.instrument.Counter;
@@ -70,7 +72,9 @@ public final class GatewayMetrics implements RequestObserver {
   }
 
   @Override
-  public void completed(Exchange ex, int status, long durationNanos) {
+  public void completed(Exchange ex, Outcome outcome) {
+    int status = outcome.status();
+    long durationNanos = outcome.durationNanos();
     String route = ex.route() == null ? "none" : ex.route().name();
     String method = ex.request().method().name();
     String methodLabel = METHODS.contains(method) ? method : "other";
@@ -89,6 +93,16 @@ public final class GatewayMetrics implements RequestObserver {
     } finally {
       exemplars.end();
     }
+  }
+
+  /** The access log's accounting: records written, and dropped by reason. */
+  public void bindAccessLog(AccessLog log) {
+    FunctionCounter.builder("tracegate.access.log.written", log, AccessLog::written)
+        .description("Access records written").register(registry);
+    FunctionCounter.builder("tracegate.access.log.dropped", log, AccessLog::droppedQueueFull)
+        .tag("reason", "queue_full").description("Access records dropped, never written").register(registry);
+    FunctionCounter.builder("tracegate.access.log.dropped", log, AccessLog::droppedWriteFailed)
+        .tag("reason", "write_failed").description("Access records dropped, never written").register(registry);
   }
 
   /** Registers (or, when the registry has it already, finds) the request timer for these tags. */

@@ -10,6 +10,7 @@ final class Endpoint {
   /** The URL's own path, prefixed to every forwarded path ({@code http://h:1/v2} -> {@code /v2/...}). */
   final String basePath;
   private final String origin;
+  private final String address;
   private volatile long ejectedUntilNanos;
 
   Endpoint(URI uri) {
@@ -19,6 +20,12 @@ final class Endpoint {
     String path = uri.getRawPath() == null ? "" : uri.getRawPath();
     this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     this.origin = uri.getScheme() + "://" + host + ":" + port;
+    this.address = host + ":" + port;
+  }
+
+  /** {@code host:port}. */
+  String address() {
+    return address;
   }
 
   String url(String uri) {

@@ -1,6 +1,7 @@
 package dev.tracegate.proxy;
 
 import dev.tracegate.route.RequestHandler;
+import dev.tracegate.route.RequestIds;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -22,6 +23,7 @@ final class ForwardHeaders {
   private static final List<CharSequence> SET_BY_GATEWAY = optimized("host", "content-length");
   private static final CharSequence BAGGAGE = HttpHeaders.createOptimized("baggage");
   private static final CharSequence TRACE_ID = RequestHandler.TRACE_ID_HEADER;
+  private static final CharSequence REQUEST_ID = RequestIds.HEADER;
   private static final CharSequence XFF = HttpHeaders.createOptimized("X-Forwarded-For");
   private static final CharSequence XFP = HttpHeaders.createOptimized("X-Forwarded-Proto");
   private static final CharSequence XFH = HttpHeaders.createOptimized("X-Forwarded-Host");
@@ -33,8 +35,11 @@ final class ForwardHeaders {
     return java.util.Arrays.stream(names).map(HttpHeaders::createOptimized).toList();
   }
 
-  /** What goes upstream: the client's end-to-end headers plus forwarding information. */
-  static MultiMap request(HttpServerRequest req, boolean dropBaggage) {
+  /**
+   * What goes upstream: the client's end-to-end headers plus forwarding information and the
+   * request's {@code X-Request-Id} (the client's only when it was valid).
+   */
+  static MultiMap request(HttpServerRequest req, String requestId, boolean dropBaggage) {
     MultiMap in = req.headers();
     MultiMap out = HttpHeaders.headers().addAll(in);
     removeHopByHop(in, out);
@@ -57,16 +62,22 @@ final class ForwardHeaders {
     String forwarded = "for=" + forwardedNode(client) + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
     String priorForwarded = in.get(FORWARDED);
     out.set(FORWARDED, priorForwarded == null ? forwarded : priorForwarded + ", " + forwarded);
+    out.set(REQUEST_ID, requestId);
     return out;
   }
 
   /** Copies an upstream answer's end-to-end headers onto the client response. */
   static void response(MultiMap from, MultiMap to) {
     String traceId = to.get(TRACE_ID);
+    String requestId = to.get(REQUEST_ID);
     to.addAll(from);
     removeHopByHop(from, to);
+    // ours, not an upstream's
     if (traceId != null) {
-      to.set(TRACE_ID, traceId); // ours, not an upstream's
+      to.set(TRACE_ID, traceId);
+    }
+    if (requestId != null) {
+      to.set(REQUEST_ID, requestId);
     }
   }
 

@@ -43,7 +43,7 @@ public final class ProxyTarget implements RouteTarget {
   public Future<Void> serve(Exchange ex) {
     HttpServerRequest req = ex.request();
     String uri = upstreamUri(ex);
-    MultiMap headers = ForwardHeaders.request(req, dropBaggage);
+    MultiMap headers = ForwardHeaders.request(req, ex.outcome().requestId(), dropBaggage);
     UpstreamCall.Plan plan = ex.streamedBody()
         ? new UpstreamCall.Plan(req.method(), uri, headers, Buffer.buffer(), timeoutMs, 0, req, ex.streamedLength())
         : new UpstreamCall.Plan(req.method(), uri, headers, ex.body(), timeoutMs, config.retries());
@@ -97,21 +97,25 @@ public final class ProxyTarget implements RouteTarget {
     }
     ForwardHeaders.response(in.headers(), out.headers());
     long length = BodyReader.declaredLength(in.getHeader(HttpHeaders.CONTENT_LENGTH));
+    // the CLIENT span (and the upstream time) ends once the upstream's body is in, before the
+    // response ends: observers of the finished request must see the whole upstream exchange
     Future<Void> relayed;
     if (length >= 0 && length <= SMALL_BODY_BYTES) {
       // one write for head and body; should the upstream break off, the client still gets a clean 502
-      relayed = in.body().compose(out::end);
+      relayed = in.body()
+          .andThen(ar -> reply.end(ar.failed() ? ar.cause() : null))
+          .compose(out::end);
     } else {
       if (length < 0) {
         out.setChunked(true);
       }
-      relayed = in.pipe().endOnFailure(false).to(out);
+      relayed = in.pipe().endOnSuccess(false).endOnFailure(false).to(out)
+          .andThen(ar -> reply.end(ar.failed() ? ar.cause() : null))
+          .compose(v -> out.end());
     }
-    return relayed
-        .andThen(ar -> reply.end(ar.failed() ? ar.cause() : null))
-        .recover(t -> Future.failedFuture(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
-            "the answer from upstream '" + upstream.name() + "' broke off: " + t.getMessage(),
-            t.getClass().getName(), t)));
+    return relayed.recover(t -> Future.failedFuture(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
+        "the answer from upstream '" + upstream.name() + "' broke off: " + t.getMessage(),
+        t.getClass().getName(), t)));
   }
 
 }

@@ -1,5 +1,6 @@
 package dev.tracegate.proxy;
 
+import dev.tracegate.logging.RequestLogs;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.GatewayError;
@@ -23,6 +24,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.streams.ReadStream;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One logical call to an upstream: up to {@code 1 + retries} attempts, each with its own CLIENT
@@ -31,6 +34,7 @@ import java.util.Set;
  * relays the body and ends the reply's span.
  */
 public final class UpstreamCall {
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamCall.class);
   /** Methods whose empty body is still sent as {@code Content-Length: 0}. */
   private static final Set<HttpMethod> BODY_EXPECTED = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
@@ -91,6 +95,7 @@ public final class UpstreamCall {
         // connection too, which under load may queue behind busy ones
         .setConnectTimeout(upstream.config().connectTimeout().toMillis() + plan.timeoutMs())
         .setIdleTimeout(upstream.config().idleTimeout().toMillis());
+    exchange.outcome().upstreamAttempt(upstream.name(), endpoint.address());
     new Attempt(n, endpoint, span).run(options);
   }
 
@@ -102,7 +107,9 @@ public final class UpstreamCall {
         .setAttribute(Attr.URL_FULL, endpoint.url(plan.uri()))
         .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
         .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
-        .setAttribute(Attr.UPSTREAM, upstream.name());
+        .setAttribute(Attr.UPSTREAM, upstream.name())
+        .setAttribute(Attr.PEER_SERVICE, upstream.name())
+        .setAttribute(Attr.SERVICE_PEER_NAME, upstream.name());
     if (n > 0) {
       b.setAttribute(Attr.HTTP_REQUEST_RESEND_COUNT, (long) n);
     }
@@ -114,6 +121,7 @@ public final class UpstreamCall {
     private final int n;
     private final Endpoint endpoint;
     private final Span span;
+    private final long startNanos = System.nanoTime();
     private HttpClientRequest request;
     private GatewayError abortedBy;
     private Timer timer;
@@ -189,7 +197,7 @@ public final class UpstreamCall {
         span.setStatus(StatusCode.ERROR, "upstream answered " + status);
         span.setAttribute(Attr.ERROR_TYPE, Integer.toString(status));
       }
-      UpstreamReply reply = new UpstreamReply(response, span);
+      UpstreamReply reply = new UpstreamReply(response, span, exchange.outcome(), startNanos);
       exchange.onCancel(() -> {
         if (!reply.ended()) { // only an exchange still under way is torn down
           response.request().reset(0, exchange.abandonedBy());
@@ -212,6 +220,10 @@ public final class UpstreamCall {
       }
       Spans.fail(span, error.errorType(), error.getMessage(), error.getCause() != null ? error.getCause() : cause);
       span.end();
+      exchange.outcome().upstreamTime(System.nanoTime() - startNanos);
+      RequestLogs.of(LOG.atDebug(), exchange)
+          .log("upstream '{}' attempt {} to {} failed: {} ({})", upstream.name(), n + 1, endpoint.address(),
+              error.errorType(), error.getMessage());
       boolean retry = UpstreamFailures.retryable(error) && n < plan.retries() && IDEMPOTENT.contains(plan.method())
           && exchange.abandonedBy() == null && exchange.remainingMillis() > 0;
       if (retry) {

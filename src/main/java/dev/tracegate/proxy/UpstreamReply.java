@@ -2,6 +2,7 @@ package dev.tracegate.proxy;
 
 import dev.tracegate.telemetry.Spans;
 import dev.tracegate.route.GatewayError;
+import dev.tracegate.route.Outcome;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.http.HttpClientResponse;
 
@@ -12,11 +13,15 @@ import io.vertx.core.http.HttpClientResponse;
 public final class UpstreamReply {
   private final HttpClientResponse response;
   private final Span span;
+  private final Outcome outcome;
+  private final long startNanos;
   private boolean ended;
 
-  UpstreamReply(HttpClientResponse response, Span span) {
+  UpstreamReply(HttpClientResponse response, Span span, Outcome outcome, long startNanos) {
     this.response = response;
     this.span = span;
+    this.outcome = outcome;
+    this.startNanos = startNanos;
   }
 
   /** Whether {@link #end} has run: the exchange with the upstream is over. */
@@ -40,5 +45,6 @@ public final class UpstreamReply {
       Spans.fail(span, e.errorType(), "answer body not completed: " + failure.getMessage(), failure);
     }
     span.end();
+    outcome.upstreamTime(System.nanoTime() - startNanos);
   }
 }

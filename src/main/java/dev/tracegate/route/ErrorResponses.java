@@ -24,8 +24,12 @@ final class ErrorResponses {
     }
     // whatever an upstream's answer had put on the response (length, type) does not describe this one
     String connection = response.headers().get(HttpHeaders.CONNECTION);
+    String requestId = response.headers().get(RequestIds.HEADER);
     response.headers().clear();
     response.putHeader(RequestHandler.TRACE_ID_HEADER, traceId);
+    if (requestId != null) {
+      response.putHeader(RequestIds.HEADER, requestId);
+    }
     if (connection != null) {
       response.putHeader(HttpHeaders.CONNECTION, connection);
     }

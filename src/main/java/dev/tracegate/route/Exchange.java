@@ -22,13 +22,14 @@ public final class Exchange {
   private final Span span;
   private final Context context;
   private final long deadlineNanos;
+  private final Outcome outcome;
   private Buffer body;
   private long streamedLength = -1;
   private List<Runnable> cancelHooks;
   private GatewayError abandonedBy;
 
   Exchange(Vertx vertx, HttpServerRequest request, Route route, Map<String, String> params,
-           Span span, Context context, long deadlineNanos) {
+           Span span, Context context, long deadlineNanos, Outcome outcome) {
     this.vertx = vertx;
     this.request = request;
     this.route = route;
@@ -36,6 +37,12 @@ public final class Exchange {
     this.span = span;
     this.context = context;
     this.deadlineNanos = deadlineNanos;
+    this.outcome = outcome;
+  }
+
+  /** What the request did and how it ended, gathered for the observers (metrics, access log). */
+  public Outcome outcome() {
+    return outcome;
   }
 
   public Vertx vertx() {

@@ -1,6 +1,7 @@
 package dev.tracegate.route;
 
 import dev.tracegate.telemetry.Attr;
+import dev.tracegate.telemetry.HeaderCapture;
 import dev.tracegate.telemetry.Spans;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -29,6 +30,8 @@ import java.time.Duration;
 public final class RequestHandler implements Handler<HttpServerRequest> {
   public static final CharSequence TRACE_ID_HEADER = HttpHeaders.createOptimized("X-Trace-Id");
   private static final String TRACEPARENT = "traceparent";
+  /** The status recorded (not sent) for a request whose client left first, as nginx logs it. */
+  public static final int CLIENT_CLOSED = 499;
 
   private final Vertx vertx;
   private final RouteTable routes;
@@ -39,10 +42,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private final long maxBodyBytes;
   private final RequestObserver observer;
   private final HeaderTimeout headerTimeout;
+  private final HeaderCapture capture;
 
   public RequestHandler(Vertx vertx, RouteTable routes, Admission admission, Tracer tracer,
                         TextMapPropagator propagator, Duration requestTimeout, long maxBodyBytes,
-                        Duration headerTimeout, RequestObserver observer) {
+                        Duration headerTimeout, HeaderCapture capture, RequestObserver observer) {
     this.vertx = vertx;
     this.routes = routes;
     this.admission = admission;
@@ -52,6 +56,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     this.maxBodyBytes = maxBodyBytes;
     this.observer = observer;
     this.headerTimeout = new HeaderTimeout(vertx, headerTimeout.toMillis());
+    this.capture = capture;
   }
 
   /** Install on the server's connection handler. */
@@ -101,11 +106,13 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   /** Starts the SERVER span and the exchange, and hooks the span's end to the response's. */
   private Completion begin(HttpServerRequest req, long startNanos, Context parent, String method,
                            RouteTable.Match match) {
-    Span span = startServerSpan(req, parent, method, match.route);
+    String requestId = RequestIds.accept(req.headers().get(RequestIds.HEADER));
+    Span span = startServerSpan(req, parent, method, match.route, requestId);
     Exchange ex = new Exchange(vertx, req, match.route, match.params, span, parent.with(span),
-        startNanos + requestTimeoutMs * 1_000_000);
+        startNanos + requestTimeoutMs * 1_000_000, new Outcome(requestId));
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
+    resp.putHeader(RequestIds.HEADER, requestId);
     Completion completion = new Completion(ex, startNanos);
     // Vert.x calls the end handler also when the connection closes first; ended() tells them apart
     resp.endHandler(v -> completion.finish());
@@ -174,13 +181,15 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     return propagator.extract(Context.root(), headers, HeaderGetter.INSTANCE);
   }
 
-  private Span startServerSpan(HttpServerRequest req, Context parent, String method, Route route) {
+  private Span startServerSpan(HttpServerRequest req, Context parent, String method, Route route, String requestId) {
     SpanBuilder b = tracer.spanBuilder(route == null ? method : route.spanName(method))
         .setParent(parent)
         .setSpanKind(SpanKind.SERVER)
         .setAttribute(Attr.HTTP_REQUEST_METHOD, method)
         .setAttribute(Attr.URL_PATH, req.path())
-        .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme());
+        .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme())
+        .setAttribute(Attr.REQUEST_ID, requestId);
+    capture.request(b, req.headers());
     SocketAddress local = req.localAddress();
     if (local != null) {
       b.setAttribute(Attr.SERVER_PORT, (long) local.port());
@@ -247,6 +256,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       } else {
         int status = resp.getStatusCode();
         span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
+        capture.response(span, resp.headers());
         if (status >= 500) {
           if (error != null) {
             span.setAttribute(Attr.ERROR_KEY, error.key().key());
@@ -261,7 +271,9 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       }
       span.end();
       admission.release();
-      observer.completed(ex, aborted ? 499 : resp.getStatusCode(), System.nanoTime() - startNanos);
+      ex.outcome().finish(aborted ? CLIENT_CLOSED : resp.getStatusCode(), error == null ? null : error.key(), aborted,
+          System.nanoTime() - startNanos, ex.request().bytesRead(), resp.bytesWritten());
+      observer.completed(ex, ex.outcome());
     }
   }
 

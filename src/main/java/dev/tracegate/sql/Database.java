@@ -10,7 +10,8 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The process's one PostgreSQL pool: sized from {@code database.*}, prepared statements cached,
@@ -19,7 +20,7 @@ import java.util.logging.Logger;
  * off: {@link SqlRunner} owns exactly one span per statement.
  */
 public final class Database {
-  private static final Logger LOG = Logger.getLogger(Database.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   static final long PROBE_INTERVAL_MS = 1000;
 
   private final Vertx vertx;
@@ -88,7 +89,7 @@ public final class Database {
             if (now) {
               LOG.info("database: reachable again");
             } else {
-              LOG.warning("database: unreachable; SQL routes answer 503 db_unavailable and readiness is 503");
+              LOG.warn("database: unreachable; SQL routes answer 503 db_unavailable and readiness is 503");
             }
           }
           up = now;

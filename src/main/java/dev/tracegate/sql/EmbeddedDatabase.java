@@ -17,7 +17,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -31,7 +32,7 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
  * Blocking: start it before the event loops need it, never on one.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(EmbeddedDatabase.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
   private static final String ARCHIVE = "postgres-linux-x86_64.txz";
   private static final String RUN_AS = "nobody";
   private static final long START_TIMEOUT_MS = 60_000;
@@ -151,7 +152,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     try {
       close();
     } catch (IOException e) {
-      LOG.warning("database: stopping the embedded PostgreSQL at exit failed: " + e);
+      LOG.warn("database: stopping the embedded PostgreSQL at exit failed: " + e);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.tracegate.sql;
 
+import dev.tracegate.logging.RequestLogs;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.Exchange;
@@ -22,6 +23,8 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one prepared statement for a request, with exactly one CLIENT span covering the wait for a
@@ -31,6 +34,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class SqlRunner {
   public static final String QUERY_CANCELED = "57014";
+  private static final Logger LOG = LoggerFactory.getLogger(SqlRunner.class);
 
   private final Database db;
   private final Tracer tracer;
@@ -115,6 +119,7 @@ public final class SqlRunner {
     }
 
     void finish(RowSet<Row> rows, Throwable failure) {
+      ex.outcome().dbTime(System.nanoTime() - startNanos);
       if (failure == null) {
         span.setAttribute(Attr.DB_RESPONSE_RETURNED_ROWS, (long) rows.size());
         span.end();
@@ -134,6 +139,8 @@ public final class SqlRunner {
           error.getMessage(), failure);
       span.end();
       metrics.query(name, outcome(error.key()), System.nanoTime() - startNanos);
+      RequestLogs.of(LOG.atDebug(), ex).log("statement {} failed: {} ({})", name, error.errorType(),
+          error.getMessage());
       db.observed(error.key() != ErrorKey.DB_UNAVAILABLE);
       answer.tryFail(error);
     }

@@ -35,4 +35,9 @@ public final class Attr {
   public static final AttributeKey<String> UPSTREAM = AttributeKey.stringKey("tracegate.upstream");
   public static final AttributeKey<String> STEP = AttributeKey.stringKey("tracegate.step");
   public static final AttributeKey<String> ERROR_KEY = AttributeKey.stringKey("tracegate.error");
+  public static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("tracegate.request_id");
+  /** The upstream's name: Jaeger's service graph and Monitor tab read {@code peer.service}... */
+  public static final AttributeKey<String> PEER_SERVICE = AttributeKey.stringKey("peer.service");
+  /** ...which the semantic conventions renamed to {@code service.peer.name}; both are set. */
+  public static final AttributeKey<String> SERVICE_PEER_NAME = AttributeKey.stringKey("service.peer.name");
 }

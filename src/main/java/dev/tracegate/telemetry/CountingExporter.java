@@ -6,11 +6,12 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Counts each batch's outcome into {@link SpanStats} and logs export failures at most once a minute. */
 final class CountingExporter implements SpanExporter {
-  private static final Logger LOG = Logger.getLogger(CountingExporter.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(CountingExporter.class);
   private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final SpanExporter delegate;
@@ -51,7 +52,7 @@ final class CountingExporter implements SpanExporter {
       while (root != null && root.getCause() != null) {
         root = root.getCause();
       }
-      LOG.warning("telemetry: exporting to " + target + " failed (" + count + " spans lost"
+      LOG.warn("telemetry: exporting to " + target + " failed (" + count + " spans lost"
           + (root == null ? "" : ": " + root) + "); " + stats.dropped()
           + " spans lost so far; requests are unaffected. Next report in a minute at most.");
     }

@@ -10,7 +10,10 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.exporter.logging.LoggingSpanExporter;
+import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.logs.SdkLoggerProvider;
+import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -30,7 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The process's OpenTelemetry SDK: resource, sampler, propagators and an OTLP exporter behind a
@@ -38,7 +42,7 @@ import java.util.logging.Logger;
  * and handed to it; {@link #shutdown} flushes what was queued, bounded by the export timeout.
  */
 public final class Telemetry {
-  private static final Logger LOG = Logger.getLogger(Telemetry.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Telemetry.class);
   public static final String INSTRUMENTATION_NAME = "dev.tracegate";
   /** Attribute values longer than this are cut, so a hostile header cannot bloat an export. */
   static final int MAX_ATTRIBUTE_LENGTH = 2048;
@@ -47,6 +51,7 @@ public final class Telemetry {
   private final Tracer tracer;
   private final TelemetryConfig config;
   private final SpanStats stats;
+  private SdkLoggerProvider logs;
   private boolean shutDown;
 
   private Telemetry(OpenTelemetrySdk sdk, TelemetryConfig config, SpanStats stats) {
@@ -144,6 +149,34 @@ public final class Telemetry {
     }
   }
 
+  /**
+   * An OTel logger whose records go over OTLP/HTTP to {@code {endpoint}/v1/logs} through a bounded
+   * batch processor, with the same resource as the spans; null unless the exporter is {@code otlp}.
+   */
+  public synchronized io.opentelemetry.api.logs.Logger otlpLogger(String scope) {
+    if (config.exporter() != TelemetryConfig.Exporter.OTLP) {
+      return null;
+    }
+    if (logs == null) {
+      OtlpHttpLogRecordExporter exporter = OtlpHttpLogRecordExporter.builder()
+          .setEndpoint(config.logsEndpoint())
+          .setTimeout(config.batch().exportTimeout())
+          .setConnectTimeout(config.batch().exportTimeout())
+          .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
+          .build();
+      logs = SdkLoggerProvider.builder()
+          .setResource(resource(config))
+          .addLogRecordProcessor(BatchLogRecordProcessor.builder(exporter)
+              .setScheduleDelay(config.batch().scheduleDelay())
+              .setMaxQueueSize(config.batch().maxQueueSize())
+              .setMaxExportBatchSize(config.batch().maxExportBatchSize())
+              .setExporterTimeout(config.batch().exportTimeout())
+              .build())
+          .build();
+    }
+    return logs.get(scope);
+  }
+
   public OpenTelemetry openTelemetry() {
     return sdk;
   }
@@ -174,9 +207,11 @@ public final class Telemetry {
     }
     shutDown = true;
     Duration limit = config.batch().exportTimeout().plusSeconds(1);
+    CompletableResultCode logsDone = logs == null ? CompletableResultCode.ofSuccess() : logs.shutdown();
     CompletableResultCode result = sdk.getSdkTracerProvider().shutdown().join(limit.toMillis(), TimeUnit.MILLISECONDS);
+    logsDone.join(limit.toMillis(), TimeUnit.MILLISECONDS);
     if (!result.isSuccess()) {
-      LOG.warning("telemetry: spans could not all be exported at shutdown (collector "
+      LOG.warn("telemetry: spans could not all be exported at shutdown (collector "
           + config.tracesEndpoint() + " unreachable or slow); " + stats.dropped() + " span(s) dropped in total");
     }
   }

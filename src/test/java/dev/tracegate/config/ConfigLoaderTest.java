@@ -53,6 +53,39 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void accessLogDefaultsToJsonOnStdout() {
+    AccessLogConfig a = parse("", Map.of()).accessLog();
+    assertThat(a.enabled()).isTrue();
+    assertThat(a.format()).isEqualTo(LogFormat.JSON);
+    assertThat(a.file()).isEmpty();
+    assertThat(a.query()).isFalse();
+    assertThat(parse("", Map.of()).logFormat()).isEqualTo(LogFormat.TEXT);
+  }
+
+  @Test
+  void unwritableAccessLogPathIsNamedByKey() {
+    assertThat(problem("accessLog: { output: /no/such/dir/access.log }\n"))
+        .isEqualTo("accessLog.output: cannot append to '/no/such/dir/access.log': no such directory");
+    String tmp = System.getProperty("java.io.tmpdir");
+    assertThat(problem("accessLog: { output: '" + tmp + "' }\n"))
+        .isEqualTo("accessLog.output: cannot append to '" + tmp + "': Is a directory");
+  }
+
+  @Test
+  void accessLogSampleOutOfRangeIsNamedByKey() {
+    assertThat(problem("accessLog: { sample: 2 }\n")).isEqualTo("accessLog.sample: 2 is out of range 0.0..1.0");
+    assertThat(problem("logging: { format: xml }\n")).isEqualTo("logging.format: 'xml' is not one of text, json");
+  }
+
+  @Test
+  void credentialHeadersAreNeverCaptured() {
+    assertThat(problem("telemetry: { captureHeaders: { request: [x-tenant, authorization] } }\n"))
+        .isEqualTo("telemetry.captureHeaders.request[1]: 'authorization' carries credentials and is never captured");
+    assertThat(problem("telemetry: { captureHeaders: { response: [X-Tenant] } }\n"))
+        .isEqualTo("telemetry.captureHeaders.response[0]: 'X-Tenant' is not a lower-case header name");
+  }
+
+  @Test
   void missingFileIsReported() {
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(Path.of("does/not/exist.yaml")))
         .isInstanceOf(ConfigException.class)

@@ -4,9 +4,12 @@ import io.vertx.core.VertxOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.StackTraceElementProxy;
+import ch.qos.logback.core.AppenderBase;
+import org.slf4j.LoggerFactory;
 
 /**
  * Vert.x's blocked-thread checker at a strict threshold, with its reports collected: every gateway a
@@ -21,27 +24,25 @@ public final class BlockedThreads {
    */
   public static final long MAX_TASK_MS = 500;
   /** The logger Vert.x reports blocked threads to (BlockedThreadChecker.LOGGER_NAME). */
-  private static final Logger CHECKER = Logger.getLogger("io.vertx.core.impl.BlockedThreadChecker");
+  private static final String CHECKER = "io.vertx.core.impl.BlockedThreadChecker";
   private static final List<String> REPORTS = new ArrayList<>();
 
   static {
-    CHECKER.addHandler(new Handler() {
+    Logger checker = (Logger) LoggerFactory.getLogger(CHECKER);
+    AppenderBase<ILoggingEvent> collect = new AppenderBase<>() {
       @Override
-      public void publish(LogRecord record) {
+      protected void append(ILoggingEvent event) {
+        IThrowableProxy thrown = event.getThrowableProxy();
         synchronized (REPORTS) {
-          REPORTS.add(record.getMessage() + (record.getThrown() == null ? ""
-              : " at " + List.of(record.getThrown().getStackTrace())));
+          REPORTS.add(event.getFormattedMessage() + (thrown == null ? ""
+              : " at " + List.of(thrown.getStackTraceElementProxyArray()).stream()
+                  .map(StackTraceElementProxy::getSTEAsString).toList()));
         }
       }
-
-      @Override
-      public void flush() {
-      }
-
-      @Override
-      public void close() {
-      }
-    });
+    };
+    collect.setContext(checker.getLoggerContext());
+    collect.start();
+    checker.addAppender(collect);
   }
 
   private BlockedThreads() {}

@@ -35,6 +35,11 @@ public final class OtlpReceiver implements AutoCloseable {
 
   private final HttpServer server;
   private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
+  private final List<ReceivedLog> logs = new CopyOnWriteArrayList<>();
+
+  /** One OTLP log record as it arrived: ids in lower-case hex, attributes decoded. */
+  public record ReceivedLog(String traceId, String spanId, String severity, String body, Map<String, Object> attributes,
+                            String serviceName) {}
   private final AtomicInteger requests = new AtomicInteger();
   private final CountDownLatch release = new CountDownLatch(1);
   private volatile Mode mode = Mode.HEALTHY;
@@ -42,6 +47,7 @@ public final class OtlpReceiver implements AutoCloseable {
   public OtlpReceiver() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     server.createContext("/v1/traces", this::handle);
+    server.createContext("/v1/logs", this::handleLogs);
     server.setExecutor(Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "otlp-receiver");
       t.setDaemon(true);
@@ -92,6 +98,34 @@ public final class OtlpReceiver implements AutoCloseable {
     }
   }
 
+  private void handleLogs(HttpExchange ex) throws IOException {
+    try (InputStream in = ex.getRequestBody()) {
+      var request = io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest.parseFrom(in.readAllBytes());
+      HexFormat hex = HexFormat.of();
+      for (var rl : request.getResourceLogsList()) {
+        Object service = attributes(rl.getResource().getAttributesList()).get("service.name");
+        for (var sl : rl.getScopeLogsList()) {
+          for (var r : sl.getLogRecordsList()) {
+            logs.add(new ReceivedLog(hex.formatHex(r.getTraceId().toByteArray()), hex.formatHex(r.getSpanId().toByteArray()),
+                r.getSeverityText(), r.getBody().getStringValue(), attributes(r.getAttributesList()), String.valueOf(service)));
+          }
+        }
+      }
+      byte[] ok = io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse.getDefaultInstance().toByteArray();
+      ex.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+      ex.sendResponseHeaders(200, ok.length);
+      ex.getResponseBody().write(ok);
+    } finally {
+      ex.close();
+    }
+  }
+
+  /** Waits until a log record matches, and returns it. */
+  public ReceivedLog awaitLog(Predicate<ReceivedLog> match) {
+    Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> logs.stream().anyMatch(match));
+    return logs.stream().filter(match).findFirst().orElseThrow();
+  }
+
   private void decode(ExportTraceServiceRequest request) {
     HexFormat hex = HexFormat.of();
     for (ResourceSpans rs : request.getResourceSpansList()) {
@@ -131,6 +165,7 @@ public final class OtlpReceiver implements AutoCloseable {
       case BOOL_VALUE: return v.getBoolValue();
       case DOUBLE_VALUE: return v.getDoubleValue();
       case STRING_VALUE: return v.getStringValue();
+      case ARRAY_VALUE: return v.getArrayValue().getValuesList().stream().map(OtlpReceiver::value).toList();
       default: return v.toString();
     }
   }

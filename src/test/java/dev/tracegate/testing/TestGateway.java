@@ -45,6 +45,8 @@ public final class TestGateway implements AutoCloseable {
     env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint());
     env.put("OTEL_BSP_SCHEDULE_DELAY", "100");
     env.put("TRACEGATE_SERVER_SHUTDOWN_GRACE", "2s");
+    // on stdout the access log would only drown surefire's output; its own tests turn it on
+    env.put("TRACEGATE_ACCESS_LOG_ENABLED", "false");
     env.putAll(extraEnv);
     GatewayConfig config = new ConfigLoader(env).parse(yaml, "test");
     int mark = BlockedThreads.mark();

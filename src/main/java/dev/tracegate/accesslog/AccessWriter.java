@@ -1,0 +1,146 @@
+package dev.tracegate.accesslog;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that formats and writes access records. Event loops only {@link #offer} into a
+ * bounded queue; when it is full (the output is slower than the traffic) the record is dropped and
+ * counted. Records are written in batches and flushed whenever the queue runs empty, so a quiet
+ * gateway's lines appear at once and a busy one's cost one write per batch. A failing write (full
+ * disk, closed pipe) loses that batch, is counted, and is reported at most once a minute.
+ */
+final class AccessWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(AccessWriter.class);
+  static final int QUEUE = 16_384;
+  private static final int BATCH = 512;
+  private static final long REPORT_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final ArrayBlockingQueue<AccessRecord> queue = new ArrayBlockingQueue<>(QUEUE);
+  private final OutputStream out;
+  private final String target;
+  private final RecordFormat format;
+  private final Consumer<AccessRecord> alsoTo;
+  private final Thread thread;
+  private final LongAdder written = new LongAdder();
+  private final LongAdder queueFull = new LongAdder();
+  private final LongAdder writeFailed = new LongAdder();
+  private volatile boolean closing;
+  private long lastReportNanos = System.nanoTime() - REPORT_EVERY_NANOS;
+
+  /** {@code alsoTo} sees every record written (the OTLP log export), on the writer thread. */
+  AccessWriter(OutputStream out, String target, RecordFormat format, Consumer<AccessRecord> alsoTo) {
+    this.out = out;
+    this.target = target;
+    this.format = format;
+    this.alsoTo = alsoTo;
+    this.thread = new Thread(this::run, "tracegate-access-log");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Never blocks: a record that finds the queue full is counted as dropped. */
+  void offer(AccessRecord record) {
+    if (!queue.offer(record)) {
+      queueFull.increment();
+    }
+  }
+
+  long written() {
+    return written.sum();
+  }
+
+  long droppedQueueFull() {
+    return queueFull.sum();
+  }
+
+  long droppedWriteFailed() {
+    return writeFailed.sum();
+  }
+
+  private void run() {
+    List<AccessRecord> batch = new ArrayList<>(BATCH);
+    StringBuilder text = new StringBuilder(BATCH * 400);
+    while (!closing || !queue.isEmpty()) {
+      try {
+        AccessRecord first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, BATCH - 1);
+        write(batch, text, queue.isEmpty());
+      } catch (InterruptedException e) {
+        closing = true;
+      } catch (RuntimeException e) {
+        failed(batch.size(), e);
+      } finally {
+        batch.clear();
+        text.setLength(0);
+      }
+    }
+  }
+
+  private void write(List<AccessRecord> batch, StringBuilder text, boolean flush) {
+    for (AccessRecord r : batch) {
+      format.append(text, r);
+    }
+    try {
+      out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+      if (flush) {
+        out.flush();
+      }
+      if (out instanceof PrintStream ps && ps.checkError()) {
+        throw new IOException("standard output is closed or failing");
+      }
+    } catch (IOException e) {
+      failed(batch.size(), e);
+      return;
+    }
+    written.add(batch.size());
+    for (AccessRecord r : batch) {
+      alsoTo.accept(r);
+    }
+  }
+
+  private void failed(int records, Exception e) {
+    writeFailed.add(records);
+    long now = System.nanoTime();
+    if (now - lastReportNanos >= REPORT_EVERY_NANOS) {
+      lastReportNanos = now;
+      LOG.warn("access log: writing to {} failed ({} records lost so far: {}); requests are unaffected",
+          target, writeFailed.sum(), e.toString());
+    }
+  }
+
+  /** Writes what is queued, waiting at most {@code waitMs} (a stuck output cannot hold up exit). */
+  void close(long waitMs) {
+    closing = true;
+    try {
+      thread.join(waitMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      return; // stuck in a write: flushing from here would wait on the same stream
+    }
+    try {
+      out.flush();
+      if (!(out instanceof PrintStream)) {
+        out.close();
+      }
+    } catch (IOException ignored) {
+      // counted already, or nothing left to lose
+    }
+  }
+}

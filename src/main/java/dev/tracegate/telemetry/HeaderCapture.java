@@ -1,0 +1,64 @@
+package dev.tracegate.telemetry;
+
+import dev.tracegate.config.TelemetryConfig;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.vertx.core.MultiMap;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code telemetry.captureHeaders}: copies the named request and response headers onto the SERVER
+ * span as {@code http.request.header.<name>} / {@code http.response.header.<name>} (string arrays,
+ * as the HTTP semantic conventions have them), each value cut at 256 characters. Credential
+ * headers are refused when the configuration is read, so they can never get here.
+ */
+public final class HeaderCapture {
+  public static final HeaderCapture NONE = new HeaderCapture(TelemetryConfig.CaptureHeaders.NONE);
+
+  private final Header[] request;
+  private final Header[] response;
+
+  private record Header(String name, AttributeKey<List<String>> key) {}
+
+  public HeaderCapture(TelemetryConfig.CaptureHeaders config) {
+    this.request = headers(config.request(), "http.request.header.");
+    this.response = headers(config.response(), "http.response.header.");
+  }
+
+  private static Header[] headers(List<String> names, String prefix) {
+    return names.stream().map(n -> new Header(n, AttributeKey.stringArrayKey(prefix + n))).toArray(Header[]::new);
+  }
+
+  public void request(SpanBuilder span, MultiMap headers) {
+    for (Header h : request) {
+      List<String> values = values(headers, h.name);
+      if (values != null) {
+        span.setAttribute(h.key, values);
+      }
+    }
+  }
+
+  public void response(Span span, MultiMap headers) {
+    for (Header h : response) {
+      List<String> values = values(headers, h.name);
+      if (values != null) {
+        span.setAttribute(h.key, values);
+      }
+    }
+  }
+
+  private static List<String> values(MultiMap headers, String name) {
+    List<String> all = headers.getAll(name);
+    if (all.isEmpty()) {
+      return null;
+    }
+    List<String> out = new ArrayList<>(all.size());
+    for (String v : all) {
+      int max = TelemetryConfig.CaptureHeaders.MAX_VALUE_LENGTH;
+      out.add(v.length() > max ? v.substring(0, max) : v);
+    }
+    return out;
+  }
+}
