@@ -135,7 +135,8 @@ ratio() { # A B [COLUMN] -> median of per-round A/B (req/s, or column 5 = p99), 
       if (s ~ /us$/) return s / 1000; if (s ~ /ms$/) return s + 0; if (s ~ /s$/) return s * 1000; return s + 0 }
     $2 == a {x[$1] = val($c)} $2 == b {y[$1] = val($c)}
     END {for (r in x) if (y[r] > 0) print x[r] / y[r]}' "$OUT/results" | sort -g | awk '
-    {v[NR] = $1} END {m = int((NR + 1) / 2); printf "%.2f   (rounds: %.2f..%.2f)", v[m], v[1], v[NR]}'
+    {v[NR] = $1} END {if (NR == 0) {printf "n/a (not measured)"; exit}
+      m = int((NR + 1) / 2); printf "%.2f   (rounds: %.2f..%.2f)", v[m], v[1], v[NR]}'
 }
 echo
 echo "traced/nginx     $(ratio traced nginx)"
