@@ -201,16 +201,20 @@ public final class Gateway {
     }
   }
 
+  /** The one place a route kind becomes its target (one per event loop, with that loop's upstreams). */
   private RouteTarget target(RouteConfig route, Map<String, Upstream> upstreams) {
     boolean baggage = config.telemetry().propagators().contains("baggage");
-    if (route.proxy().isPresent()) {
-      RouteConfig.Proxy p = route.proxy().get();
+    RouteConfig.Target t = route.target();
+    if (t instanceof RouteConfig.Proxy p) {
       return new ProxyTarget(p, upstreams.get(p.upstream()), telemetry.tracer(), telemetry.propagator(), baggage);
     }
-    if (route.sql().isPresent()) {
-      return new SqlTarget(route, sql);
+    if (t instanceof RouteConfig.Sql s) {
+      return new SqlTarget(route.name(), s, sql);
     }
-    return new ComposeTarget(route, upstreams, sql, telemetry.tracer(), telemetry.propagator(), baggage);
+    if (t instanceof RouteConfig.Compose c) {
+      return new ComposeTarget(route.name(), c, upstreams, sql, telemetry.tracer(), telemetry.propagator(), baggage);
+    }
+    throw new IllegalArgumentException("route '" + route.name() + "': no target for " + t.getClass().getSimpleName());
   }
 
   public int port() {

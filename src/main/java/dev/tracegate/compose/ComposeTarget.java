@@ -26,14 +26,14 @@ public final class ComposeTarget implements RouteTarget {
   private final List<Step> steps;
   private final Tracer tracer;
 
-  public ComposeTarget(RouteConfig route, Map<String, Upstream> upstreams, SqlRunner sql, Tracer tracer,
-                       TextMapPropagator propagator, boolean baggagePropagated) {
-    this.config = route.compose().orElseThrow();
+  public ComposeTarget(String routeName, RouteConfig.Compose config, Map<String, Upstream> upstreams, SqlRunner sql,
+                       Tracer tracer, TextMapPropagator propagator, boolean baggagePropagated) {
+    this.config = config;
     this.tracer = tracer;
     List<Step> list = new ArrayList<>();
     for (RouteConfig.Step s : config.steps().values()) {
-      list.add(new Step(s, s.proxy().map(p -> upstreams.get(p.upstream())).orElse(null), sql, tracer, propagator,
-          baggagePropagated, route.name()));
+      Upstream upstream = s.call() instanceof RouteConfig.Proxy p ? upstreams.get(p.upstream()) : null;
+      list.add(new Step(s, upstream, sql, tracer, propagator, baggagePropagated, routeName));
     }
     this.steps = List.copyOf(list);
   }

@@ -40,7 +40,7 @@ final class Step {
     this.config = config;
     this.spanName = "compose " + config.name();
     this.upstream = upstream;
-    this.statement = config.sql().map(s -> new SqlStatement(s, routeName + "." + config.name())).orElse(null);
+    this.statement = config.call() instanceof RouteConfig.Sql s ? new SqlStatement(s, routeName + "." + config.name()) : null;
     this.sql = sql;
     this.tracer = tracer;
     this.propagator = propagator;
@@ -64,7 +64,7 @@ final class Step {
     if (statement != null) {
       return SqlTarget.query(sql, statement, ex, parent);
     }
-    RouteConfig.Proxy p = config.proxy().orElseThrow();
+    RouteConfig.Proxy p = (RouteConfig.Proxy) config.call();
     String uri = PathTemplate.expand(p.path().orElseThrow(), ex, results);
     MultiMap headers = io.vertx.core.http.HttpHeaders.headers();
     headers.set("Accept", "application/json");

@@ -8,21 +8,28 @@ import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
- * One configured route: a path pattern, the methods it answers, and exactly one target
- * (proxy, SQL or compose).
+ * One configured route: a path pattern, the methods it answers, and its one {@link Target}.
+ *
+ * <p>A new kind of route is one record implementing {@code Target} (and {@code Call}, if compose
+ * steps may use it), its reader in {@code RouteReader.KINDS}, its package with a
+ * {@code RouteTarget}, and one line in the gateway's {@code Targets}.
  */
 public record RouteConfig(
     String name,
     String path,
     Set<String> methods,
     OptionalDouble sampling,
-    Optional<Proxy> proxy,
-    Optional<Sql> sql,
-    Optional<Compose> compose) {
+    Target target) {
 
   public RouteConfig {
     methods = Set.copyOf(methods);
   }
+
+  /** What answers a route: exactly one kind, so "one target" holds by construction. */
+  public sealed interface Target permits Proxy, Sql, Compose {}
+
+  /** What one compose step calls. */
+  public sealed interface Call permits Proxy, Sql {}
 
   /**
    * Forward to an upstream. {@code path} is a template such as {@code /orders/{path.id}}; without
@@ -34,10 +41,11 @@ public record RouteConfig(
       Optional<String> stripPrefix,
       Optional<String> path,
       Optional<Duration> timeout,
-      int retries) {}
+      int retries) implements Target, Call {}
 
   /** A parameterized statement; {@code params[i]} binds {@code $(i+1)}. */
-  public record Sql(String query, List<SqlParam> params, SqlResult result, Optional<Duration> timeout) {
+  public record Sql(String query, List<SqlParam> params, SqlResult result, Optional<Duration> timeout)
+      implements Target, Call {
     public Sql {
       params = List.copyOf(params);
     }
@@ -59,7 +67,7 @@ public record RouteConfig(
   public enum SqlResult { ROW, ROWS, COUNT }
 
   /** Fan-out: named steps, run as soon as the steps they come {@code after} have finished. */
-  public record Compose(Duration timeout, Map<String, Step> steps) {
+  public record Compose(Duration timeout, Map<String, Step> steps) implements Target {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     public Compose {
@@ -68,14 +76,14 @@ public record RouteConfig(
   }
 
   /** One compose step: a proxy or SQL call, optional when {@code required} is false. */
-  public record Step(String name, List<String> after, boolean required, Optional<Proxy> proxy, Optional<Sql> sql) {
+  public record Step(String name, List<String> after, boolean required, Call call) {
     public Step {
       after = List.copyOf(after);
     }
   }
 
   boolean usesDatabase() {
-    return sql.isPresent()
-        || compose.map(c -> c.steps().values().stream().anyMatch(s -> s.sql().isPresent())).orElse(false);
+    return target instanceof Sql
+        || target instanceof Compose c && c.steps().values().stream().anyMatch(s -> s.call() instanceof Sql);
   }
 }

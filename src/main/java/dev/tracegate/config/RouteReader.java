@@ -75,16 +75,31 @@ final class RouteReader {
     OptionalDouble sampling = n.has("sampling")
         ? OptionalDouble.of(n.decimal("sampling", 1.0, 0.0, 1.0)) : OptionalDouble.empty();
     Set<String> pathParams = pathParams(path);
-    Optional<Proxy> proxy = n.has("proxy") ? Optional.of(proxy(n.child("proxy"), pathParams, Set.of())) : Optional.empty();
-    Optional<Sql> sql = n.has("sql") ? Optional.of(sql(n.child("sql"), pathParams)) : Optional.empty();
-    Optional<Compose> compose = n.has("compose") ? Optional.of(compose(n.child("compose"), pathParams)) : Optional.empty();
-    int targets = (proxy.isPresent() ? 1 : 0) + (sql.isPresent() ? 1 : 0) + (compose.isPresent() ? 1 : 0);
-    if (targets != 1) {
-      throw new ConfigException(n.key(name.isEmpty() ? "" : "proxy"),
-          "a route needs exactly one of proxy, sql, compose (route '" + name + "' has " + targets + ")");
+    String kind = onlyKind(n, TARGET_KINDS, "a route", name);
+    RouteConfig.Target target;
+    switch (kind) {
+      case "proxy": target = proxy(n.child(kind), pathParams, Set.of()); break;
+      case "sql": target = sql(n.child(kind), pathParams); break;
+      default: target = compose(n.child(kind), pathParams);
     }
     n.finish();
-    return new RouteConfig(name, path, methods, sampling, proxy, sql, compose);
+    return new RouteConfig(name, path, methods, sampling, target);
+  }
+
+  /** The route kinds, by their YAML key; a route has exactly one. */
+  private static final List<String> TARGET_KINDS = List.of("proxy", "sql", "compose");
+  /** What a compose step may call. */
+  private static final List<String> CALL_KINDS = List.of("proxy", "sql");
+
+  /** The one key of {@code kinds} that {@code n} has, or an error naming them all. */
+  private static String onlyKind(ConfigNode n, List<String> kinds, String what, String name) {
+    List<String> present = kinds.stream().filter(n::has).toList();
+    if (present.size() != 1) {
+      throw new ConfigException(n.key(present.isEmpty() ? kinds.get(0) : present.get(1)),
+          what + " needs exactly one of " + String.join(", ", kinds) + " ('" + name + "' has "
+              + (present.isEmpty() ? "none" : String.join(" and ", present)) + ")");
+    }
+    return present.get(0);
   }
 
   private static Set<String> pathParams(String path) {
@@ -212,18 +227,19 @@ final class RouteReader {
         throw new ConfigException(n.key("after"), "unknown step '" + a + "'");
       }
     }
-    boolean required = Boolean.parseBoolean(n.string("required", "true"));
-    Optional<Proxy> proxy = n.has("proxy")
-        ? Optional.of(proxy(n.child("proxy"), pathParams, Set.copyOf(after))) : Optional.empty();
-    Optional<Sql> sql = n.has("sql") ? Optional.of(sql(n.child("sql"), pathParams)) : Optional.empty();
-    if (proxy.isPresent() == sql.isPresent()) {
-      throw new ConfigException(n.key("proxy"), "a step needs exactly one of proxy, sql");
-    }
-    if (proxy.isPresent() && proxy.get().path().isEmpty()) {
-      throw new ConfigException(n.key("proxy.path"), "is required for a compose step");
+    boolean required = n.bool("required", true);
+    RouteConfig.Call call;
+    if (onlyKind(n, CALL_KINDS, "a step", name).equals("proxy")) {
+      Proxy proxy = proxy(n.child("proxy"), pathParams, Set.copyOf(after));
+      if (proxy.path().isEmpty()) {
+        throw new ConfigException(n.key("proxy.path"), "is required for a compose step");
+      }
+      call = proxy;
+    } else {
+      call = sql(n.child("sql"), pathParams);
     }
     n.finish();
-    return new Step(name, after, required, proxy, sql);
+    return new Step(name, after, required, call);
   }
 
   private static void checkAcyclic(String key, Map<String, Step> steps) {

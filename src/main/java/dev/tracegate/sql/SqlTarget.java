@@ -18,8 +18,8 @@ public final class SqlTarget implements RouteTarget {
   private final SqlStatement statement;
   private final SqlRunner runner;
 
-  public SqlTarget(RouteConfig route, SqlRunner runner) {
-    this.statement = new SqlStatement(route.sql().orElseThrow(), route.name());
+  public SqlTarget(String routeName, RouteConfig.Sql sql, SqlRunner runner) {
+    this.statement = new SqlStatement(sql, routeName);
     this.runner = runner;
   }
 

@@ -31,7 +31,7 @@ class ConfigLoaderTest {
     assertThat(c.admin().host()).isEqualTo("127.0.0.1");
     assertThat(c.server().requestTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.upstreams().get("orders").timeout()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(c.routes().get(0).proxy().orElseThrow().retries()).isEqualTo(1);
+    assertThat(((RouteConfig.Proxy) c.routes().get(0).target()).retries()).isEqualTo(1);
     assertThat(c.telemetry().tracesEndpoint()).isEqualTo("http://localhost:4318/v1/traces");
   }
 
