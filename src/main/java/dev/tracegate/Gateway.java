@@ -2,6 +2,8 @@ package dev.tracegate;
 
 import dev.tracegate.accesslog.AccessLog;
 import dev.tracegate.admin.AdminServer;
+import dev.tracegate.bus.BusCall;
+import dev.tracegate.bus.BusTarget;
 import dev.tracegate.config.AccessLogConfig;
 import dev.tracegate.route.RequestObserver;
 import java.io.IOException;
@@ -127,7 +129,7 @@ public final class Gateway {
     int loops = config.server().eventLoopCount();
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions(vertxOptions).setEventLoopPoolSize(loops).setPreferNativeTransport(true))
-        .withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry()))
+        .withTracer(new OpenTelemetryTracingFactory(telemetry.storageOnly()))
         .build();
     Gateway gateway = new Gateway(config, telemetry, vertx, loops, embedded, recent, accessLog);
     return gateway.deploy().transform(ar -> {
@@ -211,8 +213,13 @@ public final class Gateway {
     if (t instanceof RouteConfig.Sql s) {
       return new SqlTarget(route.name(), s, sql);
     }
+    if (t instanceof RouteConfig.Bus b) {
+      return new BusTarget(new BusCall(vertx.eventBus(), telemetry.tracer(), telemetry.propagator(), b),
+          config.telemetry().captureHeaders().request());
+    }
     if (t instanceof RouteConfig.Compose c) {
-      return new ComposeTarget(route.name(), c, upstreams, sql, telemetry.tracer(), telemetry.propagator(), baggage);
+      return new ComposeTarget(route.name(), c, upstreams, sql, vertx.eventBus(), telemetry.tracer(),
+          telemetry.propagator(), baggage);
     }
     throw new IllegalArgumentException("route '" + route.name() + "': no target for " + t.getClass().getSimpleName());
   }

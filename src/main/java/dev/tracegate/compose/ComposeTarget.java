@@ -1,6 +1,8 @@
 package dev.tracegate.compose;
 
+import dev.tracegate.bus.BusCall;
 import dev.tracegate.config.RouteConfig;
+import io.vertx.core.eventbus.EventBus;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.Exchange;
@@ -27,13 +29,14 @@ public final class ComposeTarget implements RouteTarget {
   private final Tracer tracer;
 
   public ComposeTarget(String routeName, RouteConfig.Compose config, Map<String, Upstream> upstreams, SqlRunner sql,
-                       Tracer tracer, TextMapPropagator propagator, boolean baggagePropagated) {
+                       EventBus bus, Tracer tracer, TextMapPropagator propagator, boolean baggagePropagated) {
     this.config = config;
     this.tracer = tracer;
     List<Step> list = new ArrayList<>();
     for (RouteConfig.Step s : config.steps().values()) {
       Upstream upstream = s.call() instanceof RouteConfig.Proxy p ? upstreams.get(p.upstream()) : null;
-      list.add(new Step(s, upstream, sql, tracer, propagator, baggagePropagated, routeName));
+      BusCall busCall = s.call() instanceof RouteConfig.Bus b ? new BusCall(bus, tracer, propagator, b) : null;
+      list.add(new Step(s, upstream, sql, busCall, tracer, propagator, baggagePropagated, routeName));
     }
     this.steps = List.copyOf(list);
   }

@@ -1,6 +1,8 @@
 package dev.tracegate.compose;
 
+import dev.tracegate.bus.BusCall;
 import dev.tracegate.config.RouteConfig;
+import io.vertx.core.json.JsonObject;
 import dev.tracegate.proxy.PathTemplate;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.proxy.UpstreamCall;
@@ -24,24 +26,26 @@ import io.vertx.core.json.Json;
 import java.util.List;
 import java.util.function.Function;
 
-/** One compose step, compiled once: a GET to an upstream path template, or a SQL statement. */
+/** One compose step, compiled once: a GET to an upstream path template, a SQL statement, or an event-bus call. */
 final class Step {
   final RouteConfig.Step config;
   final String spanName;
   private final Upstream upstream;
   private final SqlStatement statement;
   private final SqlRunner sql;
+  private final BusCall bus;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final boolean baggagePropagated;
 
-  Step(RouteConfig.Step config, Upstream upstream, SqlRunner sql, Tracer tracer, TextMapPropagator propagator,
-       boolean baggagePropagated, String routeName) {
+  Step(RouteConfig.Step config, Upstream upstream, SqlRunner sql, BusCall bus, Tracer tracer,
+       TextMapPropagator propagator, boolean baggagePropagated, String routeName) {
     this.config = config;
     this.spanName = "compose " + config.name();
     this.upstream = upstream;
     this.statement = config.call() instanceof RouteConfig.Sql s ? new SqlStatement(s, routeName + "." + config.name()) : null;
     this.sql = sql;
+    this.bus = bus;
     this.tracer = tracer;
     this.propagator = propagator;
     this.baggagePropagated = baggagePropagated;
@@ -56,13 +60,22 @@ final class Step {
   }
 
   boolean readsBody() {
-    return statement != null && statement.readsBody();
+    return statement != null && statement.readsBody() || bus != null;
   }
 
   /** Runs the step under {@code parent} (its INTERNAL span); {@code results} gives earlier steps' answers. */
   Future<Object> run(Exchange ex, Context parent, Function<String, Object> results) {
     if (statement != null) {
       return SqlTarget.query(sql, statement, ex, parent);
+    }
+    if (bus != null) {
+      JsonObject message;
+      try {
+        message = BusCall.message(ex, List.of());
+      } catch (GatewayError e) {
+        return Future.failedFuture(e);
+      }
+      return bus.call(ex, parent, message).map(reply -> reply == null ? null : reply.body());
     }
     RouteConfig.Proxy p = (RouteConfig.Proxy) config.call();
     String uri = PathTemplate.expand(p.path().orElseThrow(), ex, results);

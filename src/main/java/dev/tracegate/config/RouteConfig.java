@@ -26,10 +26,10 @@ public record RouteConfig(
   }
 
   /** What answers a route: exactly one kind, so "one target" holds by construction. */
-  public sealed interface Target permits Proxy, Sql, Compose {}
+  public sealed interface Target permits Proxy, Sql, Compose, Bus {}
 
   /** What one compose step calls. */
-  public sealed interface Call permits Proxy, Sql {}
+  public sealed interface Call permits Proxy, Sql, Bus {}
 
   /**
    * Forward to an upstream. {@code path} is a template such as {@code /orders/{path.id}}; without
@@ -42,6 +42,17 @@ public record RouteConfig(
       Optional<String> path,
       Optional<Duration> timeout,
       int retries) implements Target, Call {}
+
+  /**
+   * Hand the request to event-bus consumers at {@code address}: {@code request} waits up to
+   * {@code timeout} for one consumer's reply, {@code publish} gives every consumer a copy and
+   * answers 202 at once.
+   */
+  public record Bus(String address, BusMode mode, Duration timeout) implements Target, Call {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  }
+
+  public enum BusMode { REQUEST, PUBLISH }
 
   /** A parameterized statement; {@code params[i]} binds {@code $(i+1)}. */
   public record Sql(String query, List<SqlParam> params, SqlResult result, Optional<Duration> timeout)

@@ -80,6 +80,7 @@ final class RouteReader {
     switch (kind) {
       case "proxy": target = proxy(n.child(kind), pathParams, Set.of()); break;
       case "sql": target = sql(n.child(kind), pathParams); break;
+      case "bus": target = bus(n.child(kind)); break;
       default: target = compose(n.child(kind), pathParams);
     }
     n.finish();
@@ -87,9 +88,20 @@ final class RouteReader {
   }
 
   /** The route kinds, by their YAML key; a route has exactly one. */
-  private static final List<String> TARGET_KINDS = List.of("proxy", "sql", "compose");
+  private static final List<String> TARGET_KINDS = List.of("proxy", "sql", "compose", "bus");
   /** What a compose step may call. */
-  private static final List<String> CALL_KINDS = List.of("proxy", "sql");
+  private static final List<String> CALL_KINDS = List.of("proxy", "sql", "bus");
+
+  private static RouteConfig.Bus bus(ConfigNode n) {
+    String address = n.requiredString("address");
+    if (!address.matches("[A-Za-z0-9._:/-]+")) {
+      throw new ConfigException(n.key("address"), "'" + address + "' is not an event-bus address (letters, digits, . _ : / -)");
+    }
+    var bus = new RouteConfig.Bus(address, n.choice("mode", RouteConfig.BusMode.class, RouteConfig.BusMode.REQUEST),
+        n.duration("timeout", RouteConfig.Bus.DEFAULT_TIMEOUT));
+    n.finish();
+    return bus;
+  }
 
   /** The one key of {@code kinds} that {@code n} has, or an error naming them all. */
   private static String onlyKind(ConfigNode n, List<String> kinds, String what, String name) {
@@ -229,7 +241,10 @@ final class RouteReader {
     }
     boolean required = n.bool("required", true);
     RouteConfig.Call call;
-    if (onlyKind(n, CALL_KINDS, "a step", name).equals("proxy")) {
+    String kind = onlyKind(n, CALL_KINDS, "a step", name);
+    if (kind.equals("bus")) {
+      call = bus(n.child("bus"));
+    } else if (kind.equals("proxy")) {
       Proxy proxy = proxy(n.child("proxy"), pathParams, Set.copyOf(after));
       if (proxy.path().isEmpty()) {
         throw new ConfigException(n.key("proxy.path"), "is required for a compose step");

@@ -31,6 +31,11 @@ public final class Attr {
   public static final AttributeKey<String> DB_RESPONSE_STATUS_CODE = AttributeKey.stringKey("db.response.status_code");
   public static final AttributeKey<Long> DB_RESPONSE_RETURNED_ROWS = AttributeKey.longKey("db.response.returned_rows");
 
+  public static final AttributeKey<String> MESSAGING_SYSTEM = AttributeKey.stringKey("messaging.system");
+  public static final AttributeKey<String> MESSAGING_DESTINATION = AttributeKey.stringKey("messaging.destination.name");
+  public static final AttributeKey<String> MESSAGING_OPERATION_TYPE = AttributeKey.stringKey("messaging.operation.type");
+  public static final AttributeKey<String> MESSAGING_OPERATION_NAME = AttributeKey.stringKey("messaging.operation.name");
+
   public static final AttributeKey<String> ROUTE = AttributeKey.stringKey("tracegate.route");
   public static final AttributeKey<String> UPSTREAM = AttributeKey.stringKey("tracegate.upstream");
   public static final AttributeKey<String> STEP = AttributeKey.stringKey("tracegate.step");

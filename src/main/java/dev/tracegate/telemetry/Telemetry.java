@@ -177,6 +177,29 @@ public final class Telemetry {
     return logs.get(scope);
   }
 
+  /**
+   * The SDK as the gateway hands it to Vert.x: the same tracers, but no propagators. Vert.x's
+   * tracing is off for every server and client the gateway makes; what it still does on its own is
+   * read trace headers from every event-bus message a consumer receives (vert.x hard-codes
+   * {@code PROPAGATE} there) and open a second, CLIENT/SERVER span for the hop that tracegate's
+   * PRODUCER and CONSUMER spans already cover. Without propagators it finds no parent and makes
+   * none; spans of a user's pg client or HTTP client still nest under whatever is current.
+   */
+  public OpenTelemetry storageOnly() {
+    OpenTelemetry sdk = this.sdk;
+    return new OpenTelemetry() {
+      @Override
+      public io.opentelemetry.api.trace.TracerProvider getTracerProvider() {
+        return sdk.getTracerProvider();
+      }
+
+      @Override
+      public ContextPropagators getPropagators() {
+        return ContextPropagators.noop();
+      }
+    };
+  }
+
   public OpenTelemetry openTelemetry() {
     return sdk;
   }

@@ -145,7 +145,8 @@ public final class OtlpReceiver implements AutoCloseable {
               s.getStartTimeUnixNano(),
               s.getEndTimeUnixNano(),
               String.valueOf(resource.get("service.name")),
-              resource));
+              resource,
+              s.getLinksList().stream().map(l -> hex.formatHex(l.getSpanId().toByteArray())).toList()));
         }
       }
     }

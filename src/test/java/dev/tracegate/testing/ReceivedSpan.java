@@ -3,7 +3,7 @@ package dev.tracegate.testing;
 import java.util.List;
 import java.util.Map;
 
-/** A span as the collector received it, ids as lowercase hex. */
+/** A span as the collector received it, ids as lowercase hex; {@code links} holds the linked span ids. */
 public record ReceivedSpan(
     String traceId,
     String spanId,
@@ -17,7 +17,8 @@ public record ReceivedSpan(
     long startNanos,
     long endNanos,
     String service,
-    Map<String, Object> resource) {
+    Map<String, Object> resource,
+    List<String> links) {
 
   public Object attr(String key) {
     return attributes.get(key);
