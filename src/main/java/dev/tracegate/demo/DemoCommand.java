@@ -29,9 +29,11 @@ public final class DemoCommand {
 
   private final Gateway gateway;
   private final List<DemoService> services;
+  private final DemoBus bus;
   private final EmbeddedDatabase embedded;
 
-  private DemoCommand(Gateway gateway, List<DemoService> services, EmbeddedDatabase embedded) {
+  private DemoCommand(Gateway gateway, List<DemoService> services, DemoBus bus, EmbeddedDatabase embedded) {
+    this.bus = bus;
     this.gateway = gateway;
     this.services = services;
     this.embedded = embedded;
@@ -71,7 +73,8 @@ public final class DemoCommand {
       int port = up.urls().get(0).getPort();
       services.add(DemoService.start(up.name(), port, url, config.telemetry(), shared).await(30, TimeUnit.SECONDS));
     }
-    DemoCommand demo = new DemoCommand(gateway, services, embedded);
+    DemoBus bus = DemoBus.start(gateway.vertx(), url, config.telemetry(), shared);
+    DemoCommand demo = new DemoCommand(gateway, services, bus, embedded);
     System.out.println(demo.banner(config));
     return demo;
   }
@@ -97,6 +100,11 @@ public final class DemoCommand {
         "  timeout     curl -i '" + base + "/api/orders/2?delay=3000'      (504 upstream_timeout: 2 s, retried once)",
         "  error       curl -i '" + base + "/api/orders/2?fail=503'        (the upstream's 503, spans in red)",
         "  slow query  curl -i " + base + "/api/report/2                    (504 db_timeout, query cancelled)",
+        "  bus         curl -i " + base + "/api/price/ESP-1                 (event bus: PRODUCER -> pricing CONSUMER -> worker -> SQL)",
+        "  bus timeout curl -i '" + base + "/api/price/ESP-1?delay=1500'    (504 bus_timeout after 1 s)",
+        "  bus error   curl -i '" + base + "/api/price/ESP-1?fail=409'      (502 bus_error, code 409)",
+        "  publish     curl -i -X POST -d '{\"sku\":\"JUG-3\",\"qty\":5}' " + base + "/api/restock   (202; inventory restocks after)",
+        "  mixed       curl -i " + base + "/api/quote/1                     (compose: proxy + SQL + bus steps)",
         "Traces:",
         "  local view  " + admin + "/traces   then " + admin + "/traces/<traceId>?format=text",
         "  Jaeger UI   http://localhost:16686   (exporting to " + config.telemetry().tracesEndpoint() + ";"
@@ -116,6 +124,7 @@ public final class DemoCommand {
       // logged by the gateway
     }
     services.forEach(DemoService::stop);
+    bus.stop();
     if (embedded != null) {
       try {
         embedded.close();

@@ -45,11 +45,12 @@ class DemoIT {
             urls.put(m.group(1).trim(), m.group(2));
           }
         }
-        assertThat(urls).containsOnlyKeys("proxy", "sql", "compose", "timeout", "error", "slow query");
+        assertThat(urls).containsOnlyKeys("proxy", "sql", "compose", "timeout", "error", "slow query", "bus",
+            "bus timeout", "bus error", "mixed");
 
         HttpClient http = HttpClient.newHttpClient();
         Map<String, Integer> expected = Map.of("proxy", 200, "sql", 200, "compose", 200, "timeout", 504,
-            "error", 503, "slow query", 504);
+            "error", 503, "slow query", 504, "bus", 200, "bus timeout", 504, "bus error", 502, "mixed", 200);
         Map<String, String> traces = new LinkedHashMap<>();
         for (var e : urls.entrySet()) {
           HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(e.getValue())).build(),
@@ -72,6 +73,26 @@ class DemoIT {
         assertThat(compose).extracting(ReceivedSpan::service).contains("tracegate", "orders", "shipping");
         assertThat(receiver.awaitTrace(traces.get("slow query"), 2))
             .anyMatch(s -> "57014".equals(s.attr("db.response.status_code")));
+
+        // the bus: gateway PRODUCER -> pricing CONSUMER -> its SQL span, after a worker hop
+        List<ReceivedSpan> bus = receiver.awaitTrace(traces.get("bus"), 4);
+        ReceivedSpan producer = bus.stream().filter(s -> s.kind().equals("PRODUCER")).findFirst().orElseThrow();
+        ReceivedSpan consumer = bus.stream().filter(s -> s.service().equals("pricing") && s.kind().equals("CONSUMER"))
+            .findFirst().orElseThrow();
+        assertThat(consumer.childOf(producer)).isTrue();
+        assertThat(bus).anyMatch(s -> s.service().equals("pricing") && s.name().equals("SELECT stock") && s.childOf(consumer));
+        assertThat(receiver.awaitTrace(traces.get("mixed"), 8)).extracting(ReceivedSpan::service)
+            .contains("tracegate", "orders", "pricing");
+
+        // publish: 202 at once, the inventory consumer linked to the producer
+        HttpResponse<String> restock = http.send(HttpRequest.newBuilder(URI.create(urls.get("proxy")
+                .replace("/api/orders/1", "/api/restock"))).POST(HttpRequest.BodyPublishers.ofString("{\"sku\":\"JUG-3\",\"qty\":5}"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(restock.statusCode()).isEqualTo(202);
+        String restockTrace = restock.headers().firstValue("X-Trace-Id").orElseThrow();
+        ReceivedSpan inventory = receiver.await(s -> s.traceId().equals(restockTrace) && s.service().equals("inventory")
+            && s.kind().equals("CONSUMER"), 1).get(0);
+        assertThat(inventory.links()).isNotEmpty();
 
         demo.terminate();
         assertThat(demo.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
