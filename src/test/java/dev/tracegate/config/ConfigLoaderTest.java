@@ -86,6 +86,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void busRouteReadsItsAddressModeAndTimeout() {
+    RouteConfig r = parse("routes:\n  - { name: p, path: /p, bus: { address: shop.pricing, mode: publish, timeout: 1s } }\n",
+        Map.of()).routes().get(0);
+    assertThat(r.target()).isEqualTo(new RouteConfig.Bus("shop.pricing", RouteConfig.BusMode.PUBLISH, Duration.ofSeconds(1)));
+    assertThat(problem("routes:\n  - { name: p, path: /p, bus: { address: 'a b' } }\n"))
+        .startsWith("routes[0].bus.address: 'a b' is not an event-bus address");
+    assertThat(problem("routes:\n  - { name: p, path: /p, bus: { address: a, mode: fire } }\n"))
+        .isEqualTo("routes[0].bus.mode: 'fire' is not one of request, publish");
+    assertThat(problem(UPSTREAM + "routes:\n  - { name: p, path: /p, bus: { address: a }, proxy: { upstream: orders } }\n"))
+        .isEqualTo("routes[0].bus: a route needs exactly one of proxy, sql, compose, bus ('p' has proxy and bus)");
+  }
+
+  @Test
   void missingFileIsReported() {
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(Path.of("does/not/exist.yaml")))
         .isInstanceOf(ConfigException.class)
