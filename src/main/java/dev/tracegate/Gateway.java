@@ -127,18 +127,30 @@ public final class Gateway {
       return Future.failedFuture(new IllegalStateException("access log could not be opened: " + e, e));
     }
     int loops = config.server().eventLoopCount();
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions(vertxOptions).setEventLoopPoolSize(loops).setPreferNativeTransport(true))
-        .withTracer(new OpenTelemetryTracingFactory(telemetry.storageOnly()))
-        .build();
-    Gateway gateway = new Gateway(config, telemetry, vertx, loops, embedded, recent, accessLog);
-    return gateway.deploy().transform(ar -> {
-      if (ar.succeeded()) {
-        return Future.succeededFuture(gateway);
-      }
-      gateway.stop();
-      return Future.failedFuture(ar.cause());
-    });
+    EmbeddedDatabase db = embedded;
+    return Cluster.build(Vertx.builder()
+            .with(new VertxOptions(vertxOptions).setEventLoopPoolSize(loops).setPreferNativeTransport(true)
+                .setEventBusOptions(Cluster.eventBusOptions(config.eventBus())))
+            .withTracer(new OpenTelemetryTracingFactory(telemetry.storageOnly())), config.eventBus())
+        .recover(t -> {
+          if (accessLog != null) {
+            accessLog.close();
+          }
+          telemetry.shutdown();
+          closeQuietly(db);
+          return Future.failedFuture(new IllegalStateException("could not join the event-bus cluster (members "
+              + config.eventBus().members() + "): " + t.getMessage(), t));
+        })
+        .compose(vertx -> {
+          Gateway gateway = new Gateway(config, telemetry, vertx, loops, db, recent, accessLog);
+          return gateway.deploy().transform(ar -> {
+            if (ar.succeeded()) {
+              return Future.succeededFuture(gateway);
+            }
+            gateway.stop();
+            return Future.failedFuture(ar.cause());
+          });
+        });
   }
 
   private static AccessLog openAccessLog(AccessLogConfig config, Telemetry telemetry) throws IOException {
@@ -187,10 +199,12 @@ public final class Gateway {
           this.adminPort = adminPort;
           admission.markReady();
           LOG.info(String.format("tracegate ready in %d ms: gateway on %s:%d, admin on %s:%d, %d routes, "
-                  + "%d event loops (%s), traces -> %s",
+                  + "%d event loops (%s), %s, traces -> %s",
               TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.server().host(), port,
               config.admin().host(), adminPort, config.routes().size(), eventLoops,
-              vertx.isNativeTransportEnabled() ? "native transport" : "NIO", describeExport()));
+              vertx.isNativeTransportEnabled() ? "native transport" : "NIO",
+              vertx.isClustered() ? "event bus clustered with " + config.eventBus().members() : "local event bus",
+              describeExport()));
           return null;
         });
   }

@@ -5,6 +5,7 @@ import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.LogFormat;
 import dev.tracegate.demo.DemoCommand;
+import dev.tracegate.demo.DemoBus;
 import dev.tracegate.demo.DemoService;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,7 +51,8 @@ public final class Main {
   }
 
   static final String USAGE = "usage: tracegate [--config FILE] | tracegate demo [--config FILE]"
-      + " | tracegate demo-service NAME --port N [--database URL]";
+      + " | tracegate demo-service NAME --port N [--database URL]"
+      + " | tracegate demo-service pricing|inventory --cluster [--database URL]";
 
   /**
    * Netty's pooled allocator, with its per-thread caches, instead of the adaptive one Netty 4.2
@@ -113,9 +115,12 @@ public final class Main {
     }
     String name = args[1];
     int port = -1;
+    boolean cluster = false;
     String database = System.getenv("TRACEGATE_DATABASE_URL");
     for (int i = 2; i < args.length; i++) {
-      if (args[i].equals("--port") && i + 1 < args.length) {
+      if (args[i].equals("--cluster")) {
+        cluster = true;
+      } else if (args[i].equals("--port") && i + 1 < args.length) {
         try {
           port = Integer.parseInt(args[++i]);
         } catch (NumberFormatException e) {
@@ -127,10 +132,16 @@ public final class Main {
         throw new UsageException("unknown argument '" + args[i] + "' (" + USAGE + ")");
       }
     }
+    GatewayConfig defaults = new ConfigLoader(System.getenv()).parse("", "defaults");
+    if (DemoBus.SERVICES.contains(name)) {
+      return busService(name, cluster, database, defaults);
+    }
+    if (cluster) {
+      throw new UsageException("--cluster is for the event-bus services " + DemoBus.SERVICES);
+    }
     if (port < 0 || port > 65535) {
       throw new UsageException("demo-service needs --port N");
     }
-    GatewayConfig defaults = new ConfigLoader(System.getenv()).parse("", "defaults");
     DemoService service;
     try {
       service = DemoService.start(name, port, database, defaults.telemetry(), List.of())
@@ -141,6 +152,28 @@ public final class Main {
       return EXIT_START_FAILED;
     }
     awaitSignalThenStop(() -> java.util.concurrent.CompletableFuture.runAsync(service::stop), 30_000);
+    return EXIT_OK;
+  }
+
+  /** {@code demo-service pricing --cluster}: an event-bus service in its own process, a member of the gateway's cluster. */
+  private static int busService(String name, boolean cluster, String database, GatewayConfig defaults) {
+    if (!cluster) {
+      throw new UsageException("demo-service " + name + " consumes the event bus of a cluster: add --cluster");
+    }
+    if (database == null) {
+      throw new UsageException("demo-service " + name + " needs --database URL (or TRACEGATE_DATABASE_URL)");
+    }
+    DemoBus.Member member;
+    try {
+      member = DemoBus.join(name, database, defaults.telemetry(),
+          new GatewayConfig.EventBus(true, defaults.eventBus().host(), defaults.eventBus().members()))
+          .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      LOG.error("demo service failed to join the cluster: " + cause.getMessage());
+      return EXIT_START_FAILED;
+    }
+    awaitSignalThenStop(() -> java.util.concurrent.CompletableFuture.runAsync(member::stop), 30_000);
     return EXIT_OK;
   }
 

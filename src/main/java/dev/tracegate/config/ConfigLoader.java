@@ -51,11 +51,12 @@ public final class ConfigLoader {
     List<RouteConfig> routes = new RouteReader(upstreams, database).read(node, "routes");
     AccessLogConfig accessLog = accessLog(node.child("accessLog"));
     LogFormat logFormat = logging(node.child("logging"));
+    GatewayConfig.EventBus eventBus = eventBus(node.child("eventBus"));
     node.finish();
     if (server.port() == admin.port() && server.port() != 0) {
       throw new ConfigException("admin.port", "must differ from server.port (" + server.port() + ")");
     }
-    return new GatewayConfig(server, admin, telemetry, database, upstreams, routes, accessLog, logFormat);
+    return new GatewayConfig(server, admin, telemetry, database, upstreams, routes, accessLog, logFormat, eventBus);
   }
 
   private static Map<String, Object> readYaml(String yaml, String source) {
@@ -125,6 +126,19 @@ public final class ConfigLoader {
       return fs.getReason();
     }
     return e.getClass().getSimpleName();
+  }
+
+  private static GatewayConfig.EventBus eventBus(ConfigNode n) {
+    String host = n.string("host", GatewayConfig.EventBus.DEFAULT_HOST).trim();
+    List<String> members = n.strings("members", List.of(host));
+    for (int i = 0; i < members.size(); i++) {
+      if (!members.get(i).matches("[A-Za-z0-9.\\-]+(:\\d{1,5})?")) {
+        throw new ConfigException(n.key("members") + "[" + i + "]", "'" + members.get(i) + "' is not host or host:port");
+      }
+    }
+    var e = new GatewayConfig.EventBus(n.bool("cluster", false), host, members);
+    n.finish();
+    return e;
   }
 
   private static LogFormat logging(ConfigNode n) {

@@ -18,6 +18,7 @@ final class EnvOverrides {
           "headerTimeout", "eventLoops"),
       "accessLog", List.of("enabled", "format", "output", "sample", "otlp", "query"),
       "logging", List.of("format"),
+      "eventBus", List.of("cluster", "host", "members"),
       "admin", List.of("host", "port"),
       "telemetry", List.of("serviceName", "exporter", "endpoint", "sampler", "samplerArg", "propagators", "recentTraces"),
       "database", List.of("url", "poolSize", "pipeliningLimit", "connectTimeout", "queryTimeout"));

@@ -14,7 +14,8 @@ public record GatewayConfig(
     Map<String, UpstreamConfig> upstreams,
     List<RouteConfig> routes,
     AccessLogConfig accessLog,
-    LogFormat logFormat) {
+    LogFormat logFormat,
+    EventBus eventBus) {
 
   public GatewayConfig {
     upstreams = Map.copyOf(upstreams);
@@ -41,6 +42,23 @@ public record GatewayConfig(
     /** Event loops (and gateway verticles): {@code eventLoops}, or one per CPU when it is 0. */
     public int eventLoopCount() {
       return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+  }
+
+  /**
+   * {@code eventBus}: with {@code cluster} the gateway joins a Vert.x cluster (Hazelcast, TCP/IP
+   * join with the listed {@code members}, no multicast), so consumers in other processes answer
+   * its bus routes. {@code host} is this member's address, for the cluster and the event bus.
+   */
+  public record EventBus(boolean cluster, String host, List<String> members) {
+    public static final String DEFAULT_HOST = "127.0.0.1";
+
+    public EventBus {
+      members = List.copyOf(members);
+    }
+
+    public static EventBus local() {
+      return new EventBus(false, DEFAULT_HOST, List.of(DEFAULT_HOST));
     }
   }
 
@@ -79,7 +97,7 @@ public record GatewayConfig(
 
   /** This configuration with another database section. */
   public GatewayConfig withDatabase(Database other) {
-    return new GatewayConfig(server, admin, telemetry, other, upstreams, routes, accessLog, logFormat);
+    return new GatewayConfig(server, admin, telemetry, other, upstreams, routes, accessLog, logFormat, eventBus);
   }
 
   /** True when any route, directly or in a compose step, talks to PostgreSQL. */

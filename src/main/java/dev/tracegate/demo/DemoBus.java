@@ -38,14 +38,17 @@ import java.util.concurrent.TimeUnit;
  * spans are made here with the consumer's span as parent, found through {@code Context.current()}:
  * the point of {@link TracedConsumer} is that it is still right after the worker hop.
  */
-final class DemoBus {
+public final class DemoBus {
+  /** The services, by name, and the address each consumes. */
+  public static final List<String> SERVICES = List.of("pricing", "inventory");
   static final String PRICING = "shop.pricing";
   static final String RESTOCK = "shop.restock";
   private static final String PRICE_SQL = "SELECT sku, qty FROM stock WHERE sku = $1 OR order_id = $2 ORDER BY sku LIMIT 1";
   private static final String RESTOCK_SQL = "UPDATE stock SET qty = qty + $2 WHERE sku = $1";
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DemoBus.class);
   private final Vertx vertx;
-  private final Pool pool; // closed with the gateway's Vert.x
+  private final Pool pool; // closed with its Vert.x
   private final List<Telemetry> telemetry;
 
   private DemoBus(Vertx vertx, Pool pool, List<Telemetry> telemetry) {
@@ -54,18 +57,55 @@ final class DemoBus {
     this.telemetry = telemetry;
   }
 
+  /** Both services as consumers on {@code vertx} (the gateway's own, in the {@code demo} command). */
   static DemoBus start(Vertx vertx, String databaseUrl, TelemetryConfig base, List<SpanProcessor> shared) {
-    Telemetry pricing = Telemetry.create(base.forService("pricing"), Map.of(), shared);
-    Telemetry inventory = Telemetry.create(base.forService("inventory"), Map.of(), shared);
+    return start(vertx, databaseUrl, base, shared, SERVICES);
+  }
+
+  private static DemoBus start(Vertx vertx, String databaseUrl, TelemetryConfig base, List<SpanProcessor> shared,
+                               List<String> services) {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
         .connectingTo(PgConnectOptions.fromUri(databaseUrl).setTracingPolicy(TracingPolicy.IGNORE))
         .using(vertx).build();
-    DemoBus bus = new DemoBus(vertx, pool, List.of(pricing, inventory));
-    Tracer pricingTracer = pricing.tracer();
-    Tracer inventoryTracer = inventory.tracer();
-    TracedConsumer.register(vertx, pricing.openTelemetry(), PRICING, msg -> bus.price(msg, pricingTracer));
-    TracedConsumer.register(vertx, inventory.openTelemetry(), RESTOCK, msg -> bus.restock(msg, inventoryTracer));
+    List<Telemetry> telemetry = new java.util.ArrayList<>();
+    DemoBus bus = new DemoBus(vertx, pool, telemetry);
+    for (String name : services) {
+      Telemetry t = Telemetry.create(base.forService(name), Map.of(), shared);
+      telemetry.add(t);
+      Tracer tracer = t.tracer();
+      if (name.equals("pricing")) {
+        TracedConsumer.register(vertx, t.openTelemetry(), PRICING, msg -> bus.price(msg, tracer));
+      } else {
+        TracedConsumer.register(vertx, t.openTelemetry(), RESTOCK, msg -> bus.restock(msg, tracer));
+      }
+    }
     return bus;
+  }
+
+  /** One service in its own process: a clustered Vert.x that joins the gateway's cluster. */
+  public static Future<Member> join(String name, String databaseUrl, TelemetryConfig base,
+                                    dev.tracegate.config.GatewayConfig.EventBus eventBus) {
+    return dev.tracegate.Cluster.build(Vertx.builder().with(new io.vertx.core.VertxOptions()
+            .setEventBusOptions(dev.tracegate.Cluster.eventBusOptions(eventBus))), eventBus)
+        .compose(vertx -> DemoSchema.seed(vertx, databaseUrl).map(vertx)) // idempotent, as `demo` does
+        .map(vertx -> {
+          DemoBus bus = start(vertx, databaseUrl, base, List.of(), List.of(name));
+          LOG.info("demo service '{}' consuming {} as a member of the cluster {}", name,
+              name.equals("pricing") ? PRICING : RESTOCK, eventBus.members());
+          return new Member(vertx, bus);
+        });
+  }
+
+  /** A running clustered service; {@link #stop} leaves the cluster and flushes the spans. */
+  public record Member(Vertx vertx, DemoBus bus) {
+    public void stop() {
+      try {
+        vertx.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("demo service did not leave the cluster cleanly: " + e);
+      }
+      bus.stop();
+    }
   }
 
   private Future<Object> price(Message<Object> msg, Tracer tracer) {
@@ -125,7 +165,7 @@ final class DemoBus {
     }
   }
 
-  /** After the gateway stopped (its Vert.x closed the pool): flushes the consumers' spans. */
+  /** After its Vert.x closed (and the pool with it): flushes the consumers' spans. */
   void stop() {
     telemetry.forEach(Telemetry::shutdown);
   }

@@ -97,6 +97,8 @@ public final class Logging {
     root.setLevel(Level.INFO);
     root.addAppender(async);
     QUIETED.forEach(name -> context.getLogger(name).setLevel(Level.OFF));
+    // Hazelcast narrates every membership step at INFO; joins and departures are WARN-worthy only when they fail
+    context.getLogger("com.hazelcast").setLevel(Level.WARN);
   }
 
   /** Writes what the asynchronous appender still holds (bounded by a second); call before exit. */
