@@ -2,7 +2,8 @@
 # tracegate side by side with its peers, in one run on this machine:
 #   the nginx stub upstream directly, the nginx reverse proxy, tracegate with 100% sampling exporting
 #   OTLP to a local sink, the same with the access log on (JSON lines to a file), tracegate with
-#   tracing off, tracegate's SQL route, and pgbench on the same statement. Interleaved rounds; prints requests/s, p50 and p99 per target, the ratios, spans
+#   tracing off, a bus route answered over the local event bus (bench/bus.yaml), tracegate's SQL
+#   route, and pgbench on the same statement. Interleaved rounds; prints requests/s, p50 and p99 per target, the ratios, spans
 #   dropped, start-up time to ready and resident memory under load.
 # Usage: bench/run.sh [ROUNDS] [SECONDS]     (defaults 3 rounds of 10 s; env PG_URL, CONNECTIONS,
 #        TARGETS to measure a subset, e.g. TARGETS="traced logged")
@@ -71,6 +72,15 @@ TRACED=(OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX
   OTEL_BSP_SCHEDULE_DELAY=200)
 start_gateway traced 8081 9191 "${TRACED[@]}" TRACEGATE_ACCESS_LOG_ENABLED=false
 start_gateway logged 8083 9193 "${TRACED[@]}" TRACEGATE_ACCESS_LOG_OUTPUT="$OUT/access.log"
+start_bus() { # the demo command, so that its in-process event-bus consumers answer bench/bus.yaml's route
+  local t0; t0=$(date +%s%N)
+  env TRACEGATE_DATABASE_URL="$PG_URL" "${TRACED[@]}" java "${JVM[@]}" -jar "$JAR" demo --config bench/bus.yaml \
+    > "$OUT/bus.log" 2>&1 &
+  pids+=($!)
+  until curl -fs "http://127.0.0.1:9194/health/ready" >/dev/null 2>&1; do sleep 0.02; done
+  echo "bus ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+}
+start_bus
 start_gateway untraced 8082 9192 OTEL_TRACES_SAMPLER=always_off OTEL_TRACES_EXPORTER=none TRACEGATE_ACCESS_LOG_ENABLED=false
 
 dropped() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^tracegate_spans_dropped_total/ {s += $2} END {print s + 0}'; }
@@ -81,10 +91,11 @@ declare -A URL=(
   [nginx]=http://127.0.0.1:9002/
   [traced]=http://127.0.0.1:8081/
   [logged]=http://127.0.0.1:8083/
+  [bus]=http://127.0.0.1:8084/bus/1
   [untraced]=http://127.0.0.1:8082/
   [sql]=http://127.0.0.1:8081
 )
-read -r -a targets <<< "${TARGETS:-stub nginx traced logged untraced sql pgbench}"
+read -r -a targets <<< "${TARGETS:-stub nginx traced logged bus untraced sql pgbench}"
 
 measure() { # TARGET SECONDS -> "rps p50 p99"
   local t=$1 s=$2
@@ -103,7 +114,7 @@ parse_wrk() {
 }
 
 echo "warming up (JIT) ..."
-for t in traced logged untraced sql traced logged untraced sql; do measure "$t" 15 >/dev/null; done
+for t in traced logged bus untraced sql traced logged bus untraced sql; do measure "$t" 15 >/dev/null; done
 d0=$(dropped 9191); e0=$(exported 9191)
 
 for r in $(seq 1 "$ROUNDS"); do
@@ -143,6 +154,7 @@ echo "traced/nginx     $(ratio traced nginx)"
 echo "untraced/nginx   $(ratio untraced nginx)"
 echo "traced/untraced  $(ratio traced untraced)"
 echo "logged/traced    $(ratio logged traced)   (access log on / off, req/s)"
+echo "bus/traced       $(ratio bus traced)   (local event-bus request/reply vs proxy route, req/s)"
 echo "logged/traced p99 $(ratio logged traced 5)   (p99 latency)"
 echo "access records written: $(curl -fs http://127.0.0.1:9193/metrics | awk '/^tracegate_access_log_written_total/ {print $2 + 0}'), dropped: $(curl -fs http://127.0.0.1:9193/metrics | awk '/^tracegate_access_log_dropped_total/ {s += $2} END {print s + 0}')"
 echo "sql/pgbench      $(ratio sql pgbench)"

@@ -43,6 +43,8 @@ public final class DemoBus {
   public static final List<String> SERVICES = List.of("pricing", "inventory");
   static final String PRICING = "shop.pricing";
   static final String RESTOCK = "shop.restock";
+  /** Answers at once with the message's path captures: the bus's own cost, for bench/run.sh. */
+  static final String ECHO = "shop.echo";
   private static final String PRICE_SQL = "SELECT sku, qty FROM stock WHERE sku = $1 OR order_id = $2 ORDER BY sku LIMIT 1";
   private static final String RESTOCK_SQL = "UPDATE stock SET qty = qty + $2 WHERE sku = $1";
 
@@ -59,7 +61,7 @@ public final class DemoBus {
 
   /** Both services as consumers on {@code vertx} (the gateway's own, in the {@code demo} command). */
   static DemoBus start(Vertx vertx, String databaseUrl, TelemetryConfig base, List<SpanProcessor> shared) {
-    return start(vertx, databaseUrl, base, shared, SERVICES);
+    return start(vertx, databaseUrl, base, shared, List.of("pricing", "inventory", "echo"));
   }
 
   private static DemoBus start(Vertx vertx, String databaseUrl, TelemetryConfig base, List<SpanProcessor> shared,
@@ -75,6 +77,9 @@ public final class DemoBus {
       Tracer tracer = t.tracer();
       if (name.equals("pricing")) {
         TracedConsumer.register(vertx, t.openTelemetry(), PRICING, msg -> bus.price(msg, tracer));
+      } else if (name.equals("echo")) {
+        TracedConsumer.register(vertx, t.openTelemetry(), ECHO, msg -> Future.succeededFuture(
+            new JsonObject().put("echo", ((JsonObject) msg.body()).getJsonObject("params"))));
       } else {
         TracedConsumer.register(vertx, t.openTelemetry(), RESTOCK, msg -> bus.restock(msg, tracer));
       }

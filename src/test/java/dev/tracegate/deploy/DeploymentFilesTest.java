@@ -72,6 +72,18 @@ class DeploymentFilesTest {
     assertThat(c.upstreams().get("orders").urls().get(0).toString()).isEqualTo("http://orders:9101");
     assertThat(c.telemetry().tracesEndpoint()).isEqualTo("http://jaeger:4318/v1/traces");
     assertThat((List<String>) gw.get("ports")).contains("8080:8080", "127.0.0.1:9090:9090");
+    assertThat(c.eventBus().cluster()).isTrue();
+
+    // the event-bus services join the gateway's cluster: every member lists the others
+    for (String name : List.of("pricing", "inventory")) {
+      assertThat((List<String>) at(services, name, "command")).containsExactly("demo-service", name, "--cluster");
+      Map<String, String> memberEnv = new HashMap<>();
+      ((Map<String, Object>) at(services, name, "environment")).forEach((k, v) -> memberEnv.put(k, String.valueOf(v)));
+      GatewayConfig member = new ConfigLoader(memberEnv).parse("", name);
+      assertThat(member.eventBus().host()).isEqualTo(name);
+      assertThat(member.eventBus().members()).containsExactlyInAnyOrderElementsOf(c.eventBus().members())
+          .contains("tracegate", name);
+    }
 
     // each demo service listens where the gateway's upstream URL points
     for (String name : List.of("orders", "shipping")) {
