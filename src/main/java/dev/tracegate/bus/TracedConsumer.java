@@ -1,6 +1,7 @@
 package dev.tracegate.bus;
 
 import dev.tracegate.telemetry.Attr;
+import dev.tracegate.telemetry.MultiMapGetter;
 import dev.tracegate.telemetry.Spans;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
@@ -10,7 +11,6 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -82,7 +82,7 @@ public final class TracedConsumer {
   }
 
   private void process(Message<Object> message) {
-    Context parent = propagator.extract(Context.root(), message.headers(), HeadersGetter.INSTANCE);
+    Context parent = propagator.extract(Context.root(), message.headers(), MultiMapGetter.INSTANCE);
     boolean published = !message.isSend();
     SpanBuilder b = tracer.spanBuilder("process " + address)
         .setParent(parent)
@@ -137,21 +137,6 @@ public final class TracedConsumer {
     Spans.fail(span, cause instanceof ReplyException ? Integer.toString(code) : cause.getClass().getName(), text, cause);
     if (message.replyAddress() != null) {
       message.fail(code, text);
-    }
-  }
-
-  /** Reads propagation headers from the message's headers. */
-  enum HeadersGetter implements TextMapGetter<MultiMap> {
-    INSTANCE;
-
-    @Override
-    public Iterable<String> keys(MultiMap carrier) {
-      return carrier.names();
-    }
-
-    @Override
-    public String get(MultiMap carrier, String key) {
-      return carrier == null ? null : carrier.get(key);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.tracegate.route;
 
 import dev.tracegate.telemetry.Attr;
 import dev.tracegate.telemetry.HeaderCapture;
+import dev.tracegate.telemetry.MultiMapGetter;
 import dev.tracegate.telemetry.Spans;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -9,7 +10,6 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -178,7 +178,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     if (headers.getAll(TRACEPARENT).size() > 1) {
       return Context.root();
     }
-    return propagator.extract(Context.root(), headers, HeaderGetter.INSTANCE);
+    return propagator.extract(Context.root(), headers, MultiMapGetter.INSTANCE);
   }
 
   private Span startServerSpan(HttpServerRequest req, Context parent, String method, Route route, String requestId) {
@@ -274,21 +274,6 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       ex.outcome().finish(aborted ? CLIENT_CLOSED : resp.getStatusCode(), error == null ? null : error.key(), aborted,
           System.nanoTime() - startNanos, ex.request().bytesRead(), resp.bytesWritten());
       observer.completed(ex, ex.outcome());
-    }
-  }
-
-  /** Reads propagation headers from a Vert.x {@link MultiMap}. */
-  enum HeaderGetter implements TextMapGetter<MultiMap> {
-    INSTANCE;
-
-    @Override
-    public Iterable<String> keys(MultiMap carrier) {
-      return carrier.names();
-    }
-
-    @Override
-    public String get(MultiMap carrier, String key) {
-      return carrier == null ? null : carrier.get(key);
     }
   }
 }
