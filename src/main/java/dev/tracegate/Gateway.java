@@ -122,9 +122,7 @@ public final class Gateway {
     try {
       accessLog = openAccessLog(config.accessLog(), telemetry);
     } catch (IOException e) {
-      telemetry.shutdown();
-      closeQuietly(embedded);
-      return Future.failedFuture(new IllegalStateException("access log could not be opened: " + e, e));
+      return abandonStart(null, telemetry, embedded, new IllegalStateException("access log could not be opened: " + e, e));
     }
     int loops = config.server().eventLoopCount();
     EmbeddedDatabase db = embedded;
@@ -132,15 +130,8 @@ public final class Gateway {
             .with(new VertxOptions(vertxOptions).setEventLoopPoolSize(loops).setPreferNativeTransport(true)
                 .setEventBusOptions(Cluster.eventBusOptions(config.eventBus())))
             .withTracer(new OpenTelemetryTracingFactory(telemetry.storageOnly())), config.eventBus())
-        .recover(t -> {
-          if (accessLog != null) {
-            accessLog.close();
-          }
-          telemetry.shutdown();
-          closeQuietly(db);
-          return Future.failedFuture(new IllegalStateException("could not join the event-bus cluster (members "
-              + config.eventBus().members() + "): " + t.getMessage(), t));
-        })
+        .recover(t -> abandonStart(accessLog, telemetry, db, new IllegalStateException(
+            "could not join the event-bus cluster (members " + config.eventBus().members() + "): " + t.getMessage(), t)))
         .compose(vertx -> {
           Gateway gateway = new Gateway(config, telemetry, vertx, loops, db, recent, accessLog);
           return gateway.deploy().transform(ar -> {
@@ -151,6 +142,17 @@ public final class Gateway {
             return Future.failedFuture(ar.cause());
           });
         });
+  }
+
+  /** Closes what a start that failed before Vert.x existed had opened, and fails with {@code why}. */
+  private static <T> Future<T> abandonStart(AccessLog accessLog, Telemetry telemetry, EmbeddedDatabase embedded,
+                                            Exception why) {
+    if (accessLog != null) {
+      accessLog.close();
+    }
+    telemetry.shutdown();
+    closeQuietly(embedded);
+    return Future.failedFuture(why);
   }
 
   private static AccessLog openAccessLog(AccessLogConfig config, Telemetry telemetry) throws IOException {

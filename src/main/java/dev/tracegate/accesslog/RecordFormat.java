@@ -29,48 +29,40 @@ final class RecordFormat {
   }
 
   private static void json(StringBuilder out, AccessRecord r) {
-    int start = out.length();
     out.append('{');
-    key(out, start, "timestamp").append('"');
+    JsonText.key(out, "timestamp").append('"');
     Timestamps.append(out, r.startMillis()).append('"');
-    JsonText.quote(key(out, start, "trace_id"), r.span().getTraceId());
-    JsonText.quote(key(out, start, "span_id"), r.span().getSpanId());
-    JsonText.quote(key(out, start, "request_id"), r.requestId());
-    JsonText.quote(key(out, start, "route"), r.route());
-    JsonText.quote(key(out, start, "method"), r.method());
-    JsonText.quote(key(out, start, "path"), r.path());
+    JsonText.quote(JsonText.key(out, "trace_id"), r.span().getTraceId());
+    JsonText.quote(JsonText.key(out, "span_id"), r.span().getSpanId());
+    JsonText.quote(JsonText.key(out, "request_id"), r.requestId());
+    JsonText.quote(JsonText.key(out, "route"), r.route());
+    JsonText.quote(JsonText.key(out, "method"), r.method());
+    JsonText.quote(JsonText.key(out, "path"), r.path());
     if (r.query() != null) {
-      JsonText.quote(key(out, start, "query"), r.query());
+      JsonText.quote(JsonText.key(out, "query"), r.query());
     }
-    key(out, start, "status").append(r.status());
-    JsonText.quote(key(out, start, "error"), r.error());
-    millis(key(out, start, "duration_ms"), r.durationNanos());
-    JsonText.quote(key(out, start, "client"), r.client());
-    JsonText.quote(key(out, start, "user_agent"), r.userAgent());
-    key(out, start, "bytes_in").append(r.bytesIn());
-    key(out, start, "bytes_out").append(r.bytesOut());
-    key(out, start, "sampled").append(r.span().isSampled());
+    JsonText.key(out, "status").append(r.status());
+    JsonText.quote(JsonText.key(out, "error"), r.error());
+    millis(JsonText.key(out, "duration_ms"), r.durationNanos());
+    JsonText.quote(JsonText.key(out, "client"), r.client());
+    JsonText.quote(JsonText.key(out, "user_agent"), r.userAgent());
+    JsonText.key(out, "bytes_in").append(r.bytesIn());
+    JsonText.key(out, "bytes_out").append(r.bytesOut());
+    JsonText.key(out, "sampled").append(r.span().isSampled());
     if (r.upstream() != null) {
-      JsonText.quote(key(out, start, "upstream"), r.upstream());
-      JsonText.quote(key(out, start, "upstream_address"), r.upstreamAddress());
-      key(out, start, "upstream_attempts").append(r.upstreamAttempts());
+      JsonText.quote(JsonText.key(out, "upstream"), r.upstream());
+      JsonText.quote(JsonText.key(out, "upstream_address"), r.upstreamAddress());
+      JsonText.key(out, "upstream_attempts").append(r.upstreamAttempts());
     }
-    timing(out, start, "upstream_ms", r.upstreamNanos());
-    timing(out, start, "db_ms", r.dbNanos());
-    timing(out, start, "bus_ms", r.busNanos());
+    timing(out, "upstream_ms", r.upstreamNanos());
+    timing(out, "db_ms", r.dbNanos());
+    timing(out, "bus_ms", r.busNanos());
     out.append('}');
   }
 
-  private static StringBuilder key(StringBuilder out, int objectStart, String key) {
-    if (out.length() > objectStart + 1) {
-      out.append(',');
-    }
-    return out.append('"').append(key).append("\":");
-  }
-
-  private static void timing(StringBuilder out, int start, String key, long nanos) {
+  private static void timing(StringBuilder out, String key, long nanos) {
     if (nanos >= 0) {
-      millis(key(out, start, key), nanos);
+      millis(JsonText.key(out, key), nanos);
     }
   }
 

@@ -11,7 +11,6 @@ public final class Outcome {
   private final String requestId;
   private int status;
   private ErrorKey error;
-  private boolean clientClosed;
   private long durationNanos;
   private long bytesIn;
   private long bytesOut;
@@ -32,7 +31,7 @@ public final class Outcome {
     upstreamAddress = address;
     if (upstreams == null) {
       upstreams = name;
-    } else if (!upstreams.equals(name) && !(',' + upstreams + ',').contains(',' + name + ',')) {
+    } else if (!(',' + upstreams + ',').contains(',' + name + ',')) {
       upstreams = upstreams + ',' + name;
     }
   }
@@ -52,10 +51,9 @@ public final class Outcome {
     busNanos = Math.max(busNanos, 0) + nanos;
   }
 
-  void finish(int status, ErrorKey error, boolean clientClosed, long durationNanos, long bytesIn, long bytesOut) {
+  void finish(int status, ErrorKey error, long durationNanos, long bytesIn, long bytesOut) {
     this.status = status;
     this.error = error;
-    this.clientClosed = clientClosed;
     this.durationNanos = durationNanos;
     this.bytesIn = bytesIn;
     this.bytesOut = bytesOut;
@@ -66,7 +64,7 @@ public final class Outcome {
     return requestId;
   }
 
-  /** The status sent; 499 when the client closed the connection before the response ended. */
+  /** The status sent; 499 ({@code RequestHandler.CLIENT_CLOSED}) when the client closed the connection first. */
   public int status() {
     return status;
   }
@@ -76,9 +74,6 @@ public final class Outcome {
     return error;
   }
 
-  public boolean clientClosed() {
-    return clientClosed;
-  }
 
   public long durationNanos() {
     return durationNanos;

@@ -7,6 +7,7 @@ import io.opentelemetry.api.trace.SpanBuilder;
 import io.vertx.core.MultiMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * {@code telemetry.captureHeaders}: copies the named request and response headers onto the SERVER
@@ -32,19 +33,18 @@ public final class HeaderCapture {
   }
 
   public void request(SpanBuilder span, MultiMap headers) {
-    for (Header h : request) {
-      List<String> values = values(headers, h.name);
-      if (values != null) {
-        span.setAttribute(h.key, values);
-      }
-    }
+    capture(request, headers, span::setAttribute);
   }
 
   public void response(Span span, MultiMap headers) {
-    for (Header h : response) {
+    capture(response, headers, span::setAttribute);
+  }
+
+  private static void capture(Header[] wanted, MultiMap headers, BiConsumer<AttributeKey<List<String>>, List<String>> set) {
+    for (Header h : wanted) {
       List<String> values = values(headers, h.name);
       if (values != null) {
-        span.setAttribute(h.key, values);
+        set.accept(h.key, values);
       }
     }
   }
