@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.Prometheus;
 import dev.tracegate.testing.ReceivedSpan;
 import dev.tracegate.testing.TestGateway;
 import dev.tracegate.testing.TestUpstream;
@@ -207,8 +208,6 @@ class AccessLogPolicyTest {
   }
 
   static double metric(TestGateway gw, String series) throws Exception {
-    String text = TestGateway.send(HttpRequest.newBuilder(URI.create(gw.adminUrl("/metrics")))).body();
-    return text.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
-        .findFirst().orElse(-1);
+    return Prometheus.value(TestGateway.send(HttpRequest.newBuilder(URI.create(gw.adminUrl("/metrics")))).body(), series);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tracegate.testing.GatewayProcess;
 import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.Prometheus;
 import dev.tracegate.testing.TestUpstream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -72,8 +73,8 @@ class SlowStdoutIT {
 
         String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
-        double dropped = value(metrics, "tracegate_access_log_dropped_total{reason=\"queue_full\"}");
-        double written = value(metrics, "tracegate_access_log_written_total");
+        double dropped = Prometheus.value(metrics, "tracegate_access_log_dropped_total{reason=\"queue_full\"}");
+        double written = Prometheus.value(metrics, "tracegate_access_log_written_total");
         assertThat(dropped).as("records dropped behind the stuck pipe").isPositive();
         assertThat(written).as("records that fit the pipe").isLessThan(total);
 
@@ -92,10 +93,5 @@ class SlowStdoutIT {
     }
     Matcher m = READY.matcher(Files.readString(stderr));
     return m.find() ? m : null;
-  }
-
-  private static double value(String metrics, String series) {
-    return metrics.lines().filter(l -> l.startsWith(series + " "))
-        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1))).findFirst().orElse(-1);
   }
 }
