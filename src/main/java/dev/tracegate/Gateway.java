@@ -8,6 +8,7 @@ import dev.tracegate.config.AccessLogConfig;
 import dev.tracegate.route.RequestObserver;
 import java.io.IOException;
 import dev.tracegate.admin.TraceRoutes;
+import dev.tracegate.linkage.LinkageAudit;
 import dev.tracegate.telemetry.RecentTraces;
 import dev.tracegate.compose.ComposeTarget;
 import dev.tracegate.config.GatewayConfig;
@@ -60,6 +61,7 @@ public final class Gateway {
   private final SqlRunner sql;
 
   private final RecentTraces recent;
+  private final LinkageAudit linkage;
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
   private final RequestObserver observer;
@@ -74,6 +76,12 @@ public final class Gateway {
     this.embedded = embedded;
     this.admission = new Admission(config.server().maxInFlight());
     this.metrics = new GatewayMetrics(telemetry.stats(), admission);
+    if (recent != null) {
+      this.linkage = new LinkageAudit(recent, config.telemetry().recentTraces(), config.telemetry().linkageSettle());
+      metrics.bindLinkage(linkage);
+    } else {
+      this.linkage = null;
+    }
     this.accessLog = accessLog;
     List<RequestObserver> observers = new ArrayList<>(List.of(metrics));
     if (accessLog != null) {
@@ -193,7 +201,7 @@ public final class Gateway {
             ctx.response().putHeader("Content-Type", GatewayMetrics.contentType(accept)).end(metrics.scrape(accept));
           });
           if (recent != null) {
-            TraceRoutes.mount(admin.router(), recent);
+            TraceRoutes.mount(admin.router(), recent, linkage);
           }
           return admin.start(config.admin().host(), config.admin().port());
         })
@@ -248,6 +256,11 @@ public final class Gateway {
     return adminPort;
   }
 
+  /** The audit behind the admin {@code /linkage} report; null when {@code recentTraces} is 0. */
+  public LinkageAudit linkage() {
+    return linkage;
+  }
+
   /** The in-memory buffer behind the admin {@code /traces} view; null when {@code recentTraces} is 0. */
   public RecentTraces recentTraces() {
     return recent;
@@ -294,6 +307,9 @@ public final class Gateway {
       accessLog.close(); // before the telemetry, whose log export the last records still use
     }
     telemetry.shutdown();
+    if (linkage != null) {
+      linkage.close();
+    }
     closeQuietly(embedded);
   }
 

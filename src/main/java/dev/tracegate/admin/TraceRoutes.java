@@ -1,5 +1,6 @@
 package dev.tracegate.admin;
 
+import dev.tracegate.linkage.LinkageAudit;
 import dev.tracegate.telemetry.RecentTraces;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.vertx.core.json.JsonArray;
@@ -8,20 +9,34 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
-/** {@code GET /traces?limit=N} and {@code GET /traces/{traceId}[?format=text]} on the admin port. */
+/**
+ * {@code GET /traces?limit=N}, {@code GET /traces/{traceId}[?format=text|otlp]} and
+ * {@code GET /linkage[?format=text]} on the admin port.
+ */
 public final class TraceRoutes {
   static final int DEFAULT_LIMIT = 20;
 
   private final RecentTraces recent;
+  private final LinkageAudit audit;
 
-  private TraceRoutes(RecentTraces recent) {
+  private TraceRoutes(RecentTraces recent, LinkageAudit audit) {
     this.recent = recent;
+    this.audit = audit;
   }
 
-  public static void mount(Router router, RecentTraces recent) {
-    TraceRoutes routes = new TraceRoutes(recent);
+  public static void mount(Router router, RecentTraces recent, LinkageAudit audit) {
+    TraceRoutes routes = new TraceRoutes(recent, audit);
     router.get("/traces").handler(routes::list);
     router.get("/traces/:traceId").handler(routes::one);
+    router.get("/linkage").handler(routes::linkage);
+  }
+
+  private void linkage(RoutingContext ctx) {
+    if ("text".equals(ctx.request().getParam("format"))) {
+      ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(audit.text());
+    } else {
+      ctx.response().putHeader("Content-Type", "application/json").end(audit.report().encodePrettily());
+    }
   }
 
   private void list(RoutingContext ctx) {
@@ -53,8 +68,15 @@ public final class TraceRoutes {
           .put("message", "trace " + id + " is not among the recent traces"));
       return;
     }
+    String format = ctx.request().getParam("format");
+    if ("otlp".equals(format)) {
+      ctx.response().putHeader("Content-Type", "application/json")
+          .putHeader("Content-Disposition", "attachment; filename=\"trace-" + id + ".json\"")
+          .end(OtlpJson.encode(spans).encode());
+      return;
+    }
     TraceView view = new TraceView(spans);
-    if ("text".equals(ctx.request().getParam("format"))) {
+    if ("text".equals(format)) {
       ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(view.text());
     } else {
       ctx.response().putHeader("Content-Type", "application/json").end(view.json().encodePrettily());

@@ -20,7 +20,8 @@ final class EnvOverrides {
       "logging", List.of("format"),
       "eventBus", List.of("cluster", "host", "members"),
       "admin", List.of("host", "port"),
-      "telemetry", List.of("serviceName", "exporter", "endpoint", "sampler", "samplerArg", "propagators", "recentTraces"),
+      "telemetry", List.of("serviceName", "exporter", "endpoint", "sampler", "samplerArg", "propagators", "recentTraces",
+          "linkageSettle"),
       "database", List.of("url", "poolSize", "pipeliningLimit", "connectTimeout", "queryTimeout"));
 
   private EnvOverrides() {}

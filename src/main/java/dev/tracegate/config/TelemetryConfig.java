@@ -16,6 +16,7 @@ public record TelemetryConfig(
     double samplerArg,
     List<String> propagators,
     int recentTraces,
+    Duration linkageSettle,
     Map<String, String> resourceAttributes,
     Batch batch,
     String logsEndpoint,
@@ -30,6 +31,8 @@ public record TelemetryConfig(
       "always_on", "always_off", "traceidratio",
       "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio");
   public static final int DEFAULT_RECENT_TRACES = 1000;
+  /** How long a trace must be quiet, its requests finished, before the linkage audit judges it. */
+  public static final Duration DEFAULT_LINKAGE_SETTLE = Duration.ofSeconds(3);
 
   public TelemetryConfig {
     propagators = List.copyOf(propagators);
@@ -41,7 +44,7 @@ public record TelemetryConfig(
   /** The same settings for another service of the demo: its own name, no recent-trace buffer. */
   public TelemetryConfig forService(String name) {
     return new TelemetryConfig(name, exporter, tracesEndpoint, sampler, samplerArg, propagators, 0,
-        resourceAttributes, batch, logsEndpoint, CaptureHeaders.NONE);
+        linkageSettle, resourceAttributes, batch, logsEndpoint, CaptureHeaders.NONE);
   }
 
   /**

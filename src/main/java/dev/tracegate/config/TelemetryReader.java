@@ -47,10 +47,11 @@ final class TelemetryReader {
     }
     propagators = propagators.stream().filter(p -> !p.equals("none")).distinct().toList();
     int recent = (int) n.integer("recentTraces", TelemetryConfig.DEFAULT_RECENT_TRACES, 0, 1_000_000);
+    Duration settle = n.duration("linkageSettle", TelemetryConfig.DEFAULT_LINKAGE_SETTLE);
     TelemetryConfig.CaptureHeaders capture = captureHeaders(n.child("captureHeaders"));
     n.finish();
     return new TelemetryConfig(serviceName, exporter, tracesEndpoint, sampler, samplerArg, propagators,
-        recent, resourceAttributes(), batch(), logsEndpoint, capture);
+        recent, settle, resourceAttributes(), batch(), logsEndpoint, capture);
   }
 
   private static TelemetryConfig.CaptureHeaders captureHeaders(ConfigNode n) {

@@ -1,6 +1,8 @@
 package dev.tracegate.metrics;
 
 import dev.tracegate.accesslog.AccessLog;
+import dev.tracegate.linkage.LinkageAudit;
+import dev.tracegate.linkage.Violation;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.Outcome;
@@ -103,6 +105,18 @@ public final class GatewayMetrics implements RequestObserver {
         .tag("reason", "queue_full").description("Access records dropped, never written").register(registry);
     FunctionCounter.builder("tracegate.access.log.dropped", log, AccessLog::droppedWriteFailed)
         .tag("reason", "write_failed").description("Access records dropped, never written").register(registry);
+  }
+
+  /** The linkage audit's findings, one series per violation kind (0 until one is found), and its traces. */
+  public void bindLinkage(LinkageAudit audit) {
+    for (Violation kind : Violation.values()) {
+      FunctionCounter.builder("tracegate.linkage.violations", audit, a -> a.violations(kind))
+          .tag("kind", kind.key()).description("Linkage violations found in settled traces").register(registry);
+    }
+    FunctionCounter.builder("tracegate.linkage.traces", audit, LinkageAudit::judged)
+        .tag("outcome", "judged").description("Traces judged by the linkage audit, or evicted before they settled").register(registry);
+    FunctionCounter.builder("tracegate.linkage.traces", audit, LinkageAudit::evictedUnsettled)
+        .tag("outcome", "evicted_unsettled").description("Traces judged by the linkage audit, or evicted before they settled").register(registry);
   }
 
   /** Registers (or, when the registry has it already, finds) the request timer for these tags. */

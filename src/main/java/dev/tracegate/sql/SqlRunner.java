@@ -28,9 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one prepared statement for a request, with exactly one CLIENT span covering the wait for a
- * connection and the statement. When its timeout fires the request is answered {@code db_timeout}
- * at once and the statement is cancelled on the server ({@code pg_cancel}); the span ends when the
- * server confirms (SQLSTATE 57014) and the connection returns to the pool healthy.
+ * connection and the statement. When its timeout fires (or the request is abandoned) the span
+ * ends ERROR with {@code error.type=timeout}, the request is answered {@code db_timeout} at once
+ * and the statement is cancelled on the server ({@code pg_cancel}); the connection returns to the
+ * pool healthy when the server confirms (SQLSTATE 57014). The span covers the gateway's wait, not
+ * the cancellation after it, so it never outlives the request's SERVER span.
  */
 public final class SqlRunner {
   public static final String QUERY_CANCELED = "57014";
@@ -99,13 +101,18 @@ public final class SqlRunner {
       }
       timer = ex.vertx().timer(timeoutMs);
       timer.onSuccess(v -> cancel(conn, new GatewayError(ErrorKey.DB_TIMEOUT,
-          "the query ran past its " + timeoutMs + "ms timeout and was cancelled", QUERY_CANCELED, null)));
+          "the query ran past its " + timeoutMs + "ms timeout and was cancelled", "timeout", null)));
       ex.onCancel(() -> cancel(conn, ex.abandonedBy()));
       conn.preparedQuery(stmt.text).execute(args).onComplete(ar -> {
         completed = true;
         timer.cancel();
         conn.close();
-        finish(ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
+        if (cancelledBy == null) {
+          finish(ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
+        } else {
+          RequestLogs.of(LOG.atDebug(), ex).log("statement {} after its cancellation: {}", name,
+              ar.failed() ? ar.cause().getMessage() : "it had finished");
+        }
       });
     }
 
@@ -114,8 +121,8 @@ public final class SqlRunner {
         return;
       }
       cancelledBy = why;
-      answer.tryFail(why);
       PgConnection.cast(conn).cancelRequest();
+      finish(null, why);
     }
 
     void finish(RowSet<Row> rows, Throwable failure) {
@@ -129,9 +136,6 @@ public final class SqlRunner {
         return;
       }
       GatewayError error = classify(failure);
-      if (cancelledBy != null) {
-        error = cancelledBy;
-      }
       if (failure instanceof PgException) {
         span.setAttribute(Attr.DB_RESPONSE_STATUS_CODE, ((PgException) failure).getSqlState());
       }

@@ -155,9 +155,11 @@ class SqlRouteTest {
     List<ReceivedSpan> spans = receiver.awaitTrace(body.getString("traceId"), 2);
     ReceivedSpan db = spans.stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
     assertThat(db.isError()).isTrue();
-    assertThat(db.attributes()).containsEntry("db.response.status_code", "57014").containsEntry("error.type", "57014");
+    assertThat(db.attributes()).containsEntry("error.type", "timeout");
     assertThat(db.events()).contains("exception");
     ReceivedSpan server = spans.stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
+    // the DB span covers the gateway's wait, not the cancellation after it: it ends within the request
+    assertThat(db.endNanos()).isLessThanOrEqualTo(server.endNanos());
     assertThat(server.isError()).isTrue();
     assertThat(server.attr("http.response.status_code")).isEqualTo(504L);
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tracegate.Gateway;
 import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.config.GatewayConfig;
+import dev.tracegate.linkage.LinkageAudit;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,13 +21,15 @@ import org.awaitility.Awaitility;
 /**
  * A gateway started in this JVM from a YAML snippet, on ephemeral ports, exporting to an
  * {@link OtlpReceiver}. Closing it checks the invariants every suite relies on: no span left open,
- * and no event-loop task ran past {@link BlockedThreads#MAX_TASK_MS} while it ran.
+ * no linkage violation in the traces still buffered, and no event-loop task ran past
+ * {@link BlockedThreads#MAX_TASK_MS} while it ran.
  */
 public final class TestGateway implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final Gateway gateway;
   private final int blockedMark;
+  private boolean checkLinkage = true;
 
   private TestGateway(Gateway gateway, int blockedMark) {
     this.gateway = gateway;
@@ -47,6 +51,7 @@ public final class TestGateway implements AutoCloseable {
     env.put("TRACEGATE_SERVER_SHUTDOWN_GRACE", "2s");
     // on stdout the access log would only drown surefire's output; its own tests turn it on
     env.put("TRACEGATE_ACCESS_LOG_ENABLED", "false");
+    env.put("TRACEGATE_TELEMETRY_LINKAGE_SETTLE", "200ms");
     env.putAll(extraEnv);
     GatewayConfig config = new ConfigLoader(env).parse(yaml, "test");
     int mark = BlockedThreads.mark();
@@ -87,10 +92,47 @@ public final class TestGateway implements AutoCloseable {
         .until(() -> gateway.telemetry().stats().open() == 0);
   }
 
+  /**
+   * Waits until the linkage audit has judged every trace still in the buffer, and returns its
+   * report; every suite's traffic, timeouts and failures included, must link up correctly.
+   */
+  public JsonObject awaitLinkageSettled() {
+    LinkageAudit audit = gateway.linkage();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> audit.unsettled() == 0);
+    return audit.report();
+  }
+
+  /** The report's non-zero kinds, each with the text view of its example traces. */
+  private String describe(JsonObject report) throws Exception {
+    StringBuilder out = new StringBuilder();
+    JsonObject kinds = report.getJsonObject("kinds");
+    for (String kind : kinds.fieldNames()) {
+      JsonObject k = kinds.getJsonObject(kind);
+      if (k.getLong("count") > 0) {
+        out.append(kind).append(": ").append(k.getLong("count")).append('\n');
+        for (Object id : k.getJsonArray("examples")) {
+          out.append(HTTP.send(HttpRequest.newBuilder(URI.create(adminUrl("/traces/" + id + "?format=text"))).build(),
+              HttpResponse.BodyHandlers.ofString()).body());
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  /** Whether {@link #close} checks that the audit found nothing; the linkage lab's tests turn it off. */
+  public TestGateway expectingViolations() {
+    checkLinkage = false;
+    return this;
+  }
+
   @Override
   public void close() throws Exception {
     try {
       awaitNoOpenSpans();
+      if (checkLinkage && gateway.linkage() != null && !gateway.admission().draining()) {
+        JsonObject report = awaitLinkageSettled();
+        assertThat(report.getLong("violations")).as("linkage violations: %s", describe(report)).isZero();
+      }
     } finally {
       gateway.stop().get(30, TimeUnit.SECONDS);
     }
