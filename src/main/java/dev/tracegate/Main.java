@@ -51,7 +51,7 @@ public final class Main {
   }
 
   static final String USAGE = "usage: tracegate [--config FILE] | tracegate demo [--config FILE]"
-      + " | tracegate demo-service NAME --port N [--database URL]"
+      + " | tracegate demo-service NAME --port N [--database URL] [--gateway URL]"
       + " | tracegate demo-service pricing|inventory --cluster [--database URL]";
 
   /**
@@ -117,6 +117,7 @@ public final class Main {
     int port = -1;
     boolean cluster = false;
     String database = System.getenv("TRACEGATE_DATABASE_URL");
+    String gateway = "http://127.0.0.1:8080";
     for (int i = 2; i < args.length; i++) {
       if (args[i].equals("--cluster")) {
         cluster = true;
@@ -128,6 +129,8 @@ public final class Main {
         }
       } else if (args[i].equals("--database") && i + 1 < args.length) {
         database = args[++i];
+      } else if (args[i].equals("--gateway") && i + 1 < args.length) {
+        gateway = args[++i];
       } else {
         throw new UsageException("unknown argument '" + args[i] + "' (" + USAGE + ")");
       }
@@ -144,7 +147,7 @@ public final class Main {
     }
     DemoService service;
     try {
-      service = DemoService.start(name, port, database, defaults.telemetry(), List.of())
+      service = DemoService.start(name, port, database, gateway, defaults.telemetry(), List.of())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -27,12 +27,12 @@ final class TraceView {
   private final List<SpanData> spans;
   private final Map<String, List<SpanData>> children = new HashMap<>();
   private final List<SpanData> roots = new ArrayList<>();
+  private final Set<String> ids = new HashSet<>();
   private final long start;
   private final long end;
 
   TraceView(List<SpanData> spans) {
     this.spans = spans;
-    Set<String> ids = new HashSet<>();
     spans.forEach(s -> ids.add(s.getSpanId()));
     long min = Long.MAX_VALUE;
     long max = Long.MIN_VALUE;
@@ -136,6 +136,9 @@ final class TraceView {
       if (!s.getStatus().getDescription().isEmpty()) {
         out.append(": ").append(s.getStatus().getDescription());
       }
+    }
+    if (s.getParentSpanContext().isValid() && !s.getParentSpanContext().isRemote() && !ids.contains(s.getParentSpanId())) {
+      out.append("  ORPHAN: parent ").append(s.getParentSpanId()).append(" is not in the trace");
     }
     out.append('\n');
     List<SpanData> kids = children.getOrDefault(s.getSpanId(), List.of());

@@ -71,7 +71,8 @@ public final class DemoCommand {
     List<DemoService> services = new ArrayList<>();
     for (UpstreamConfig up : config.upstreams().values()) {
       int port = up.urls().get(0).getPort();
-      services.add(DemoService.start(up.name(), port, url, config.telemetry(), shared).await(30, TimeUnit.SECONDS));
+      services.add(DemoService.start(up.name(), port, url, "http://127.0.0.1:" + gateway.port(), config.telemetry(),
+          shared).await(30, TimeUnit.SECONDS));
     }
     DemoBus bus = DemoBus.start(gateway.vertx(), url, config.telemetry(), shared);
     DemoCommand demo = new DemoCommand(gateway, services, bus, embedded);
@@ -105,8 +106,12 @@ public final class DemoCommand {
         "  bus error   curl -i '" + base + "/api/price/ESP-1?fail=409'      (502 bus_error, code 409)",
         "  publish     curl -i -X POST -d '{\"sku\":\"JUG-3\",\"qty\":5}' " + base + "/api/restock   (202; inventory restocks after)",
         "  mixed       curl -i " + base + "/api/quote/1                     (compose: proxy + SQL + bus steps)",
+        "  lab         curl -s " + base + "/lab/                         (the classic tracing mistakes, each beside its fix)",
+        "              curl -s " + base + "/lab/root-context/broken ; sleep 4 ; curl -s " + admin + "/linkage?format=text",
         "Traces:",
         "  local view  " + admin + "/traces   then " + admin + "/traces/<traceId>?format=text",
+        "  for Jaeger  " + admin + "/traces/<traceId>?format=otlp   (OTLP JSON: Jaeger UI, Search, Upload)",
+        "  linkage     " + admin + "/linkage?format=text   (orphan, unended, outlived_parent, error_unset, split_request, clock)",
         "  Jaeger UI   http://localhost:16686   (exporting to " + config.telemetry().tracesEndpoint() + ";"
             + " start Jaeger as the README says)",
         "Every response carries X-Trace-Id. Ctrl-C stops the demo.",

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A small upstream for the demo, traced under its own {@code service.name} by its own tracer
  * provider and stock vertx-opentelemetry instrumentation, so Jaeger shows it as a separate
- * service. {@code orders} reads PostgreSQL; {@code shipping} quotes by zip; any other name echoes.
+ * service. {@code orders} reads PostgreSQL; {@code shipping} quotes by zip; {@code lab} is the
+ * {@link LinkageLab}; any other name echoes.
  * Every service honours {@code ?delay=MS} (a timer, never a blocked thread) and {@code ?fail=STATUS}.
  */
 public final class DemoService {
@@ -35,18 +36,23 @@ public final class DemoService {
   private final Telemetry telemetry;
   private final Vertx vertx;
   private final Pool pool;
+  private final String gatewayUrl;
   private HttpServer server;
 
-  private DemoService(String name, Telemetry telemetry, Vertx vertx, Pool pool) {
+  private DemoService(String name, Telemetry telemetry, Vertx vertx, Pool pool, String gatewayUrl) {
+    this.gatewayUrl = gatewayUrl;
     this.name = name;
     this.telemetry = telemetry;
     this.vertx = vertx;
     this.pool = pool;
   }
 
-  /** Starts service {@code name} on {@code port}; {@code databaseUrl} is needed by {@code orders} only. */
-  public static Future<DemoService> start(String name, int port, String databaseUrl, TelemetryConfig base,
-                                          List<SpanProcessor> extraProcessors) {
+  /**
+   * Starts service {@code name} on {@code port}; {@code databaseUrl} is needed by {@code orders}
+   * only, {@code gatewayUrl} (where the lab calls back) by {@code lab} only.
+   */
+  public static Future<DemoService> start(String name, int port, String databaseUrl, String gatewayUrl,
+                                          TelemetryConfig base, List<SpanProcessor> extraProcessors) {
     TelemetryConfig own = base.forService(name);
     Telemetry telemetry = Telemetry.create(own, java.util.Map.of(), extraProcessors);
     Vertx vertx = Vertx.builder().withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry())).build();
@@ -58,7 +64,7 @@ public final class DemoService {
       pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4)).connectingTo(PgConnectOptions.fromUri(databaseUrl))
           .using(vertx).build();
     }
-    DemoService service = new DemoService(name, telemetry, vertx, pool);
+    DemoService service = new DemoService(name, telemetry, vertx, pool, gatewayUrl);
     return service.listen(port).map(service);
   }
 
@@ -72,6 +78,9 @@ public final class DemoService {
         break;
       case "shipping":
         router.get("/quote/:zip").handler(this::quote);
+        break;
+      case "lab":
+        LinkageLab.mount(router, vertx, telemetry.tracer(), telemetry.propagator(), gatewayUrl);
         break;
       default:
         router.route().handler(ctx -> ok(ctx, new JsonObject().put("service", name).put("path", ctx.request().path())));

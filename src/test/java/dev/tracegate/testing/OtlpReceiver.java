@@ -127,6 +127,12 @@ public final class OtlpReceiver implements AutoCloseable {
   }
 
   private void decode(ExportTraceServiceRequest request) {
+    spans.addAll(decoded(request));
+  }
+
+  /** The spans of one OTLP request, as this receiver records them. */
+  public static List<ReceivedSpan> decoded(ExportTraceServiceRequest request) {
+    List<ReceivedSpan> spans = new ArrayList<>();
     HexFormat hex = HexFormat.of();
     for (ResourceSpans rs : request.getResourceSpansList()) {
       Map<String, Object> resource = attributes(rs.getResource().getAttributesList());
@@ -150,6 +156,7 @@ public final class OtlpReceiver implements AutoCloseable {
         }
       }
     }
+    return spans;
   }
 
   private static Map<String, Object> attributes(List<KeyValue> list) {
