@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tracegate side by side with its peers, in one run on this machine:
 #   the nginx stub upstream directly, the nginx reverse proxy, tracegate with 100% sampling exporting
-#   OTLP to a local sink, the same with the access log on (JSON lines to a file), tracegate with
+#   OTLP to a local sink, the same without its recent-trace buffer and linkage audit, the same with
+#   the access log on (JSON lines to a file), tracegate with
 #   tracing off, a bus route answered over the local event bus (bench/bus.yaml), tracegate's SQL
 #   route, and pgbench on the same statement. Interleaved rounds; prints requests/s, p50 and p99 per target, the ratios, spans
 #   dropped, start-up time to ready and resident memory under load.
@@ -72,6 +73,8 @@ TRACED=(OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX
   OTEL_BSP_SCHEDULE_DELAY=200)
 start_gateway traced 8081 9191 "${TRACED[@]}" TRACEGATE_ACCESS_LOG_ENABLED=false
 start_gateway logged 8083 9193 "${TRACED[@]}" TRACEGATE_ACCESS_LOG_OUTPUT="$OUT/access.log"
+# traced, without the recent-trace buffer and the linkage audit over it
+start_gateway noaudit 8085 9195 "${TRACED[@]}" TRACEGATE_ACCESS_LOG_ENABLED=false TRACEGATE_TELEMETRY_RECENT_TRACES=0
 start_bus() { # the demo command, so that its in-process event-bus consumers answer bench/bus.yaml's route
   local t0; t0=$(date +%s%N)
   env TRACEGATE_DATABASE_URL="$PG_URL" "${TRACED[@]}" java "${JVM[@]}" -jar "$JAR" demo --config bench/bus.yaml \
@@ -91,11 +94,12 @@ declare -A URL=(
   [nginx]=http://127.0.0.1:9002/
   [traced]=http://127.0.0.1:8081/
   [logged]=http://127.0.0.1:8083/
+  [noaudit]=http://127.0.0.1:8085/
   [bus]=http://127.0.0.1:8084/bus/1
   [untraced]=http://127.0.0.1:8082/
   [sql]=http://127.0.0.1:8081
 )
-read -r -a targets <<< "${TARGETS:-stub nginx traced logged bus untraced sql pgbench}"
+read -r -a targets <<< "${TARGETS:-stub nginx traced noaudit logged bus untraced sql pgbench}"
 
 measure() { # TARGET SECONDS -> "rps p50 p99"
   local t=$1 s=$2
@@ -114,11 +118,16 @@ parse_wrk() {
 }
 
 echo "warming up (JIT) ..."
-for t in traced logged bus untraced sql traced logged bus untraced sql; do measure "$t" 15 >/dev/null; done
+for t in "${targets[@]}" "${targets[@]}"; do
+  case $t in stub|nginx|pgbench) ;; *) measure "$t" 15 >/dev/null ;; esac
+done
 d0=$(dropped 9191); e0=$(exported 9191)
 
+# even rounds run the targets in reverse order, so that no target always follows the same one
+reversed=(); for ((i=${#targets[@]}-1; i>=0; i--)); do reversed+=("${targets[$i]}"); done
 for r in $(seq 1 "$ROUNDS"); do
-  for t in "${targets[@]}"; do
+  if (( r % 2 == 0 )); then order=("${reversed[@]}"); else order=("${targets[@]}"); fi
+  for t in "${order[@]}"; do
     res=$(measure "$t" "$SECS")
     echo "$r $t $res" >> "$OUT/results"
     printf "round %d  %-9s %s\n" "$r" "$t" "$res"
@@ -154,6 +163,9 @@ echo "traced/nginx     $(ratio traced nginx)"
 echo "untraced/nginx   $(ratio untraced nginx)"
 echo "traced/untraced  $(ratio traced untraced)"
 echo "logged/traced    $(ratio logged traced)   (access log on / off, req/s)"
+echo "traced/noaudit   $(ratio traced noaudit)   (recent-trace buffer and linkage audit on / off, req/s)"
+echo "traced/noaudit p99 $(ratio traced noaudit 5)"
+echo "linkage audit of the traced gateway: $(curl -fs http://127.0.0.1:9191/metrics | awk '/^tracegate_linkage_traces_total/ {printf "%s %d  ", $1, $2} /^tracegate_linkage_violations_total/ {v += $2} END {printf "violations %d", v}')"
 echo "bus/traced       $(ratio bus traced)   (local event-bus request/reply vs proxy route, req/s)"
 echo "logged/traced p99 $(ratio logged traced 5)   (p99 latency)"
 echo "access records written: $(curl -fs http://127.0.0.1:9193/metrics | awk '/^tracegate_access_log_written_total/ {print $2 + 0}'), dropped: $(curl -fs http://127.0.0.1:9193/metrics | awk '/^tracegate_access_log_dropped_total/ {s += $2} END {print s + 0}')"

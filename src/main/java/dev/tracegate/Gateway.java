@@ -11,6 +11,7 @@ import dev.tracegate.admin.TraceRoutes;
 import dev.tracegate.linkage.LinkageAudit;
 import dev.tracegate.telemetry.RecentTraces;
 import dev.tracegate.compose.ComposeTarget;
+import dev.tracegate.config.ConfigException;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
 import dev.tracegate.proxy.ProxyTarget;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +53,9 @@ public final class Gateway {
   private final Admission admission;
   private final int eventLoops;
   private String deploymentId;
+  private final List<GatewayVerticle> verticles = new ArrayList<>();
+  /** The configuration serving now: {@code config} until a reload replaces its routes and upstreams. */
+  private GatewayConfig serving;
   private AdminServer admin;
   private int port;
   private int adminPort;
@@ -70,6 +75,7 @@ public final class Gateway {
                   RecentTraces recent, AccessLog accessLog) {
     this.recent = recent;
     this.config = config;
+    this.serving = config;
     this.telemetry = telemetry;
     this.vertx = vertx;
     this.eventLoops = eventLoops;
@@ -118,9 +124,9 @@ public final class Gateway {
         return Future.failedFuture(new IllegalStateException("embedded PostgreSQL did not start: " + e.getMessage(), e));
       }
     }
-    Map<String, Double> sampling = new HashMap<>();
-    config.routes().forEach(r -> r.sampling().ifPresent(s -> sampling.put(r.name(), s)));
-    RecentTraces recent = config.telemetry().recentTraces() > 0 ? new RecentTraces(config.telemetry().recentTraces()) : null;
+    Map<String, Double> sampling = sampling(config);
+    RecentTraces recent = config.telemetry().recentTraces() > 0 ? new RecentTraces(config.telemetry().recentTraces(),
+        config.telemetry().linkageSettle()) : null;
     List<SpanProcessor> processors = new ArrayList<>(extraProcessors);
     if (recent != null) {
       processors.add(recent);
@@ -182,7 +188,6 @@ public final class Gateway {
 
   private Future<Void> deploy() {
     long started = System.nanoTime();
-    List<GatewayVerticle> verticles = new ArrayList<>();
     DeploymentOptions options = new DeploymentOptions().setInstances(eventLoops);
     return vertx.deployVerticle(() -> {
           GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target,
@@ -217,6 +222,88 @@ public final class Gateway {
               describeExport()));
           return null;
         });
+  }
+
+  /** What a reload did: applied (routes and upstreams swapped) or refused, and why, for the log and the caller. */
+  public record Reload(boolean applied, String message) {}
+
+  /**
+   * Serves {@code next}'s routes and upstreams from now on, on every event loop (built there, then
+   * swapped in one step per loop); requests in flight finish on the old ones, whose pools close when
+   * idle. Refused, with the running configuration kept, when the new routes need what only a
+   * restart can give (a database the gateway was started without), or when {@code load} finds the
+   * file invalid. Keys outside routes and upstreams are restart-only: their changes are named, not
+   * applied. Never on an event loop.
+   */
+  public synchronized Reload reload(Supplier<GatewayConfig> load) {
+    GatewayConfig next;
+    try {
+      next = load.get();
+    } catch (ConfigException e) {
+      return refused("configuration error: " + e.getMessage());
+    }
+    GatewayConfig running = serving;
+    if (next.usesDatabase() && sql == null) {
+      return refused("its routes use SQL and the gateway was started without any: the database pool needs a restart");
+    }
+    List<String> restartOnly = restartOnlyChanges(running, next);
+    List<Future<Void>> swaps = new ArrayList<>();
+    synchronized (verticles) {
+      verticles.forEach(v -> swaps.add(v.reload(next)));
+    }
+    try {
+      Future.all(swaps).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return refused("an event loop could not take the new routes: " + e.getMessage());
+    }
+    serving = next;
+    metrics.configReload("applied");
+    String message = String.format("%d route(s), %d upstream(s)%s", next.routes().size(), next.upstreams().size(),
+        restartOnly.isEmpty() ? "" : "; changed but needing a restart, so not applied: " + String.join(", ", restartOnly));
+    LOG.info("tracegate: configuration reloaded: " + message);
+    return new Reload(true, message);
+  }
+
+  private Reload refused(String why) {
+    metrics.configReload("refused");
+    LOG.warn("tracegate: configuration reload refused, the running one is kept: " + why);
+    return new Reload(false, why);
+  }
+
+  /** The sections a reload does not apply, where {@code next} differs from what runs. */
+  private static List<String> restartOnlyChanges(GatewayConfig running, GatewayConfig next) {
+    List<String> changed = new ArrayList<>();
+    if (!running.server().equals(next.server())) {
+      changed.add("server");
+    }
+    if (!running.admin().equals(next.admin())) {
+      changed.add("admin");
+    }
+    if (!running.telemetry().equals(next.telemetry())) {
+      changed.add("telemetry");
+    }
+    if (!running.database().equals(next.database())) {
+      changed.add("database");
+    }
+    if (!running.accessLog().equals(next.accessLog())) {
+      changed.add("accessLog");
+    }
+    if (running.logFormat() != next.logFormat()) {
+      changed.add("logging");
+    }
+    if (!running.eventBus().equals(next.eventBus())) {
+      changed.add("eventBus");
+    }
+    if (!sampling(running).equals(sampling(next))) {
+      changed.add("routes[].sampling"); // the sampler is built once, with the SDK
+    }
+    return changed;
+  }
+
+  private static Map<String, Double> sampling(GatewayConfig cfg) {
+    Map<String, Double> out = new HashMap<>();
+    cfg.routes().forEach(r -> r.sampling().ifPresent(s -> out.put(r.name(), s)));
+    return out;
   }
 
   private String describeExport() {

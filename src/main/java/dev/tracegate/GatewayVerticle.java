@@ -11,9 +11,11 @@ import dev.tracegate.telemetry.HeaderCapture;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.Route;
 import dev.tracegate.route.RouteTable;
+import dev.tracegate.route.Routing;
 import dev.tracegate.route.RouteTarget;
 import dev.tracegate.telemetry.Telemetry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -26,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One per event loop: its own upstream connection pools, route table and listener on the shared
- * gateway port. Stopping drains: the listener stops accepting and in-flight requests get up to
+ * gateway port. A reload swaps the routes and pools for new requests (see {@link Routing}). Stopping drains: the listener stops accepting and in-flight requests get up to
  * {@code server.shutdownGrace} to finish.
  */
 final class GatewayVerticle extends VerticleBase {
@@ -38,6 +40,7 @@ final class GatewayVerticle extends VerticleBase {
   private final RequestObserver observer;
   private final int eventLoops;
   private HttpServer server;
+  private RequestHandler handler;
 
   /** Builds the target of each route for one event loop, given that loop's upstreams. */
   interface TargetFactory {
@@ -55,16 +58,35 @@ final class GatewayVerticle extends VerticleBase {
     this.eventLoops = eventLoops;
   }
 
-  @Override
-  public Future<?> start() {
+  /** This event loop's routes and upstream pools for {@code cfg}. */
+  private Routing routing(GatewayConfig cfg) {
     Map<String, Upstream> upstreams = new HashMap<>();
-    config.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops, metrics)));
+    cfg.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops, metrics)));
     List<Route> routes = new ArrayList<>();
-    for (RouteConfig rc : config.routes()) {
+    for (RouteConfig rc : cfg.routes()) {
       routes.add(new Route(rc, targets.create(rc, upstreams)));
     }
+    return new Routing(new RouteTable(routes), () -> upstreams.values().forEach(Upstream::close));
+  }
+
+  /** Builds the routes and upstreams of {@code next} on this event loop and serves new requests from them. */
+  Future<Void> reload(GatewayConfig next) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        handler.swap(routing(next));
+        done.complete();
+      } catch (RuntimeException e) {
+        done.fail(e);
+      }
+    });
+    return done.future();
+  }
+
+  @Override
+  public Future<?> start() {
     GatewayConfig.Server s = config.server();
-    RequestHandler handler = new RequestHandler(vertx, new RouteTable(routes), admission, telemetry.tracer(),
+    handler = new RequestHandler(vertx, routing(config), admission, telemetry.tracer(),
         telemetry.propagator(), s.requestTimeout(), s.maxBodyBytes(), s.headerTimeout(),
         new HeaderCapture(telemetry.config().captureHeaders()), observer);
     HttpServerOptions options = new HttpServerOptions()

@@ -7,19 +7,34 @@ import dev.tracegate.config.LogFormat;
 import dev.tracegate.demo.DemoCommand;
 import dev.tracegate.demo.DemoBus;
 import dev.tracegate.demo.DemoService;
+import dev.tracegate.logging.Logging;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import dev.tracegate.logging.Logging;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code tracegate [--config FILE]}: exit 0 after a clean shutdown, 2 for bad configuration or
- * arguments (one line naming the key), 1 for any other start failure.
+ * The command line (picocli): {@code tracegate [--config FILE]} serves; {@code check} validates a
+ * configuration and its {@code TRACEGATE_*} environment; {@code demo} and {@code demo-service} run
+ * the demo; {@code --version} and {@code --help} (on every command). Exit 0 after a clean
+ * shutdown, 2 for bad configuration or arguments (one line naming the key or argument), 1 for any
+ * other start failure.
  */
-public final class Main {
+@Command(name = "tracegate", mixinStandardHelpOptions = true, versionProvider = Versions.class,
+    description = "A reactive API gateway that keeps one OpenTelemetry trace across every async hop.",
+    subcommands = {Main.Check.class, Main.Demo.class, Main.DemoServiceCommand.class})
+public final class Main implements Callable<Integer> {
   static final String DEFAULT_CONFIG = "conf/tracegate.yaml";
   static final int EXIT_OK = 0;
   static final int EXIT_START_FAILED = 1;
@@ -27,32 +42,40 @@ public final class Main {
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
-  private Main() {}
+  @Option(names = "--config", paramLabel = "FILE", description = "the configuration (default: ${DEFAULT-VALUE})")
+  Path config = Path.of(DEFAULT_CONFIG);
 
   public static void main(String[] args) {
     Logging.configure(LogFormat.TEXT);
     useNettyPooledAllocator();
-    int code;
-    try {
-      code = run(args);
-    } catch (ConfigException e) {
-      System.err.println("tracegate: configuration error: " + e.getMessage());
-      code = EXIT_BAD_CONFIG;
-    } catch (UsageException e) {
-      System.err.println("tracegate: " + e.getMessage());
-      code = EXIT_BAD_CONFIG;
-    } catch (RuntimeException e) {
-      // exit even though Vert.x threads may be alive
-      LOG.error("tracegate failed: " + e, e);
-      code = EXIT_START_FAILED;
-    }
+    int code = run(args);
     Logging.flush();
     System.exit(code);
   }
 
-  static final String USAGE = "usage: tracegate [--config FILE] | tracegate demo [--config FILE]"
-      + " | tracegate demo-service NAME --port N [--database URL] [--gateway URL]"
-      + " | tracegate demo-service pricing|inventory --cluster [--database URL]";
+  /** Parses {@code args} and runs the command; returns the exit code. */
+  static int run(String[] args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setParameterExceptionHandler((e, given) -> {
+      System.err.println("tracegate: " + e.getMessage() + " (see tracegate "
+          + (e.getCommandLine().getParent() == null ? "" : e.getCommandLine().getCommandName() + " ") + "--help)");
+      return EXIT_BAD_CONFIG;
+    });
+    cli.setExecutionExceptionHandler((e, command, parsed) -> {
+      if (e instanceof ConfigException) {
+        System.err.println("tracegate: configuration error: " + e.getMessage());
+        return EXIT_BAD_CONFIG;
+      }
+      if (e instanceof UsageException) {
+        System.err.println("tracegate: " + e.getMessage());
+        return EXIT_BAD_CONFIG;
+      }
+      // exit even though Vert.x threads may be alive
+      LOG.error("tracegate failed: " + e, e);
+      return EXIT_START_FAILED;
+    });
+    return cli.execute(args);
+  }
 
   /**
    * Netty's pooled allocator, with its per-thread caches, instead of the adaptive one Netty 4.2
@@ -66,96 +89,105 @@ public final class Main {
     }
   }
 
-  static int run(String[] args) {
-    if (args.length > 0 && args[0].equals("demo")) {
-      return demo(configPath(args, 1, DemoCommand.DEMO_CONFIG));
-    }
-    if (args.length > 0 && args[0].equals("demo-service")) {
-      return demoService(args);
-    }
-    if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
-      System.out.println(USAGE);
+  /** {@code tracegate [--config FILE]}: serve until SIGTERM or SIGINT. */
+  @Override
+  public Integer call() {
+    GatewayConfig cfg = new ConfigLoader(System.getenv()).load(config);
+    Logging.configure(cfg.logFormat());
+    return serve(cfg, config);
+  }
+
+  @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Versions.class,
+      description = {"Validates a configuration file together with the TRACEGATE_* and OTEL_* environment, "
+          + "as the gateway would at start, and exits: 0 and one line when it is valid, 2 and the line naming "
+          + "the key when not. Nothing is started or connected to."})
+  static final class Check implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "the configuration (default: ${DEFAULT-VALUE})")
+    Path config = Path.of(DEFAULT_CONFIG);
+
+    @Override
+    public Integer call() {
+      GatewayConfig cfg = new ConfigLoader(System.getenv()).load(config);
+      System.out.println("tracegate: configuration OK: " + config + ": " + cfg.routes().size() + " route(s), "
+          + cfg.upstreams().size() + " upstream(s), gateway on " + cfg.server().host() + ":" + cfg.server().port()
+          + ", admin on " + cfg.admin().host() + ":" + cfg.admin().port());
       return EXIT_OK;
     }
-    GatewayConfig cfg = new ConfigLoader(System.getenv()).load(configPath(args, 0, DEFAULT_CONFIG));
-    Logging.configure(cfg.logFormat());
-    return serve(cfg);
   }
 
-  private static Path configPath(String[] args, int from, String fallback) {
-    Path config = Path.of(fallback);
-    for (int i = from; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        config = Path.of(args[++i]);
-      } else {
-        throw new UsageException("unknown argument '" + args[i] + "' (" + USAGE + ")");
+  @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Versions.class,
+      description = "The gateway with conf/demo.yaml, its demo services and event-bus consumers, and PostgreSQL "
+          + "(embedded unless database.url is set), seeded with a small shop.")
+  static final class Demo implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "the demo configuration (default: ${DEFAULT-VALUE}, "
+        + "else the copy inside the jar)")
+    Path config = Path.of(DemoCommand.DEMO_CONFIG);
+
+    @Override
+    public Integer call() {
+      GatewayConfig cfg = DemoCommand.config(config, System.getenv());
+      Logging.configure(cfg.logFormat());
+      DemoCommand demo;
+      try {
+        demo = DemoCommand.start(cfg);
+      } catch (Exception e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        LOG.error("tracegate demo failed to start: " + cause.getMessage());
+        return EXIT_START_FAILED;
       }
+      awaitSignalThenStop(() -> CompletableFuture.runAsync(demo::stop), 60_000);
+      return EXIT_OK;
     }
-    return config;
   }
 
-  private static int demo(Path config) {
-    GatewayConfig cfg = DemoCommand.config(config, System.getenv());
-    Logging.configure(cfg.logFormat());
-    DemoCommand demo;
-    try {
-      demo = DemoCommand.start(cfg);
-    } catch (Exception e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      LOG.error("tracegate demo failed to start: " + cause.getMessage());
-      return EXIT_START_FAILED;
-    }
-    awaitSignalThenStop(() -> java.util.concurrent.CompletableFuture.runAsync(demo::stop), 60_000);
-    return EXIT_OK;
-  }
+  @Command(name = "demo-service", mixinStandardHelpOptions = true, versionProvider = Versions.class,
+      description = "One demo upstream under its own service.name: orders (reads PostgreSQL), shipping, lab (the "
+          + "linkage lab), any other name echoes; or, with --cluster, the event-bus service pricing or inventory "
+          + "as a member of the gateway's Vert.x cluster.")
+  static final class DemoServiceCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "orders, shipping, lab, pricing, inventory, or any name")
+    String name;
 
-  private static int demoService(String[] args) {
-    if (args.length < 2 || args[1].startsWith("-")) {
-      throw new UsageException("demo-service needs a NAME (" + USAGE + ")");
-    }
-    String name = args[1];
-    int port = -1;
-    boolean cluster = false;
-    String database = System.getenv("TRACEGATE_DATABASE_URL");
+    @Option(names = "--port", paramLabel = "N", description = "the HTTP port (HTTP services)")
+    Integer port;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", description = "the address to listen on (default: ${DEFAULT-VALUE})")
+    String host = "0.0.0.0"; // a service of its own, in a container more often than not
+
+    @Option(names = "--database", paramLabel = "URL", description = "PostgreSQL (default: TRACEGATE_DATABASE_URL)")
+    String database;
+
+    @Option(names = "--gateway", paramLabel = "URL", description = "where the lab calls back (default: ${DEFAULT-VALUE})")
     String gateway = "http://127.0.0.1:8080";
-    for (int i = 2; i < args.length; i++) {
-      if (args[i].equals("--cluster")) {
-        cluster = true;
-      } else if (args[i].equals("--port") && i + 1 < args.length) {
-        try {
-          port = Integer.parseInt(args[++i]);
-        } catch (NumberFormatException e) {
-          throw new UsageException("--port: '" + args[i] + "' is not a port number");
-        }
-      } else if (args[i].equals("--database") && i + 1 < args.length) {
-        database = args[++i];
-      } else if (args[i].equals("--gateway") && i + 1 < args.length) {
-        gateway = args[++i];
-      } else {
-        throw new UsageException("unknown argument '" + args[i] + "' (" + USAGE + ")");
+
+    @Option(names = "--cluster", description = "join the gateway's event-bus cluster (pricing, inventory)")
+    boolean cluster;
+
+    @Override
+    public Integer call() {
+      GatewayConfig defaults = new ConfigLoader(System.getenv()).parse("", "defaults");
+      String db = database != null ? database : defaults.database().url().orElse(null);
+      if (DemoBus.SERVICES.contains(name)) {
+        return busService(name, cluster, db, defaults);
       }
+      if (cluster) {
+        throw new UsageException("--cluster is for the event-bus services " + DemoBus.SERVICES);
+      }
+      if (port == null || port < 0 || port > 65535) {
+        throw new UsageException("demo-service " + name + " needs --port N (0-65535)");
+      }
+      DemoService service;
+      try {
+        service = DemoService.start(name, host, port, db, gateway, defaults.telemetry(), List.of())
+            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        LOG.error("demo service failed to start: " + cause.getMessage());
+        return EXIT_START_FAILED;
+      }
+      awaitSignalThenStop(() -> CompletableFuture.runAsync(service::stop), 30_000);
+      return EXIT_OK;
     }
-    GatewayConfig defaults = new ConfigLoader(System.getenv()).parse("", "defaults");
-    if (DemoBus.SERVICES.contains(name)) {
-      return busService(name, cluster, database, defaults);
-    }
-    if (cluster) {
-      throw new UsageException("--cluster is for the event-bus services " + DemoBus.SERVICES);
-    }
-    if (port < 0 || port > 65535) {
-      throw new UsageException("demo-service needs --port N");
-    }
-    DemoService service;
-    try {
-      service = DemoService.start(name, port, database, gateway, defaults.telemetry(), List.of())
-          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      LOG.error("demo service failed to start: " + cause.getMessage());
-      return EXIT_START_FAILED;
-    }
-    awaitSignalThenStop(() -> java.util.concurrent.CompletableFuture.runAsync(service::stop), 30_000);
-    return EXIT_OK;
   }
 
   /** {@code demo-service pricing --cluster}: an event-bus service in its own process, a member of the gateway's cluster. */
@@ -176,12 +208,12 @@ public final class Main {
       LOG.error("demo service failed to join the cluster: " + cause.getMessage());
       return EXIT_START_FAILED;
     }
-    awaitSignalThenStop(() -> java.util.concurrent.CompletableFuture.runAsync(member::stop), 30_000);
+    awaitSignalThenStop(() -> CompletableFuture.runAsync(member::stop), 30_000);
     return EXIT_OK;
   }
 
   /** Starts the gateway, then blocks until SIGTERM or SIGINT has drained and flushed it. */
-  static int serve(GatewayConfig cfg) {
+  static int serve(GatewayConfig cfg, Path file) {
     Gateway gateway;
     try {
       gateway = Gateway.start(cfg, List.of()).toCompletionStage().toCompletableFuture().get();
@@ -190,12 +222,23 @@ public final class Main {
       LOG.error("tracegate failed to start: " + cause);
       return EXIT_START_FAILED;
     }
+    // SIGHUP: read and check the file again on a thread of its own, one reload at a time
+    ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "tracegate-reload");
+      t.setDaemon(true);
+      return t;
+    });
+    Signals.onReload(() -> reloads.execute(() -> {
+      LOG.info("tracegate: SIGHUP, reloading " + file);
+      gateway.reload(() -> new ConfigLoader(System.getenv()).load(file));
+    }));
     awaitSignalThenStop(gateway::stop, cfg.server().shutdownGrace().toMillis()
         + cfg.telemetry().batch().exportTimeout().toMillis() + 5000);
+    reloads.shutdownNow();
     return EXIT_OK;
   }
 
-  static void awaitSignalThenStop(java.util.function.Supplier<java.util.concurrent.CompletableFuture<Void>> stop, long maxWaitMs) {
+  static void awaitSignalThenStop(Supplier<CompletableFuture<Void>> stop, long maxWaitMs) {
     CountDownLatch signalled = new CountDownLatch(1);
     Signals.onTermination(signalled::countDown);
     try {

@@ -72,7 +72,55 @@ class MainIT {
   void unknownArgumentExitsTwo() throws Exception {
     try (GatewayProcess p = GatewayProcess.start(Map.of(), "--frobnicate")) {
       assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
-      assertThat(p.output()).singleElement().asString().contains("unknown argument '--frobnicate'");
+      assertThat(p.output()).singleElement().asString().contains("Unknown option: '--frobnicate'")
+          .contains("tracegate --help");
+    }
+  }
+
+  @Test
+  void checkSaysOkOnAGoodFileAndNamesTheKeyOnABadOne() throws Exception {
+    Path good = dir.resolve("good.yaml");
+    Files.writeString(good, "upstreams: { a: { urls: ['http://127.0.0.1:1'] } }\n"
+        + "routes: [{ name: a, path: /a/*, proxy: { upstream: a } }]\n");
+    try (GatewayProcess p = GatewayProcess.start(Map.of(), "check", "--config", good.toString())) {
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+      assertThat(p.output()).singleElement().asString()
+          .startsWith("tracegate: configuration OK: " + good + ": 1 route(s), 1 upstream(s)");
+    }
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "routes: [{ name: a, path: /a/*, proxy: { upstream: ghost } }]\n");
+    try (GatewayProcess p = GatewayProcess.start(Map.of(), "check", "--config", bad.toString())) {
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+      assertThat(p.output()).singleElement().asString()
+          .startsWith("tracegate: configuration error: routes[0].proxy.upstream: unknown upstream 'ghost'");
+    }
+    try (GatewayProcess p = GatewayProcess.start(Map.of(), "check", "--help")) {
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+      assertThat(String.join("\n", p.output())).contains("Usage: tracegate check").contains("--config=FILE");
+    }
+  }
+
+  @Test
+  void anUnknownTracegateVariableExitsTwoNamingIt() throws Exception {
+    Path file = dir.resolve("orders.yaml");
+    Files.writeString(file, "upstreams: { orders: { urls: ['http://127.0.0.1:1'] } }\n");
+    try (GatewayProcess p = GatewayProcess.start(Map.of("TRACEGATE_UPSTREAMS_ORDERS_TIMOUT", "3s"),
+        "check", "--config", file.toString())) {
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+      assertThat(p.output()).singleElement().asString()
+          .startsWith("tracegate: configuration error: TRACEGATE_UPSTREAMS_ORDERS_TIMOUT: names no configuration key");
+    }
+  }
+
+  @Test
+  void versionNamesTracegateVertxOpenTelemetryAndJava() throws Exception {
+    try (GatewayProcess p = GatewayProcess.start(Map.of(), "--version")) {
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+      assertThat(p.output()).hasSize(4);
+      assertThat(p.output().get(0)).matches("tracegate \\d+\\.\\d+\\.\\d+.*");
+      assertThat(p.output().get(1)).matches("Vert\\.x 5\\.\\d+\\.\\d+.*");
+      assertThat(p.output().get(2)).matches("OpenTelemetry SDK 1\\.\\d+\\.\\d+");
+      assertThat(p.output().get(3)).startsWith("Java " + System.getProperty("java.version"));
     }
   }
 

@@ -41,8 +41,8 @@ public final class ConfigLoader {
 
   public GatewayConfig parse(String yaml, String source) {
     Map<String, Object> root = readYaml(yaml, source);
-    EnvOverrides.apply(root, env);
-    ConfigNode node = ConfigNode.of("", root);
+    EnvOverrides overrides = new EnvOverrides(env);
+    ConfigNode node = ConfigNode.of("", root, overrides);
     GatewayConfig.Server server = server(node.child("server"));
     GatewayConfig.Admin admin = admin(node.child("admin"));
     TelemetryConfig telemetry = new TelemetryReader(env).read(node.child("telemetry"));
@@ -53,6 +53,7 @@ public final class ConfigLoader {
     LogFormat logFormat = logging(node.child("logging"));
     GatewayConfig.EventBus eventBus = eventBus(node.child("eventBus"));
     node.finish();
+    overrides.checkAllUsed();
     if (server.port() == admin.port() && server.port() != 0) {
       throw new ConfigException("admin.port", "must differ from server.port (" + server.port() + ")");
     }

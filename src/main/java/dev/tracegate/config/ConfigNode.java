@@ -16,23 +16,36 @@ import java.util.Set;
 final class ConfigNode {
   private final String path;
   private final Map<String, Object> values;
+  private final EnvOverrides env;
   private final Set<String> read = new LinkedHashSet<>();
 
-  ConfigNode(String path, Map<String, Object> values) {
+  private ConfigNode(String path, Map<String, Object> values, EnvOverrides env) {
     this.path = path;
     this.values = values;
+    this.env = env;
   }
 
+  /** A mapping read without environment overrides. */
   static ConfigNode of(String path, Object value) {
+    return of(path, value, EnvOverrides.NONE);
+  }
+
+  /** The root (or any) mapping; each key read consults {@code env} first. */
+  static ConfigNode of(String path, Object value, EnvOverrides env) {
     if (value == null) {
-      return new ConfigNode(path, Map.of());
+      return new ConfigNode(path, Map.of(), env);
     }
     if (!(value instanceof Map)) {
       throw new ConfigException(path, "expected a mapping of keys, got '" + value + "'");
     }
     Map<String, Object> copy = new LinkedHashMap<>();
     ((Map<?, ?>) value).forEach((k, v) -> copy.put(String.valueOf(k), v));
-    return new ConfigNode(path, copy);
+    return new ConfigNode(path, copy, env);
+  }
+
+  /** Item {@code index} of the list under {@code name}, as a mapping ({@code routes[2]}). */
+  ConfigNode item(String name, int index, Object value) {
+    return of(key(name) + "[" + index + "]", value, env);
   }
 
   String key(String name) {
@@ -40,7 +53,7 @@ final class ConfigNode {
   }
 
   boolean has(String name) {
-    return values.get(name) != null;
+    return values.get(name) != null || env.lookup(key(name)) != null;
   }
 
   Set<String> keys() {
@@ -49,11 +62,12 @@ final class ConfigNode {
 
   Object raw(String name) {
     read.add(name);
-    return values.get(name);
+    String fromEnv = values.get(name) instanceof Map ? null : env.lookup(key(name));
+    return fromEnv != null ? fromEnv : values.get(name);
   }
 
   ConfigNode child(String name) {
-    return of(key(name), raw(name));
+    return of(key(name), raw(name), env);
   }
 
   String string(String name, String fallback) {

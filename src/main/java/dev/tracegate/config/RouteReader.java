@@ -49,7 +49,7 @@ final class RouteReader {
     Set<String> names = new HashSet<>();
     List<?> list = (List<?>) raw;
     for (int i = 0; i < list.size(); i++) {
-      RouteConfig r = route(ConfigNode.of(key + "[" + i + "]", list.get(i)));
+      RouteConfig r = route(root.item(key, i, list.get(i)));
       if (!names.add(r.name())) {
         throw new ConfigException(key + "[" + i + "].name", "duplicate route name '" + r.name() + "'");
       }

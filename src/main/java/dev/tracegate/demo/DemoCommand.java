@@ -71,7 +71,7 @@ public final class DemoCommand {
     List<DemoService> services = new ArrayList<>();
     for (UpstreamConfig up : config.upstreams().values()) {
       int port = up.urls().get(0).getPort();
-      services.add(DemoService.start(up.name(), port, url, "http://127.0.0.1:" + gateway.port(), config.telemetry(),
+      services.add(DemoService.start(up.name(), "127.0.0.1", port, url, "http://127.0.0.1:" + gateway.port(), config.telemetry(),
           shared).await(30, TimeUnit.SECONDS));
     }
     DemoBus bus = DemoBus.start(gateway.vertx(), url, config.telemetry(), shared);

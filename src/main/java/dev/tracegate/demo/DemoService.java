@@ -48,10 +48,10 @@ public final class DemoService {
   }
 
   /**
-   * Starts service {@code name} on {@code port}; {@code databaseUrl} is needed by {@code orders}
+   * Starts service {@code name} on {@code host:port}; {@code databaseUrl} is needed by {@code orders}
    * only, {@code gatewayUrl} (where the lab calls back) by {@code lab} only.
    */
-  public static Future<DemoService> start(String name, int port, String databaseUrl, String gatewayUrl,
+  public static Future<DemoService> start(String name, String host, int port, String databaseUrl, String gatewayUrl,
                                           TelemetryConfig base, List<SpanProcessor> extraProcessors) {
     TelemetryConfig own = base.forService(name);
     Telemetry telemetry = Telemetry.create(own, java.util.Map.of(), extraProcessors);
@@ -65,10 +65,10 @@ public final class DemoService {
           .using(vertx).build();
     }
     DemoService service = new DemoService(name, telemetry, vertx, pool, gatewayUrl);
-    return service.listen(port).map(service);
+    return service.listen(host, port).map(service);
   }
 
-  private Future<HttpServer> listen(int port) {
+  private Future<HttpServer> listen(String host, int port) {
     Router router = Router.router(vertx);
     router.route().handler(this::delayAndFail);
     switch (name) {
@@ -85,11 +85,11 @@ public final class DemoService {
       default:
         router.route().handler(ctx -> ok(ctx, new JsonObject().put("service", name).put("path", ctx.request().path())));
     }
-    return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
         .requestHandler(router).listen()
         .onSuccess(s -> {
           server = s;
-          LOG.info("demo service '" + name + "' listening on 127.0.0.1:" + s.actualPort());
+          LOG.info("demo service '" + name + "' listening on " + host + ":" + s.actualPort());
         });
   }
 

@@ -110,6 +110,11 @@ public final class LinkageAudit implements AutoCloseable {
     return judged;
   }
 
+  /** New traces the buffer did not take, arriving faster than it keeps them. */
+  public long skipped() {
+    return recent.skipped();
+  }
+
   /** Traces in the buffer still waiting to settle. */
   public int unsettled() {
     return recent.unsettled();
@@ -138,6 +143,7 @@ public final class LinkageAudit implements AutoCloseable {
     return new JsonObject()
         .put("tracesJudged", judged)
         .put("tracesEvictedUnsettled", recent.evictedUnsettled())
+        .put("tracesSkipped", recent.skipped())
         .put("settleMs", settle.toMillis())
         .put("violations", total)
         .put("kinds", kinds);
@@ -146,8 +152,9 @@ public final class LinkageAudit implements AutoCloseable {
   /** {@code GET /linkage?format=text}: the same as a short table. */
   public synchronized String text() {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("linkage audit: %d trace(s) judged, %d evicted before they settled (settle %d ms)%n",
-        judged, recent.evictedUnsettled(), settle.toMillis()));
+    out.append(String.format("linkage audit: %d trace(s) judged, %d evicted before they settled, %d not kept "
+        + "(over the buffer's intake); settle %d ms%n", judged, recent.evictedUnsettled(), recent.skipped(),
+        settle.toMillis()));
     out.append(String.format("%-16s %8s  %s%n", "kind", "count", "example traces (newest last)"));
     for (Violation kind : Violation.values()) {
       out.append(String.format("%-16s %8d  %s%n", kind.key(), counts.get(kind), String.join(" ", examples.get(kind))));

@@ -51,6 +51,10 @@ public final class GatewayMetrics implements RequestObserver {
   public GatewayMetrics(SpanStats spans, Admission admission) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
         io.micrometer.core.instrument.Clock.SYSTEM, exemplars);
+    for (String outcome : new String[] {"applied", "refused"}) {
+      Counter.builder("tracegate.config.reloads").description("Configuration reloads (SIGHUP) by outcome")
+          .tag("outcome", outcome).register(registry);
+    }
     Gauge.builder("tracegate.requests.in.flight", admission, Admission::inFlight)
         .description("Requests in progress").register(registry);
     FunctionCounter.builder("tracegate.spans.started", spans, SpanStats::started)
@@ -107,6 +111,12 @@ public final class GatewayMetrics implements RequestObserver {
         .tag("reason", "write_failed").description("Access records dropped, never written").register(registry);
   }
 
+  /** One configuration reload: {@code applied} or {@code refused}. */
+  public void configReload(String outcome) {
+    Counter.builder("tracegate.config.reloads").description("Configuration reloads (SIGHUP) by outcome")
+        .tag("outcome", outcome).register(registry).increment();
+  }
+
   /** The linkage audit's findings, one series per violation kind (0 until one is found), and its traces. */
   public void bindLinkage(LinkageAudit audit) {
     for (Violation kind : Violation.values()) {
@@ -114,9 +124,11 @@ public final class GatewayMetrics implements RequestObserver {
           .tag("kind", kind.key()).description("Linkage violations found in settled traces").register(registry);
     }
     FunctionCounter.builder("tracegate.linkage.traces", audit, LinkageAudit::judged)
-        .tag("outcome", "judged").description("Traces judged by the linkage audit, or evicted before they settled").register(registry);
+        .tag("outcome", "judged").description("Traces the linkage audit judged, lost before they settled, or never buffered").register(registry);
     FunctionCounter.builder("tracegate.linkage.traces", audit, LinkageAudit::evictedUnsettled)
-        .tag("outcome", "evicted_unsettled").description("Traces judged by the linkage audit, or evicted before they settled").register(registry);
+        .tag("outcome", "evicted_unsettled").description("Traces the linkage audit judged, lost before they settled, or never buffered").register(registry);
+    FunctionCounter.builder("tracegate.linkage.traces", audit, LinkageAudit::skipped)
+        .tag("outcome", "skipped").description("Traces the linkage audit judged, lost before they settled, or never buffered").register(registry);
   }
 
   /** Registers (or, when the registry has it already, finds) the request timer for these tags. */

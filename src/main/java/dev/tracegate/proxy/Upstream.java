@@ -63,4 +63,9 @@ public final class Upstream {
   RoundRobinSelector selector() {
     return selector;
   }
+
+  /** Closes the connection pool (a reload retired this upstream and its last request is done). */
+  public void close() {
+    client.close();
+  }
 }

@@ -34,7 +34,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   public static final int CLIENT_CLOSED = 499;
 
   private final Vertx vertx;
-  private final RouteTable routes;
+  private Routing routing;
   private final Admission admission;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
@@ -44,11 +44,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private final HeaderTimeout headerTimeout;
   private final HeaderCapture capture;
 
-  public RequestHandler(Vertx vertx, RouteTable routes, Admission admission, Tracer tracer,
+  public RequestHandler(Vertx vertx, Routing routing, Admission admission, Tracer tracer,
                         TextMapPropagator propagator, Duration requestTimeout, long maxBodyBytes,
                         Duration headerTimeout, HeaderCapture capture, RequestObserver observer) {
     this.vertx = vertx;
-    this.routes = routes;
+    this.routing = routing;
     this.admission = admission;
     this.tracer = tracer;
     this.propagator = propagator;
@@ -57,6 +57,16 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     this.observer = observer;
     this.headerTimeout = new HeaderTimeout(vertx, headerTimeout.toMillis());
     this.capture = capture;
+  }
+
+  /**
+   * Serves new requests from {@code next}; those in flight finish on the generation they began
+   * with, which closes its pools after the last of them. Call on this handler's event loop.
+   */
+  public void swap(Routing next) {
+    Routing old = routing;
+    routing = next;
+    old.retire();
   }
 
   /** Install on the server's connection handler. */
@@ -70,9 +80,10 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     headerTimeout.requestArrived(req.connection());
     String method = req.method().name();
     ErrorKey refused = admission.admit();
-    RouteTable.Match match = routes.match(method, req.path()); // also for refused ones: spans and metrics name the route
+    Routing generation = routing;
+    RouteTable.Match match = generation.table().match(method, req.path()); // also for refused ones: spans and metrics name the route
 
-    Completion completion = begin(req, startNanos, extractParent(req.headers()), method, match);
+    Completion completion = begin(req, startNanos, extractParent(req.headers()), method, match, generation);
     Exchange ex = completion.ex;
 
     if (refused != null) {
@@ -98,14 +109,14 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     admission.admit();
     req.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     String method = req.method() == null ? "HTTP" : req.method().name();
-    Completion completion = begin(req, System.nanoTime(), Context.root(), method, RouteTable.NO_MATCH);
+    Completion completion = begin(req, System.nanoTime(), Context.root(), method, RouteTable.NO_MATCH, routing);
     completion.fail(new GatewayError(key, key == ErrorKey.BAD_REQUEST ? "malformed HTTP request"
         : key == ErrorKey.URI_TOO_LONG ? "request line too long" : "request headers too large"));
   }
 
   /** Starts the SERVER span and the exchange, and hooks the span's end to the response's. */
   private Completion begin(HttpServerRequest req, long startNanos, Context parent, String method,
-                           RouteTable.Match match) {
+                           RouteTable.Match match, Routing generation) {
     String requestId = RequestIds.accept(req.headers().get(RequestIds.HEADER));
     Span span = startServerSpan(req, parent, method, match.route, requestId);
     Exchange ex = new Exchange(vertx, req, match.route, match.params, span, parent.with(span),
@@ -113,7 +124,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     resp.putHeader(RequestIds.HEADER, requestId);
-    Completion completion = new Completion(ex, startNanos);
+    Completion completion = new Completion(ex, startNanos, generation);
     // Vert.x calls the end handler also when the connection closes first; ended() tells them apart
     resp.endHandler(v -> completion.finish());
     resp.closeHandler(v -> completion.finish());
@@ -208,13 +219,16 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private final class Completion {
     final Exchange ex;
     private final long startNanos;
+    private final Routing generation;
     private GatewayError error;
     private boolean done;
     Timer timer;
 
-    Completion(Exchange ex, long startNanos) {
+    Completion(Exchange ex, long startNanos, Routing generation) {
       this.ex = ex;
       this.startNanos = startNanos;
+      this.generation = generation;
+      generation.enter();
     }
 
     void fail(Throwable cause) {
@@ -271,6 +285,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       }
       span.end();
       admission.release();
+      generation.leave();
       ex.outcome().finish(aborted ? CLIENT_CLOSED : resp.getStatusCode(), error == null ? null : error.key(),
           System.nanoTime() - startNanos, ex.request().bytesRead(), resp.bytesWritten());
       observer.completed(ex, ex.outcome());

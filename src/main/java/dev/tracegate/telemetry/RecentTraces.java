@@ -7,9 +7,12 @@ import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,6 +28,8 @@ import java.util.function.Consumer;
  */
 public final class RecentTraces implements SpanProcessor {
   static final int MAX_SPANS_PER_TRACE = 500;
+  /** A held trace still in flight after this long is given up on (counted, never judged). */
+  static final long MAX_HOLD_NANOS = 60_000_000_000L;
 
   private final int capacity;
   private final ConcurrentHashMap<String, Kept> traces = new ConcurrentHashMap<>();
@@ -32,11 +37,40 @@ public final class RecentTraces implements SpanProcessor {
   private final AtomicReferenceArray<Kept> ring;
   private final AtomicLong seen = new AtomicLong();
   private final LongAdder evictedUnsettled = new LongAdder();
+  private final ConcurrentLinkedQueue<Kept> heldQueue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger held = new AtomicInteger();
   /** Every trace before this sequence number has been handed to {@link #drainSettled} or evicted. */
   private long drained;
 
+  private final boolean audited;
+  /** Audited: at most one new trace per this interval on average, bursts of a quarter of the capacity. */
+  private final long admitIntervalNanos;
+  private final long burstNanos;
+  private final AtomicLong nextAdmitNanos = new AtomicLong(Long.MIN_VALUE / 2);
+  private final LongAdder skipped = new LongAdder();
+
+  /** A buffer for the trace views only: every trace is kept until newer ones push it out. */
   public RecentTraces(int capacity) {
     this.capacity = capacity;
+    this.audited = false;
+    this.admitIntervalNanos = 0;
+    this.burstNanos = 0;
+    this.ring = new AtomicReferenceArray<>(capacity);
+  }
+
+  /**
+   * A buffer that a linkage audit drains after traces stay quiet for {@code settle}. New traces
+   * are taken at most {@code capacity} per {@code settle} (the rest are counted in
+   * {@link #skipped} and cost one map lookup per span), so under load the ring turns over no faster
+   * than its traces settle and the buffer holds a steady sample instead of the last few
+   * milliseconds; a trace pushed out before it settled is held for the audit, up to
+   * {@code capacity} of them (at most twice the capacity in all).
+   */
+  public RecentTraces(int capacity, Duration settle) {
+    this.capacity = capacity;
+    this.audited = true;
+    this.admitIntervalNanos = Math.max(1, settle.toNanos() / capacity);
+    this.burstNanos = admitIntervalNanos * (Math.max(1, capacity / 4) - 1);
     this.ring = new AtomicReferenceArray<>(capacity);
   }
 
@@ -46,8 +80,10 @@ public final class RecentTraces implements SpanProcessor {
     final long seq;
     final List<ReadableSpan> spans = new ArrayList<>(4);
     volatile long lastActivityNanos = System.nanoTime();
+    long heldSinceNanos;
     /** Set once, by whichever comes first: the audit taking the trace, or its eviction. */
     private boolean done;
+    /** Part of the trace is missing: it outgrew the per-trace bound. */
     boolean truncated;
 
     Kept(String traceId, long seq) {
@@ -71,6 +107,16 @@ public final class RecentTraces implements SpanProcessor {
     String traceId = span.getSpanContext().getTraceId();
     Kept kept = traces.get(traceId);
     if (kept == null) {
+      // a trace is kept from a span whose parent lies outside the process (or that has none); a
+      // span under a local parent this buffer does not keep would only make a partial copy
+      SpanContext parent = span.getParentSpanContext();
+      if (parent.isValid() && !parent.isRemote()) {
+        return;
+      }
+      if (!admit()) {
+        skipped.increment();
+        return;
+      }
       long seq = seen.getAndIncrement();
       Kept fresh = new Kept(traceId, seq);
       kept = traces.putIfAbsent(traceId, fresh);
@@ -78,10 +124,7 @@ public final class RecentTraces implements SpanProcessor {
         kept = fresh;
         Kept evicted = ring.getAndSet((int) (seq % capacity), fresh);
         if (evicted != null) {
-          traces.remove(evicted.traceId, evicted);
-          if (evicted.claim()) {
-            evictedUnsettled.increment();
-          }
+          evict(evicted);
         }
       }
     }
@@ -93,6 +136,47 @@ public final class RecentTraces implements SpanProcessor {
       }
     }
     kept.lastActivityNanos = System.nanoTime();
+  }
+
+  private boolean admit() {
+    if (admitIntervalNanos == 0) {
+      return true;
+    }
+    long now = System.nanoTime();
+    while (true) {
+      long next = nextAdmitNanos.get();
+      if (now < next) {
+        return false;
+      }
+      if (nextAdmitNanos.compareAndSet(next, Math.max(next, now - burstNanos) + admitIntervalNanos)) {
+        return true;
+      }
+    }
+  }
+
+  /** New traces not kept because more arrived than the buffer takes (audited buffers only). */
+  public long skipped() {
+    return skipped.sum();
+  }
+
+  /**
+   * A trace pushed out of the ring that has not settled yet stays findable (its late spans join it)
+   * and waits among the held traces for the audit, while fewer than {@code capacity} wait; so under
+   * load a steady sample of traces is still judged whole, and no late span starts a partial copy.
+   */
+  private void evict(Kept evicted) {
+    if (audited && !evicted.isDone() && held.incrementAndGet() <= capacity) {
+      evicted.heldSinceNanos = System.nanoTime();
+      heldQueue.add(evicted);
+      return;
+    }
+    if (audited && !evicted.isDone()) {
+      held.decrementAndGet();
+    }
+    traces.remove(evicted.traceId, evicted);
+    if (evicted.claim()) {
+      evictedUnsettled.increment();
+    }
   }
 
   @Override
@@ -134,7 +218,7 @@ public final class RecentTraces implements SpanProcessor {
     }
   }
 
-  /** How many traces are kept right now (at most the capacity). */
+  /** How many traces are kept right now: at most the capacity, twice that when audited. */
   public int size() {
     return traces.size();
   }
@@ -168,32 +252,52 @@ public final class RecentTraces implements SpanProcessor {
    * Hands each trace that has settled since the last call to {@code judge}, once: every span
    * whose parent lies outside this process (a remote parent, or none) has ended, and no span of
    * it started or ended for {@code quietNanos}. A trace still in flight is left for a later call;
-   * one evicted before it settled is counted in {@link #evictedUnsettled}. Work per call is at
-   * most one pass over the ring. Called from one thread at a time.
+   * one evicted before it settled (more than {@code capacity} already held, or held for a minute)
+   * is counted in {@link #evictedUnsettled}. Work per call is at most one pass over the ring and
+   * one over the held traces. Called from one thread at a time.
    */
   public synchronized void drainSettled(long quietNanos, Consumer<Settled> judge) {
+    long now = System.nanoTime();
+    for (int n = heldQueue.size(); n > 0; n--) {
+      Kept kept = heldQueue.poll();
+      if (kept == null) {
+        break;
+      }
+      boolean judged = !kept.isDone() && tryJudge(kept, now, quietNanos, judge);
+      if (judged || kept.isDone() || now - kept.heldSinceNanos > MAX_HOLD_NANOS) {
+        traces.remove(kept.traceId, kept);
+        held.decrementAndGet();
+        if (kept.claim()) {
+          evictedUnsettled.increment(); // held for a minute and still in flight: given up on
+        }
+      } else {
+        heldQueue.add(kept);
+      }
+    }
     long head = seen.get();
     long from = Math.max(drained, head - capacity);
     boolean contiguous = true;
-    long now = System.nanoTime();
     for (long n = from; n < head; n++) {
       Kept kept = ring.get((int) (n % capacity));
-      boolean gone = kept == null || kept.seq != n || kept.isDone();
-      if (!gone) {
-        List<ReadableSpan> spans = spansOf(kept);
-        if (now - kept.lastActivityNanos >= quietNanos && localRootsEnded(spans) && kept.claim()) {
-          List<SpanData> data = new ArrayList<>(spans.size());
-          spans.forEach(s -> data.add(s.toSpanData()));
-          judge.accept(new Settled(kept.traceId, data, kept.truncated));
-          gone = true;
-        }
-      }
+      boolean gone = kept == null || kept.seq != n || kept.isDone() || tryJudge(kept, now, quietNanos, judge);
       if (gone && contiguous) {
         drained = n + 1;
       } else {
         contiguous = false;
       }
     }
+  }
+
+  /** Judges {@code kept} if it has settled, and says whether it did. */
+  private static boolean tryJudge(Kept kept, long now, long quietNanos, Consumer<Settled> judge) {
+    List<ReadableSpan> spans = spansOf(kept);
+    if (now - kept.lastActivityNanos < quietNanos || !localRootsEnded(spans) || !kept.claim()) {
+      return false;
+    }
+    List<SpanData> data = new ArrayList<>(spans.size());
+    spans.forEach(s -> data.add(s.toSpanData()));
+    judge.accept(new Settled(kept.traceId, data, kept.truncated));
+    return true;
   }
 
   private static boolean localRootsEnded(List<ReadableSpan> spans) {
@@ -206,9 +310,9 @@ public final class RecentTraces implements SpanProcessor {
     return true;
   }
 
-  /** Traces kept that have not settled yet (one pass over the ring). */
+  /** Traces kept that have not settled yet (one pass over the ring, plus those held). */
   public int unsettled() {
-    int n = 0;
+    int n = held.get();
     for (int i = 0; i < capacity; i++) {
       Kept kept = ring.get(i);
       if (kept != null && !kept.isDone()) {

@@ -132,7 +132,7 @@ public final class Telemetry {
     return Resource.getDefault().merge(Resource.create(attrs.build()));
   }
 
-  static String version() {
+  public static String version() {
     String v = Telemetry.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
   }

@@ -137,6 +137,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void everyKeyIsReachableFromTheEnvironmentWhetherOrNotTheFileDeclaresIt() {
+    GatewayConfig c = parse(UPSTREAM + "routes:\n  - { name: o, path: /o/*, proxy: { upstream: orders } }\n", Map.of(
+        "TRACEGATE_UPSTREAMS_ORDERS_TIMEOUT", "7s",
+        "TRACEGATE_ROUTES_0_PROXY_RETRIES", "2",
+        "TRACEGATE_ACCESS_LOG_FORMAT", "text",
+        "TRACEGATE_TELEMETRY_CAPTURE_HEADERS_REQUEST", "x-tenant"));
+    assertThat(c.upstreams().get("orders").timeout()).hasSeconds(7);
+    assertThat(((RouteConfig.Proxy) c.routes().get(0).target()).retries()).isEqualTo(2);
+    assertThat(c.accessLog().format()).isEqualTo(LogFormat.TEXT);
+    assertThat(c.telemetry().captureHeaders().request()).containsExactly("x-tenant");
+  }
+
+  @Test
+  void aVariableThatNamesNoKeyIsAnErrorNamingIt() {
+    assertThatThrownBy(() -> parse(UPSTREAM, Map.of("TRACEGATE_UPSTREAMS_ORDERS_TIMOUT", "7s")))
+        .hasMessageStartingWith("TRACEGATE_UPSTREAMS_ORDERS_TIMOUT: names no configuration key");
+    // a key of another route kind is no key of this route either
+    assertThatThrownBy(() -> parse(UPSTREAM + "routes:\n  - { name: o, path: /o/*, proxy: { upstream: orders } }\n",
+        Map.of("TRACEGATE_ROUTES_0_SQL_QUERY", "SELECT 1")))
+        .hasMessageStartingWith("TRACEGATE_ROUTES_0_SQL_QUERY: names no configuration key");
+    // the test suite's own variables are not configuration
+    assertThat(parse(UPSTREAM, Map.of("TRACEGATE_TEST_PG_URL", "postgresql://x")).upstreams()).containsKey("orders");
+  }
+
+  @Test
   void badEnvironmentValueIsNamedByKey() {
     assertThatThrownBy(() -> parse("", Map.of("TRACEGATE_SERVER_PORT", "eighty")))
         .hasMessage("server.port: 'eighty' is not a whole number");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tracegate.testing.GatewayProcess;
 import dev.tracegate.testing.OtlpReceiver;
 import dev.tracegate.testing.ReceivedSpan;
+import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,10 +33,12 @@ class DemoIT {
           "TRACEGATE_ADMIN_PORT", "0",
           "TRACEGATE_UPSTREAMS_ORDERS_URLS", "http://127.0.0.1:" + freePort(),
           "TRACEGATE_UPSTREAMS_SHIPPING_URLS", "http://127.0.0.1:" + freePort(),
+          "TRACEGATE_UPSTREAMS_LAB_URLS", "http://127.0.0.1:" + freePort(),
+          "TRACEGATE_TELEMETRY_LINKAGE_SETTLE", "300ms",
           "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
           "OTEL_BSP_SCHEDULE_DELAY", "100");
       try (GatewayProcess demo = GatewayProcess.start(env, "demo")) {
-        demo.awaitReady();
+        int[] ports = demo.awaitReady();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> demo.output().stream()
             .anyMatch(l -> l.startsWith("Every response carries X-Trace-Id")));
         Map<String, String> urls = new LinkedHashMap<>();
@@ -93,6 +96,19 @@ class DemoIT {
         ReceivedSpan inventory = receiver.await(s -> s.traceId().equals(restockTrace) && s.service().equals("inventory")
             && s.kind().equals("CONSUMER"), 1).get(0);
         assertThat(inventory.links()).isNotEmpty();
+
+        // the linkage lab is wired: its index lists the mistakes, and a broken one shows in /linkage
+        String gatewayUrl = urls.get("proxy").replace("/api/orders/1", "");
+        HttpResponse<String> lab = http.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/lab/")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(lab.statusCode()).isEqualTo(200);
+        assertThat(lab.body()).contains("/lab/early-end/broken", "outlived_parent");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/lab/early-end/broken")).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        URI linkage = URI.create("http://127.0.0.1:" + ports[1] + "/linkage");
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> new JsonObject(http.send(
+                HttpRequest.newBuilder(linkage).build(), HttpResponse.BodyHandlers.ofString()).body())
+            .getJsonObject("kinds").getJsonObject("outlived_parent").getLong("count") >= 1);
 
         demo.terminate();
         assertThat(demo.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);

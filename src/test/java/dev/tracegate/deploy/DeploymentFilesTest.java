@@ -85,12 +85,15 @@ class DeploymentFilesTest {
           .contains("tracegate", name);
     }
 
-    // each demo service listens where the gateway's upstream URL points
-    for (String name : List.of("orders", "shipping")) {
+    // each demo service listens where the gateway's upstream URL points, on every interface (the
+    // demo-service default) so that the gateway's container reaches it
+    for (String name : c.upstreams().keySet()) {
       List<String> command = at(services, name, "command");
       int port = c.upstreams().get(name).urls().get(0).getPort();
-      assertThat(command).containsExactly("demo-service", name, "--port", Integer.toString(port));
+      assertThat(c.upstreams().get(name).urls().get(0).getHost()).isEqualTo(name);
+      assertThat(command).startsWith("demo-service", name, "--port", Integer.toString(port)).doesNotContain("--host");
     }
+    assertThat((List<String>) at(services, "lab", "command")).containsSequence("--gateway", "http://tracegate:8080");
   }
 
   @Test

@@ -64,7 +64,7 @@ class LinkageAuditTest {
         + "        db:  { sql: { query: 'SELECT $1::int + 1 AS next', params: ['path.n:int'], result: row } }\n"
         + "        bus: { after: [up], bus: { address: audit.double } }\n",
         receiver, Map.of("TRACEGATE_TELEMETRY_RECENT_TRACES", "5000", "TRACEGATE_SERVER_MAX_IN_FLIGHT", "2000"));
-    echo = DemoService.start("echo", echoPort, null, null, gateway.gateway().telemetry().config(),
+    echo = DemoService.start("echo", "127.0.0.1", echoPort, null, null, gateway.gateway().telemetry().config(),
         List.of(gateway.gateway().recentTraces())).await(20, TimeUnit.SECONDS);
     var vertx = gateway.gateway().vertx();
     TracedConsumer.register(vertx, gateway.gateway().telemetry().openTelemetry(), "audit.double",

@@ -44,7 +44,7 @@ class LinkageLabTest {
         + "routes:\n"
         + "  - { name: lab, path: /lab/*, proxy: { upstream: lab, stripPrefix: /lab } }\n", receiver)
         .expectingViolations();
-    lab = DemoService.start("lab", labPort, null, gateway.url(""), gateway.gateway().telemetry().config(),
+    lab = DemoService.start("lab", "127.0.0.1", labPort, null, gateway.url(""), gateway.gateway().telemetry().config(),
         List.of(gateway.gateway().recentTraces())).await(20, TimeUnit.SECONDS);
   }
 

@@ -6,14 +6,20 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The admin trace view's buffer stays within its bound, however many traces pass and from how many threads. */
+/**
+ * The buffer stays within its bound, however many traces pass and from how many threads, and
+ * hands the audit each trace once, whole, after it has settled.
+ */
 class RecentTracesTest {
   @Test
   void keepsOnlyTheNewestTracesWithAllTheirSpans() {
@@ -35,15 +41,18 @@ class RecentTracesTest {
     assertThat(recent.trace(ids.get(0))).isEmpty();
   }
 
-  @Test
-  void staysBoundedUnderConcurrentWriters() throws Exception {
-    RecentTraces recent = new RecentTraces(100);
+  @ParameterizedTest(name = "audited {0}")
+  @ValueSource(booleans = {false, true})
+  void staysBoundedUnderConcurrentWriters(boolean audited) throws Exception {
+    RecentTraces recent = audited ? new RecentTraces(100, Duration.ofNanos(100)) : new RecentTraces(100);
     Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
     ExecutorService pool = Executors.newFixedThreadPool(4);
     for (int t = 0; t < 4; t++) {
       pool.submit(() -> {
         for (int i = 0; i < 5_000; i++) {
+          Span open = tracer.spanBuilder("in flight").startSpan();
           tracer.spanBuilder("s").startSpan().end();
+          open.end();
         }
       });
     }
@@ -51,6 +60,55 @@ class RecentTracesTest {
     assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
 
     assertThat(recent.newest(1_000_000)).hasSizeLessThanOrEqualTo(100);
-    assertThat(recent.size()).isLessThanOrEqualTo(100);
+    // an audited buffer holds at most as many again for the audit, drained or not
+    assertThat(recent.size()).isLessThanOrEqualTo(audited ? 200 : 100);
+  }
+
+  @Test
+  void aTraceStillInFlightWhenPushedOutIsHeldWholeUntilItSettles() {
+    RecentTraces recent = new RecentTraces(2, Duration.ofNanos(2));
+    Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
+    Span slow = tracer.spanBuilder("slow request").startSpan();
+    for (int i = 0; i < 5; i++) {
+      tracer.spanBuilder("quick " + i).startSpan().end();
+    }
+    // a late child of the pushed-out trace joins it instead of starting a partial copy
+    tracer.spanBuilder("late child").setParent(Context.root().with(slow)).startSpan().end();
+    List<RecentTraces.Settled> judged = new ArrayList<>();
+    recent.drainSettled(0, judged::add);
+    assertThat(judged).extracting(RecentTraces.Settled::traceId).doesNotContain(slow.getSpanContext().getTraceId());
+
+    slow.end();
+    recent.drainSettled(0, judged::add);
+    RecentTraces.Settled whole = judged.stream()
+        .filter(t -> t.traceId().equals(slow.getSpanContext().getTraceId())).findFirst().orElseThrow();
+    assertThat(whole.spans()).hasSize(2);
+    assertThat(whole.truncated()).isFalse();
+    assertThat(recent.unsettled()).isZero();
+  }
+
+  @Test
+  void aTraceWhoseStartWasNeverSeenIsNotKept() {
+    RecentTraces recent = new RecentTraces(10, Duration.ofSeconds(1));
+    Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
+    // the parent lives in another SDK of this process, one that does not feed this buffer
+    Span parent = SdkTracerProvider.builder().addSpanProcessor(new RecentTraces(1)).build().get("other").spanBuilder("p")
+        .startSpan();
+    tracer.spanBuilder("child").setParent(Context.root().with(parent)).startSpan().end();
+    parent.end();
+
+    assertThat(recent.size()).isZero();
+  }
+
+  @Test
+  void anAuditedBufferTakesNewTracesNoFasterThanItsCapacityPerSettle() {
+    RecentTraces recent = new RecentTraces(40, Duration.ofSeconds(60));
+    Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
+    for (int i = 0; i < 100; i++) {
+      tracer.spanBuilder("burst " + i).startSpan().end();
+    }
+    // a burst of a quarter of the capacity, then one per 1.5 s: the rest are counted, not kept
+    assertThat(recent.size()).isEqualTo(10);
+    assertThat(recent.skipped()).isEqualTo(90);
   }
 }

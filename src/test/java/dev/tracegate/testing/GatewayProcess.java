@@ -72,6 +72,14 @@ public final class GatewayProcess implements AutoCloseable {
     return null;
   }
 
+  /** Sends the signal {@code name} ({@code HUP}, {@code TERM}) as an operator's {@code kill -NAME} would. */
+  public void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   /** Sends SIGTERM. */
   public void terminate() {
     process.destroy();

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A/B between gateway variants, each run as TWO processes started in alternating order (a1 b1 a2 b2),
+# because on this machine the first JVM started is measurably slower for its whole life (a twin of
+# identical configurations gives 0.87-0.90 for the first): pooling the two processes of each variant
+# cancels that position. Traced at 100 % to the nginx OTLP sink, proxying to the nginx stub, the
+# image's JVM flags; warmed, then interleaved wrk rounds. Prints each round and, per round, the
+# pooled ratio A/B (sum of A's two processes over B's), then its median and spread.
+# Usage: bench/ab.sh ROUNDS SECS "A-NAME|JAR|ENV=V ENV=V" "B-NAME|JAR|ENV=V"
+#   e.g. bench/ab.sh 5 8 "on|target/tracegate.jar|" "off|target/tracegate.jar|TRACEGATE_TELEMETRY_RECENT_TRACES=0"
+# (run bench/run.sh once first: it installs wrk and nginx)
+set -u
+cd "$(dirname "$0")/.."
+ROUNDS=$1; SECS=$2; A=$3; B=$4
+JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC)
+OUT=$(mktemp -d /tmp/tracegate-ab.XXXXXX)
+nginx -c "$PWD/bench/stub-upstream.conf" 2>/dev/null; nginx -c "$PWD/bench/otlp-sink.conf" 2>/dev/null
+BASE=(TRACEGATE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres OTEL_TRACES_SAMPLER=always_on
+  OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048 OTEL_BSP_SCHEDULE_DELAY=200 TRACEGATE_ACCESS_LOG_ENABLED=false)
+names=(); ports=(); pids=()
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null
+  kill "$(cat /tmp/bench-nginx-upstream.pid)" "$(cat /tmp/bench-otlp-sink.pid)" 2>/dev/null
+}
+trap cleanup EXIT
+i=0
+for spec in "$A" "$B" "$A" "$B"; do
+  IFS='|' read -r name jar envs <<< "$spec"
+  port=$((8100 + i)); admin=$((9300 + i))
+  # shellcheck disable=SC2086 # ENV=V words
+  env "${BASE[@]}" $envs TRACEGATE_SERVER_PORT=$port TRACEGATE_ADMIN_PORT=$admin \
+    java "${JVM[@]}" -jar "$jar" --config bench/gateway.yaml > "$OUT/$name-$i.log" 2>&1 &
+  pids+=($!); names+=("$name"); ports+=($port); i=$((i + 1))
+  until curl -fs "http://127.0.0.1:$admin/health/ready" >/dev/null; do sleep 0.2; done
+done
+echo "warming up (JIT) ..."
+for _ in 1 2; do for p in "${ports[@]}"; do wrk -t2 -c64 -d15s "http://127.0.0.1:$p/" >/dev/null; done; done
+for r in $(seq 1 "$ROUNDS"); do
+  for k in "${!ports[@]}"; do
+    wrk -t2 -c64 -d"${SECS}s" --latency "http://127.0.0.1:${ports[$k]}/" \
+      | awk -v r="$r" -v n="${names[$k]}" -v k="$k" '/^Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2} END {print r, n, k, rps, p99}'
+  done
+done | tee "$OUT/results"
+a=${names[0]}; b=${names[1]}
+awk -v a="$a" -v b="$b" '$2 == a {x[$1] += $4} $2 == b {y[$1] += $4} END {for (r in x) print x[r] / y[r]}' "$OUT/results" \
+  | sort -g | awk -v a="$a" -v b="$b" '{v[NR] = $1} END {m = int((NR + 1) / 2);
+    printf "%s/%s pooled req/s: %.2f   (rounds: %.2f..%.2f)\n", a, b, v[m], v[1], v[NR]}'
+echo "raw results: $OUT"
