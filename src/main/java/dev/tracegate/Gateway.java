@@ -20,7 +20,7 @@ import dev.tracegate.route.Admission;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.RouteTarget;
 import dev.tracegate.sql.Database;
-import dev.tracegate.sql.EmbeddedDatabase;
+import dev.tracegate.sql.DatabaseSource;
 import dev.tracegate.sql.SqlRunner;
 import dev.tracegate.sql.SqlTarget;
 import dev.tracegate.telemetry.Telemetry;
@@ -61,7 +61,7 @@ public final class Gateway {
   private int adminPort;
   private CompletableFuture<Void> stopping;
 
-  private final EmbeddedDatabase embedded;
+  private final DatabaseSource embedded;
   private final Database database;
   private final SqlRunner sql;
 
@@ -71,7 +71,7 @@ public final class Gateway {
   private final AccessLog accessLog;
   private final RequestObserver observer;
 
-  private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops, EmbeddedDatabase embedded,
+  private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops, DatabaseSource embedded,
                   RecentTraces recent, AccessLog accessLog) {
     this.recent = recent;
     this.config = config;
@@ -96,7 +96,7 @@ public final class Gateway {
     }
     this.observer = RequestObserver.all(observers);
     if (config.usesDatabase()) {
-      String url = embedded != null ? embedded.url() : config.database().url().orElseThrow();
+      String url = embedded.url();
       this.database = Database.create(vertx, url, config.database());
       this.sql = new SqlRunner(database, telemetry.tracer(), metrics);
     } else {
@@ -116,10 +116,10 @@ public final class Gateway {
    */
   public static Future<Gateway> start(GatewayConfig config, List<SpanProcessor> extraProcessors,
                                       VertxOptions vertxOptions) {
-    EmbeddedDatabase embedded = null;
-    if (config.usesDatabase() && config.database().url().isEmpty()) {
+    DatabaseSource embedded = null;
+    if (config.usesDatabase()) {
       try {
-        embedded = EmbeddedDatabase.start();
+        embedded = DatabaseSource.resolve(config.database());
       } catch (Exception e) {
         return Future.failedFuture(new IllegalStateException("embedded PostgreSQL did not start: " + e.getMessage(), e));
       }
@@ -139,7 +139,7 @@ public final class Gateway {
       return abandonStart(null, telemetry, embedded, new IllegalStateException("access log could not be opened: " + e, e));
     }
     int loops = config.server().eventLoopCount();
-    EmbeddedDatabase db = embedded;
+    DatabaseSource db = embedded;
     return Cluster.build(Vertx.builder()
             .with(new VertxOptions(vertxOptions).setEventLoopPoolSize(loops).setPreferNativeTransport(true)
                 .setEventBusOptions(Cluster.eventBusOptions(config.eventBus())))
@@ -159,7 +159,7 @@ public final class Gateway {
   }
 
   /** Closes what a start that failed before Vert.x existed had opened, and fails with {@code why}. */
-  private static <T> Future<T> abandonStart(AccessLog accessLog, Telemetry telemetry, EmbeddedDatabase embedded,
+  private static <T> Future<T> abandonStart(AccessLog accessLog, Telemetry telemetry, DatabaseSource embedded,
                                             Exception why) {
     if (accessLog != null) {
       accessLog.close();
@@ -176,15 +176,12 @@ public final class Gateway {
     return AccessLog.open(config, config.otlp() ? telemetry.otlpLogger("dev.tracegate.access") : null);
   }
 
-  private static void closeQuietly(EmbeddedDatabase embedded) {
-    if (embedded != null) {
-      try {
-        embedded.close();
-      } catch (Exception e) {
-        LOG.warn("tracegate: stopping the embedded PostgreSQL failed: " + e);
-      }
+  private static void closeQuietly(DatabaseSource database) {
+    if (database != null) {
+      database.close();
     }
   }
+
 
   private Future<Void> deploy() {
     long started = System.nanoTime();

@@ -2,7 +2,6 @@ package dev.tracegate;
 
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
-import dev.tracegate.proxy.ProxyTarget;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.RequestHandler;

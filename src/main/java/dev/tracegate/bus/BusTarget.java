@@ -1,6 +1,5 @@
 package dev.tracegate.bus;
 
-import dev.tracegate.config.RouteConfig;
 import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.GatewayError;

@@ -79,6 +79,11 @@ public record GatewayConfig(
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(2);
 
+    /** The same settings with {@code url} as the database. */
+    public Database withUrl(String other) {
+      return new Database(Optional.of(other), poolSize, pipeliningLimit, connectTimeout, queryTimeout);
+    }
+
     /** The URL with any password masked, for logs. */
     public String redactedUrl() {
       return url.map(Database::redact).orElse("embedded");

@@ -5,7 +5,7 @@ import dev.tracegate.config.ConfigException;
 import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.UpstreamConfig;
-import dev.tracegate.sql.EmbeddedDatabase;
+import dev.tracegate.sql.DatabaseSource;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,13 +29,13 @@ public final class DemoCommand {
   private final Gateway gateway;
   private final List<DemoService> services;
   private final DemoBus bus;
-  private final EmbeddedDatabase embedded;
+  private final DatabaseSource database;
 
-  private DemoCommand(Gateway gateway, List<DemoService> services, DemoBus bus, EmbeddedDatabase embedded) {
+  private DemoCommand(Gateway gateway, List<DemoService> services, DemoBus bus, DatabaseSource database) {
     this.bus = bus;
     this.gateway = gateway;
     this.services = services;
-    this.embedded = embedded;
+    this.database = database;
   }
 
   /** Loads the demo configuration from {@code file}, or from the copy inside the jar when absent. */
@@ -56,15 +55,9 @@ public final class DemoCommand {
   }
 
   public static DemoCommand start(GatewayConfig config) throws Exception {
-    EmbeddedDatabase embedded = null;
-    String url = config.database().url().orElse(null);
-    if (url == null) {
-      embedded = EmbeddedDatabase.start();
-      url = embedded.url();
-    }
-    GatewayConfig.Database db = config.database();
-    config = config.withDatabase(new GatewayConfig.Database(Optional.of(url), db.poolSize(), db.pipeliningLimit(),
-        db.connectTimeout(), db.queryTimeout()));
+    DatabaseSource database = DatabaseSource.resolve(config.database());
+    config = database.pointedHere(config);
+    String url = database.url();
     seed(url);
     Gateway gateway = Gateway.start(config, List.of()).await(30, TimeUnit.SECONDS);
     List<SpanProcessor> shared = gateway.recentTraces() == null ? List.of() : List.of(gateway.recentTraces());
@@ -75,7 +68,7 @@ public final class DemoCommand {
           shared).await(30, TimeUnit.SECONDS));
     }
     DemoBus bus = DemoBus.start(gateway.vertx(), url, config.telemetry(), shared);
-    DemoCommand demo = new DemoCommand(gateway, services, bus, embedded);
+    DemoCommand demo = new DemoCommand(gateway, services, bus, database);
     System.out.println(demo.banner(config));
     return demo;
   }
@@ -130,12 +123,6 @@ public final class DemoCommand {
     }
     services.forEach(DemoService::stop);
     bus.stop();
-    if (embedded != null) {
-      try {
-        embedded.close();
-      } catch (IOException e) {
-        // the temporary directory is gone with the process anyway
-      }
-    }
+    database.close();
   }
 }
