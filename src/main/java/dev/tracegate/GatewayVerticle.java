@@ -86,7 +86,8 @@ final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     GatewayConfig.Server s = config.server();
     handler = new RequestHandler(vertx, routing(config), admission, telemetry.tracer(),
-        telemetry.propagator(), s.requestTimeout(), s.maxBodyBytes(), s.headerTimeout(),
+        telemetry.propagator(), telemetry.invalidHeaders(), telemetry.config().propagators().contains("baggage"),
+        s.requestTimeout(), s.maxBodyBytes(), s.headerTimeout(),
         new HeaderCapture(telemetry.config().captureHeaders()), observer);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(s.host())

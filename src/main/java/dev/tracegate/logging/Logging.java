@@ -29,12 +29,18 @@ public final class Logging {
 
   /**
    * The SDK's exporter logs every failed batch with a stack trace; tracegate's own exporter
-   * wrapper reports failures at most once a minute instead.
+   * wrapper reports failures at most once a minute instead. The propagators log what a client
+   * sent wrong, the baggage parser a stack trace per invalid member (a 6.5 KB header made 5 MB of
+   * log): a client must not decide how much the gateway logs, so tracegate counts invalid trace
+   * headers itself and summarises them once a minute ({@code InvalidTraceHeaders}).
    */
   private static final List<String> QUIETED = List.of(
       "io.opentelemetry.exporter.otlp.internal.HttpExporter",
       "io.opentelemetry.exporter.internal.http.HttpExporter",
-      "io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor");
+      "io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor",
+      "io.opentelemetry.api.baggage.propagation",
+      "io.opentelemetry.api.trace.propagation",
+      "io.opentelemetry.extension.trace.propagation");
   private static final int QUEUE = 8192;
 
   private Logging() {}
@@ -53,14 +59,17 @@ public final class Logging {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     context.reset();
     install(context, format);
+  }
+
+  /**
+   * The appenders and levels, on a context that has none; and java.util.logging (the OTel SDK's
+   * and propagators' logger) routed through them, whichever path configured Logback first.
+   */
+  static void install(LoggerContext context, LogFormat format) {
     if (!SLF4JBridgeHandler.isInstalled()) {
       SLF4JBridgeHandler.removeHandlersForRootLogger();
       SLF4JBridgeHandler.install();
     }
-  }
-
-  /** The appenders and levels, on a context that has none. */
-  static void install(LoggerContext context, LogFormat format) {
     // mirror Logback's levels into java.util.logging, so disabled JUL records are never even built
     LevelChangePropagator jul = new LevelChangePropagator();
     jul.setContext(context);

@@ -7,6 +7,7 @@ import dev.tracegate.route.Admission;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.Outcome;
 import dev.tracegate.route.RequestObserver;
+import dev.tracegate.telemetry.InvalidTraceHeaders;
 import dev.tracegate.telemetry.SpanStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -48,7 +49,7 @@ public final class GatewayMetrics implements RequestObserver {
   private final ConcurrentHashMap<String, Counter> attempts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> queries = new ConcurrentHashMap<>();
 
-  public GatewayMetrics(SpanStats spans, Admission admission) {
+  public GatewayMetrics(SpanStats spans, Admission admission, InvalidTraceHeaders invalidHeaders) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
         io.micrometer.core.instrument.Clock.SYSTEM, exemplars);
     for (String outcome : new String[] {"applied", "refused"}) {
@@ -69,6 +70,12 @@ public final class GatewayMetrics implements RequestObserver {
         .tag("reason", "export_failed").description("Spans dropped before export").register(registry);
     Gauge.builder("tracegate.spans.queued", spans, SpanStats::pending)
         .description("Spans waiting for or in export").register(registry);
+    FunctionCounter.builder("tracegate.trace.headers.invalid", invalidHeaders, InvalidTraceHeaders::traceparent)
+        .tag("header", "traceparent").description("Requests whose trace headers could not be used").register(registry);
+    FunctionCounter.builder("tracegate.trace.headers.invalid", invalidHeaders, InvalidTraceHeaders::tracestate)
+        .tag("header", "tracestate").description("Requests whose trace headers could not be used").register(registry);
+    FunctionCounter.builder("tracegate.trace.headers.invalid", invalidHeaders, InvalidTraceHeaders::baggage)
+        .tag("header", "baggage").description("Requests whose trace headers could not be used").register(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

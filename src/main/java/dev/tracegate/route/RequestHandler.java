@@ -2,6 +2,7 @@ package dev.tracegate.route;
 
 import dev.tracegate.telemetry.Attr;
 import dev.tracegate.telemetry.HeaderCapture;
+import dev.tracegate.telemetry.InvalidTraceHeaders;
 import dev.tracegate.telemetry.MultiMapGetter;
 import dev.tracegate.telemetry.Spans;
 import io.opentelemetry.api.trace.Span;
@@ -38,6 +39,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private final Admission admission;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
+  private final InvalidTraceHeaders invalidHeaders;
+  private final boolean baggagePropagated;
   private final long requestTimeoutMs;
   private final long maxBodyBytes;
   private final RequestObserver observer;
@@ -45,13 +48,16 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private final HeaderCapture capture;
 
   public RequestHandler(Vertx vertx, Routing routing, Admission admission, Tracer tracer,
-                        TextMapPropagator propagator, Duration requestTimeout, long maxBodyBytes,
+                        TextMapPropagator propagator, InvalidTraceHeaders invalidHeaders, boolean baggagePropagated,
+                        Duration requestTimeout, long maxBodyBytes,
                         Duration headerTimeout, HeaderCapture capture, RequestObserver observer) {
     this.vertx = vertx;
     this.routing = routing;
     this.admission = admission;
     this.tracer = tracer;
     this.propagator = propagator;
+    this.invalidHeaders = invalidHeaders;
+    this.baggagePropagated = baggagePropagated;
     this.requestTimeoutMs = requestTimeout.toMillis();
     this.maxBodyBytes = maxBodyBytes;
     this.observer = observer;
@@ -187,9 +193,12 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   /** The caller's trace (and baggage); two {@code traceparent} headers mean none, as W3C says. */
   private Context extractParent(MultiMap headers) {
     if (headers.getAll(TRACEPARENT).size() > 1) {
+      invalidHeaders.duplicateTraceparent();
       return Context.root();
     }
-    return propagator.extract(Context.root(), headers, MultiMapGetter.INSTANCE);
+    Context extracted = propagator.extract(Context.root(), headers, MultiMapGetter.INSTANCE);
+    invalidHeaders.check(headers, extracted, baggagePropagated);
+    return extracted;
   }
 
   private Span startServerSpan(HttpServerRequest req, Context parent, String method, Route route, String requestId) {

@@ -20,14 +20,25 @@ import java.util.function.Consumer;
 
 /**
  * The last {@code telemetry.recentTraces} traces, kept in memory for the admin {@code /traces}
- * view and the linkage audit. Bounded twice: by traces (oldest evicted) and by spans per trace.
+ * view and the linkage audit. Bounded three times: by traces (oldest evicted), by spans per trace
+ * ({@value #MAX_SPANS_PER_TRACE}), and by spans in all ({@link #HEAP_SHARE} of the heap at
+ * {@link #SPAN_BYTES} a span), so no client, whatever trace ids it sends, takes more of the heap.
  * Spans are kept from the moment they start, so a span that never ends is still seen (the audit
  * calls it {@code unended}); the views show ended spans only. Lock-free but for one small lock per
  * trace, as event loops feed it concurrently: a new trace takes the next slot of a ring and evicts
  * the trace that held it. Several SDKs (gateway, in-process demo services) may feed one buffer.
  */
 public final class RecentTraces implements SpanProcessor {
-  static final int MAX_SPANS_PER_TRACE = 500;
+  /** A request of the gateway makes a handful of spans; a client reusing one trace id gets no more than this. */
+  static final int MAX_SPANS_PER_TRACE = 64;
+  /** The spans' share of the heap the buffer may take, at {@link #SPAN_BYTES} a span. */
+  static final double HEAP_SHARE = 0.10;
+  /**
+   * What a buffered span costs at most, about: the SDK's span with its attributes, of which a
+   * client can fill several up to {@code Telemetry.MAX_ATTRIBUTE_LENGTH} (path, user agent,
+   * captured headers).
+   */
+  static final int SPAN_BYTES = 16 * 1024;
   /** A held trace still in flight after this long is given up on (counted, never judged). */
   static final long MAX_HOLD_NANOS = 60_000_000_000L;
 
@@ -48,6 +59,9 @@ public final class RecentTraces implements SpanProcessor {
   private final long burstNanos;
   private final AtomicLong nextAdmitNanos = new AtomicLong(Long.MIN_VALUE / 2);
   private final LongAdder skipped = new LongAdder();
+  /** At most this many spans are kept in all, whatever clients send: {@link #HEAP_SHARE} of the heap. */
+  private final int maxSpans;
+  private final AtomicInteger spanCount = new AtomicInteger();
 
   /** A buffer for the trace views only: every trace is kept until newer ones push it out. */
   public RecentTraces(int capacity) {
@@ -55,6 +69,7 @@ public final class RecentTraces implements SpanProcessor {
     this.audited = false;
     this.admitIntervalNanos = 0;
     this.burstNanos = 0;
+    this.maxSpans = spanBudget();
     this.ring = new AtomicReferenceArray<>(capacity);
   }
 
@@ -71,7 +86,23 @@ public final class RecentTraces implements SpanProcessor {
     this.audited = true;
     this.admitIntervalNanos = Math.max(1, settle.toNanos() / capacity);
     this.burstNanos = admitIntervalNanos * (Math.max(1, capacity / 4) - 1);
+    this.maxSpans = spanBudget();
     this.ring = new AtomicReferenceArray<>(capacity);
+  }
+
+  /** {@link #HEAP_SHARE} of the maximum heap, in spans of {@link #SPAN_BYTES}. */
+  static int spanBudget() {
+    return (int) Math.max(256, Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() * HEAP_SHARE / SPAN_BYTES));
+  }
+
+  /** The most spans this buffer keeps at once. */
+  public int maxSpans() {
+    return maxSpans;
+  }
+
+  /** Spans kept right now. */
+  public int spanCount() {
+    return spanCount.get();
   }
 
   /** One trace's spans as they started, and when any of them last started or ended. */
@@ -113,7 +144,7 @@ public final class RecentTraces implements SpanProcessor {
       if (parent.isValid() && !parent.isRemote()) {
         return;
       }
-      if (!admit()) {
+      if (spanCount.get() >= maxSpans || !admit()) {
         skipped.increment();
         return;
       }
@@ -129,13 +160,26 @@ public final class RecentTraces implements SpanProcessor {
       }
     }
     synchronized (kept.spans) {
-      if (kept.spans.size() < MAX_SPANS_PER_TRACE) {
+      if (kept.spans.size() < MAX_SPANS_PER_TRACE && spanCount.incrementAndGet() <= maxSpans) {
         kept.spans.add(span);
       } else {
+        if (kept.spans.size() < MAX_SPANS_PER_TRACE) {
+          spanCount.decrementAndGet();
+        }
         kept.truncated = true;
       }
     }
     kept.lastActivityNanos = System.nanoTime();
+  }
+
+  /** Drops a trace from the map, and its spans from the count. */
+  private void forget(Kept kept) {
+    if (traces.remove(kept.traceId, kept)) {
+      synchronized (kept.spans) {
+        spanCount.addAndGet(-kept.spans.size());
+        kept.spans.clear();
+      }
+    }
   }
 
   private boolean admit() {
@@ -173,7 +217,7 @@ public final class RecentTraces implements SpanProcessor {
     if (audited && !evicted.isDone()) {
       held.decrementAndGet();
     }
-    traces.remove(evicted.traceId, evicted);
+    forget(evicted);
     if (evicted.claim()) {
       evictedUnsettled.increment();
     }
@@ -265,7 +309,7 @@ public final class RecentTraces implements SpanProcessor {
       }
       boolean judged = !kept.isDone() && tryJudge(kept, now, quietNanos, judge);
       if (judged || kept.isDone() || now - kept.heldSinceNanos > MAX_HOLD_NANOS) {
-        traces.remove(kept.traceId, kept);
+        forget(kept);
         held.decrementAndGet();
         if (kept.claim()) {
           evictedUnsettled.increment(); // held for a minute and still in flight: given up on

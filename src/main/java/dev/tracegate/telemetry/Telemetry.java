@@ -51,6 +51,7 @@ public final class Telemetry {
   private final Tracer tracer;
   private final TelemetryConfig config;
   private final SpanStats stats;
+  private final InvalidTraceHeaders invalidHeaders = new InvalidTraceHeaders();
   private SdkLoggerProvider logs;
   private boolean shutDown;
 
@@ -218,6 +219,11 @@ public final class Telemetry {
 
   public SpanStats stats() {
     return stats;
+  }
+
+  /** Requests whose trace headers could not be used, counted, summarised once a minute. */
+  public InvalidTraceHeaders invalidHeaders() {
+    return invalidHeaders;
   }
 
   /**

@@ -111,4 +111,29 @@ class RecentTracesTest {
     assertThat(recent.size()).isEqualTo(10);
     assertThat(recent.skipped()).isEqualTo(90);
   }
+
+  @Test
+  void noClientTakesMoreThanTheBuffersShareOfTheHeap() {
+    RecentTraces recent = new RecentTraces(1_000_000);
+    Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
+    // one trace id reused for many requests, as a client can by sending the same traceparent
+    Span reused = tracer.spanBuilder("root").startSpan();
+    for (int i = 0; i < 1_000; i++) {
+      tracer.spanBuilder("request " + i).setParent(Context.root().with(reused)).startSpan().end();
+    }
+    reused.end();
+    assertThat(recent.trace(reused.getSpanContext().getTraceId())).hasSize(RecentTraces.MAX_SPANS_PER_TRACE);
+
+    // many trace ids with many spans each: never more spans than the budget, whatever the capacity
+    for (int t = 0; t < recent.maxSpans() / 10; t++) {
+      Span root = tracer.spanBuilder("root").startSpan();
+      for (int i = 0; i < 20; i++) {
+        tracer.spanBuilder("child").setParent(Context.root().with(root)).startSpan().end();
+      }
+      root.end();
+    }
+    assertThat(recent.spanCount()).isLessThanOrEqualTo(recent.maxSpans());
+    assertThat((long) recent.maxSpans() * RecentTraces.SPAN_BYTES)
+        .isLessThanOrEqualTo((long) (Runtime.getRuntime().maxMemory() * RecentTraces.HEAP_SHARE) + RecentTraces.SPAN_BYTES);
+  }
 }

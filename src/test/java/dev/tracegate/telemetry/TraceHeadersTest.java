@@ -115,4 +115,73 @@ class TraceHeadersTest {
     assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
     assertThat(harness.upstream().received().get(0).headers().get("tracestate")).isNull();
   }
+
+  /** What the upstream received as {@code tracestate} for a request with these {@code tracestate} headers. */
+  private static String forwardedTracestate(String... tracestates) throws Exception {
+    String[] headers = new String[2 + 2 * tracestates.length];
+    headers[0] = "traceparent";
+    headers[1] = "00-" + TRACE + "-" + PARENT + "-01";
+    for (int i = 0; i < tracestates.length; i++) {
+      headers[2 + 2 * i] = "tracestate";
+      headers[3 + 2 * i] = tracestates[i];
+    }
+    harness.upstream().clear();
+    HttpResponse<String> resp = harness.gateway().get("/up", headers);
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
+    var sent = harness.upstream().received().get(0).headers();
+    assertThat(sent.getAll("tracestate")).hasSizeLessThanOrEqualTo(1);
+    return sent.get("tracestate");
+  }
+
+  private static String members(int from, int to) {
+    return IntStream.range(from, to).mapToObj(i -> String.format("bar%02d=%02d", i, i)).collect(Collectors.joining(","));
+  }
+
+  // the W3C test suite's tracestate cases (test/test.py), as a client sends them
+
+  @org.junit.jupiter.api.Test
+  void tracestateHeadersAreCombinedInOrder() throws Exception {
+    assertThat(forwardedTracestate("foo=1", "bar=2,baz=3")).isEqualTo("foo=1,bar=2,baz=3");
+  }
+
+  @org.junit.jupiter.api.Test
+  void anEmptyTracestateHeaderBesideAValidOneLosesNothing() throws Exception {
+    assertThat(forwardedTracestate("", "foo=1")).isEqualTo("foo=1");
+    assertThat(forwardedTracestate("foo=1", "")).isEqualTo("foo=1");
+  }
+
+  @org.junit.jupiter.api.Test
+  void theMemberLimitAppliesToTheCombinedList() throws Exception {
+    assertThat(forwardedTracestate(members(0, 16), members(16, 32))).isEqualTo(members(0, 32));
+    assertThat(forwardedTracestate(members(0, 16), members(16, 33))).isNull();
+  }
+
+  @org.junit.jupiter.api.Test
+  void theKeyLengthLimitAppliesToTheCombinedList() throws Exception {
+    String longest = "z".repeat(256);
+    assertThat(forwardedTracestate("foo=1", longest + "=1")).isEqualTo("foo=1," + longest + "=1");
+    assertThat(forwardedTracestate("foo=1", "z".repeat(257) + "=1")).isNull();
+  }
+
+  @org.junit.jupiter.api.Test
+  void multiTenantKeysAreKept() throws Exception {
+    assertThat(forwardedTracestate("foo=1", "tenant@system=2")).isEqualTo("foo=1,tenant@system=2");
+    String widest = "t".repeat(241) + "@" + "s".repeat(14);
+    assertThat(forwardedTracestate(widest + "=1")).isEqualTo(widest + "=1");
+    assertThat(forwardedTracestate("t".repeat(242) + "@s=1")).isNull();
+    assertThat(forwardedTracestate("t@" + "s".repeat(15) + "=1")).isNull();
+  }
+
+  @org.junit.jupiter.api.Test
+  void allAllowedCharactersInKeysAndValuesPass() throws Exception {
+    String key = "abcdefghijklmnopqrstuvwxyz0123456789_-*/";
+    String value = " !\"#$%&'()*+-./0123456789:;<>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    assertThat(forwardedTracestate(key + "=" + value.strip())).isEqualTo(key + "=" + value.strip());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aKeyRepeatedAcrossHeadersDropsTheTracestate() throws Exception {
+    assertThat(forwardedTracestate("foo=1", "foo=2")).isNull();
+  }
 }
