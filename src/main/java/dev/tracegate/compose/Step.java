@@ -78,7 +78,12 @@ final class Step {
       return bus.call(ex, parent, message).map(reply -> reply == null ? null : reply.body());
     }
     RouteConfig.Proxy p = (RouteConfig.Proxy) config.call();
-    String uri = PathTemplate.expand(p.path().orElseThrow(), ex, results);
+    String uri;
+    try {
+      uri = PathTemplate.expand(p.path().orElseThrow(), ex, results);
+    } catch (GatewayError e) {
+      return Future.failedFuture(e);
+    }
     MultiMap headers = io.vertx.core.http.HttpHeaders.headers();
     headers.set("Accept", "application/json");
     headers.set(RequestIds.HEADER, ex.outcome().requestId());

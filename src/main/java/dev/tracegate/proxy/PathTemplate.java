@@ -1,6 +1,8 @@
 package dev.tracegate.proxy;
 
+import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.Exchange;
+import dev.tracegate.route.GatewayError;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +12,10 @@ import java.util.function.Function;
 /**
  * Expands upstream path templates: {@code {path.id}}, {@code {query.x}}, {@code {header.x}} and, in
  * compose steps, {@code {step.body.field}} from an earlier step's JSON answer. Every value is
- * percent-encoded as one path segment, so no value can add segments or escape the template.
+ * percent-encoded as one path segment, so no value can add segments or escape the template; a
+ * value that would be a dot segment ({@code .} or {@code ..}, which percent-encoding leaves as they
+ * are and an upstream resolves) is refused: {@code 400 bad_request} when the client gave it,
+ * {@code 502 upstream_unavailable} when an earlier step's answer did.
  */
 public final class PathTemplate {
   private PathTemplate() {}
@@ -27,7 +32,12 @@ public final class PathTemplate {
         i++;
         continue;
       }
-      out.append(encode(resolve(template.substring(i + 1, close), ex, steps)));
+      String ref = template.substring(i + 1, close);
+      String value = resolve(ref, ex, steps);
+      if (value.equals(".") || value.equals("..")) {
+        throw dotSegment(ref);
+      }
+      out.append(encode(value));
       i = close + 1;
     }
     return out.toString();
@@ -47,6 +57,14 @@ public final class PathTemplate {
         }
         return node == null ? "" : String.valueOf(node);
     }
+  }
+
+  private static GatewayError dotSegment(String ref) {
+    boolean fromClient = ref.startsWith("path.") || ref.startsWith("query.") || ref.startsWith("header.");
+    return fromClient
+        ? new GatewayError(ErrorKey.BAD_REQUEST, "{" + ref + "} may not be a dot segment ('.' or '..')", "dot_segment", null)
+        : new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE, "{" + ref + "} from an earlier step's answer is a dot segment",
+            "dot_segment", null);
   }
 
   private static String nonNull(String s) {

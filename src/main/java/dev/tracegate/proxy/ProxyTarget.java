@@ -42,7 +42,12 @@ public final class ProxyTarget implements RouteTarget {
   @Override
   public Future<Void> serve(Exchange ex) {
     HttpServerRequest req = ex.request();
-    String uri = upstreamUri(ex);
+    String uri;
+    try {
+      uri = upstreamUri(ex);
+    } catch (GatewayError e) {
+      return Future.failedFuture(e);
+    }
     MultiMap headers = ForwardHeaders.request(req, ex.outcome().requestId(), dropBaggage);
     UpstreamCall.Plan plan = ex.streamedBody()
         ? new UpstreamCall.Plan(req.method(), uri, headers, Buffer.buffer(), timeoutMs, 0, req, ex.streamedLength())

@@ -67,11 +67,19 @@ public final class RouteTable {
 
   /**
    * Rejects paths that could escape a route's prefix once an upstream normalizes them: dot
-   * segments, encoded slashes or backslashes, NUL, and anything not starting with a slash.
+   * segments (also with {@code ;} parameters, {@code ..;}, which Tomcat and Spring resolve as
+   * {@code ..}), encoded slashes or backslashes, control bytes, and anything not starting with a
+   * slash.
    */
   static boolean isSafe(String path) {
     if (path == null || path.isEmpty() || path.charAt(0) != '/') {
       return false;
+    }
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return false;
+      }
     }
     if (path.indexOf('%') >= 0) {
       String lower = path.toLowerCase();
@@ -84,7 +92,9 @@ public final class RouteTable {
     }
     if (path.contains("/.")) {
       for (String seg : path.split("/", -1)) {
-        if (seg.equals(".") || seg.equals("..")) {
+        int params = seg.indexOf(';');
+        String name = params < 0 ? seg : seg.substring(0, params);
+        if (name.equals(".") || name.equals("..")) {
           return false;
         }
       }

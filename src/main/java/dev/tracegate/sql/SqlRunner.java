@@ -139,8 +139,10 @@ public final class SqlRunner {
       if (failure instanceof PgException) {
         span.setAttribute(Attr.DB_RESPONSE_STATUS_CODE, ((PgException) failure).getSqlState());
       }
+      // the fixed description only, never the server's text or the driver's exception: both can
+      // quote a parameter's value ("invalid input syntax for type integer: \"<value>\"")
       Spans.fail(span, failure instanceof PgException ? ((PgException) failure).getSqlState() : error.errorType(),
-          error.getMessage(), failure);
+          error.getMessage(), null);
       span.end();
       metrics.query(name, outcome(error.key()), System.nanoTime() - startNanos);
       RequestLogs.of(LOG.atDebug(), ex).log("statement {} failed: {} ({})", name, error.errorType(),
@@ -158,6 +160,11 @@ public final class SqlRunner {
     }
   }
 
+  /**
+   * The error a failed statement answers with: a fixed description and the SQLSTATE or exception
+   * class, never the cause, whose text (the server's, or the pg client's coercion message) can
+   * quote a parameter's value and would reach spans as an exception event.
+   */
   static GatewayError classify(Throwable t) {
     if (t instanceof GatewayError) {
       return (GatewayError) t;
@@ -165,17 +172,17 @@ public final class SqlRunner {
     if (t instanceof PgException) {
       String state = ((PgException) t).getSqlState();
       if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P03"))) {
-        return new GatewayError(ErrorKey.DB_UNAVAILABLE, "the database is unavailable (SQLSTATE " + state + ")", state, t);
+        return new GatewayError(ErrorKey.DB_UNAVAILABLE, "the database is unavailable (SQLSTATE " + state + ")", state, null);
       }
       if (QUERY_CANCELED.equals(state)) {
-        return new GatewayError(ErrorKey.DB_TIMEOUT, "the query was cancelled (SQLSTATE 57014)", state, t);
+        return new GatewayError(ErrorKey.DB_TIMEOUT, "the query was cancelled (SQLSTATE 57014)", state, null);
       }
-      return new GatewayError(ErrorKey.DB_ERROR, "the database rejected the statement (SQLSTATE " + state + ")", state, t);
+      return new GatewayError(ErrorKey.DB_ERROR, "the database rejected the statement (SQLSTATE " + state + ")", state, null);
     }
     if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException
         || t.getCause() instanceof ConnectException) {
-      return new GatewayError(ErrorKey.DB_UNAVAILABLE, "no database connection could be had", t.getClass().getName(), t);
+      return new GatewayError(ErrorKey.DB_UNAVAILABLE, "no database connection could be had", t.getClass().getName(), null);
     }
-    return new GatewayError(ErrorKey.DB_ERROR, "database error: " + t.getClass().getSimpleName(), t.getClass().getName(), t);
+    return new GatewayError(ErrorKey.DB_ERROR, "database error: " + t.getClass().getSimpleName(), t.getClass().getName(), null);
   }
 }

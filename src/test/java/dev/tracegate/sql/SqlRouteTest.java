@@ -17,6 +17,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 class SqlRouteTest {
   static OtlpReceiver receiver;
@@ -46,7 +48,11 @@ class SqlRouteTest {
         + "  - name: slow\n    path: /slow\n"
         + "    sql: { query: 'SELECT pg_sleep(5) AS slept', timeout: 200ms, result: rows }\n"
         + "  - name: broken\n    path: /broken\n"
-        + "    sql: { query: 'SELECT 1 / (qty - qty) FROM tg_sqltest_stock', result: rows }\n", receiver);
+        + "    sql: { query: 'SELECT 1 / (qty - qty) FROM tg_sqltest_stock', result: rows }\n"
+        + "  - name: coerce\n    path: /coerce\n"
+        + "    sql: { query: 'SELECT $1::int AS n', params: [query.v], result: row }\n"
+        + "  - name: cast\n    path: /cast\n"
+        + "    sql: { query: 'SELECT $1::text::int AS n', params: [query.v], result: row }\n", receiver);
   }
 
   @AfterAll
@@ -179,6 +185,25 @@ class SqlRouteTest {
         .filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
     assertThat(db.attributes()).containsEntry("db.response.status_code", "22012");
     assertThat(db.isError()).isTrue();
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "/coerce?v=hunter2-secret, io.vertx.core.VertxException", // the pg client's coercion error quotes the value
+      "/cast?v=hunter2-secret, 22P02"})                        // so does the server's: invalid input syntax ... "<value>"
+  void aParameterValueQuotedByAnErrorNeverReachesTheSpan(String path, String errorType) throws Exception {
+    HttpResponse<String> resp = gateway.get(path);
+    assertThat(resp.statusCode()).isEqualTo(500);
+    assertThat(resp.body()).doesNotContain("hunter2");
+    String traceId = new JsonObject(resp.body()).getString("traceId");
+    ReceivedSpan db = receiver.awaitTrace(traceId, 2).stream().filter(s -> s.kind().equals("CLIENT")).findFirst()
+        .orElseThrow();
+    assertThat(db.attributes()).containsEntry("error.type", errorType);
+    assertThat(db.events()).contains("exception");
+    assertThat(db.toString()).doesNotContain("hunter2");
+    // the buffered trace, event attributes (exception.message, exception.stacktrace) included
+    String buffered = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/traces/" + traceId)))).body();
+    assertThat(buffered).contains(errorType).doesNotContain("hunter2");
   }
 
   @Test
