@@ -2,6 +2,7 @@ package dev.tracegate.proxy;
 
 import dev.tracegate.logging.RequestLogs;
 import dev.tracegate.metrics.GatewayMetrics;
+import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.GatewayError;
 import dev.tracegate.telemetry.Attr;
@@ -186,6 +187,15 @@ public final class UpstreamCall {
 
     private void answered(HttpClientResponse response) {
       if (settled) {
+        return;
+      }
+      if (response.statusCode() < 200) {
+        // 101 Switching Protocols (or any other 1xx that reached here): no route is a tunnel, and
+        // passing it on would hand the client a raw connection to the upstream
+        response.request().reset(0);
+        failed(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE, "upstream '" + upstream.name() + "' answered "
+            + response.statusCode() + ", which no route of this gateway passes on", Integer.toString(response.statusCode()),
+            null));
         return;
       }
       settled = true;
