@@ -316,7 +316,8 @@ public final class Gateway {
     boolean baggage = config.telemetry().propagators().contains("baggage");
     RouteConfig.Target t = route.target();
     if (t instanceof RouteConfig.Proxy p) {
-      return new ProxyTarget(p, upstreams.get(p.upstream()), telemetry.tracer(), telemetry.propagator(), baggage);
+      return new ProxyTarget(p, upstreams.get(p.upstream()), telemetry.tracer(), telemetry.propagator(), baggage,
+          config.server()::trusts);
     }
     if (t instanceof RouteConfig.Sql s) {
       return new SqlTarget(route.name(), s, sql);

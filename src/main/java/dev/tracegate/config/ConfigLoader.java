@@ -88,9 +88,19 @@ public final class ConfigLoader {
         n.duration("requestTimeout", GatewayConfig.Server.DEFAULT_REQUEST_TIMEOUT),
         n.duration("shutdownGrace", GatewayConfig.Server.DEFAULT_SHUTDOWN_GRACE),
         n.duration("headerTimeout", GatewayConfig.Server.DEFAULT_HEADER_TIMEOUT),
-        (int) n.integer("eventLoops", 0, 0, 1024));
+        (int) n.integer("eventLoops", 0, 0, 1024),
+        trustedProxies(n));
     n.finish();
     return s;
+  }
+
+  private static List<Cidr> trustedProxies(ConfigNode n) {
+    List<String> given = n.strings("trustedProxies", List.of());
+    List<Cidr> out = new ArrayList<>();
+    for (int i = 0; i < given.size(); i++) {
+      out.add(Cidr.parse(n.key("trustedProxies") + "[" + i + "]", given.get(i)));
+    }
+    return out;
   }
 
   private static AccessLogConfig accessLog(ConfigNode n) {

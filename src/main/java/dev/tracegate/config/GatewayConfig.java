@@ -31,13 +31,28 @@ public record GatewayConfig(
       Duration requestTimeout,
       Duration shutdownGrace,
       Duration headerTimeout,
-      int eventLoops) {
+      int eventLoops,
+      List<Cidr> trustedProxies) {
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
     public static final long DEFAULT_MAX_BODY_BYTES = 1_048_576;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+
+    public Server {
+      trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /** Whether the peer at {@code address} is a proxy whose {@code X-Forwarded-*} headers are believed. */
+    public boolean trusts(String address) {
+      for (Cidr c : trustedProxies) {
+        if (c.contains(address)) {
+          return true;
+        }
+      }
+      return false;
+    }
 
     /** Event loops (and gateway verticles): {@code eventLoops}, or one per CPU when it is 0. */
     public int eventLoopCount() {

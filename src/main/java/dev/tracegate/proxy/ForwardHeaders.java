@@ -37,9 +37,13 @@ final class ForwardHeaders {
 
   /**
    * What goes upstream: the client's end-to-end headers plus forwarding information and the
-   * request's {@code X-Request-Id} (the client's only when it was valid).
+   * request's {@code X-Request-Id} (the client's only when it was valid). {@code X-Forwarded-For},
+   * {@code -Proto}, {@code -Host} and {@code Forwarded} from the peer are kept (and extended) only
+   * when {@code trustedPeer}, a proxy of {@code server.trustedProxies}; from anyone else they are
+   * replaced by what the gateway saw, so a client cannot pose as another address, host or scheme.
+   * Several lines of one of them count as one list, in order.
    */
-  static MultiMap request(HttpServerRequest req, String requestId, boolean dropBaggage) {
+  static MultiMap request(HttpServerRequest req, String requestId, boolean dropBaggage, boolean trustedPeer) {
     MultiMap in = req.headers();
     MultiMap out = HttpHeaders.headers().addAll(in);
     removeHopByHop(in, out);
@@ -51,19 +55,32 @@ final class ForwardHeaders {
     String client = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
     String proto = req.scheme() == null ? "http" : req.scheme();
     String host = req.authority() == null ? null : req.authority().toString();
-    String priorFor = in.get(XFF);
+    String priorFor = trustedPeer ? joined(in, XFF) : null;
     out.set(XFF, priorFor == null ? client : priorFor + ", " + client);
-    if (in.get(XFP) == null) {
-      out.set(XFP, proto);
-    }
-    if (host != null && in.get(XFH) == null) {
+    String priorProto = trustedPeer ? in.get(XFP) : null;
+    out.set(XFP, priorProto == null ? proto : priorProto);
+    String priorHost = trustedPeer ? in.get(XFH) : null;
+    if (priorHost != null) {
+      out.set(XFH, priorHost);
+    } else if (host != null) {
       out.set(XFH, host);
+    } else {
+      out.remove(XFH);
     }
     String forwarded = "for=" + forwardedNode(client) + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
-    String priorForwarded = in.get(FORWARDED);
+    String priorForwarded = trustedPeer ? joined(in, FORWARDED) : null;
     out.set(FORWARDED, priorForwarded == null ? forwarded : priorForwarded + ", " + forwarded);
     out.set(REQUEST_ID, requestId);
     return out;
+  }
+
+  /** All lines of a list header as one value, or null when there is none. */
+  private static String joined(MultiMap headers, CharSequence name) {
+    List<String> lines = headers.getAll(name);
+    if (lines.isEmpty()) {
+      return null;
+    }
+    return lines.size() == 1 ? lines.get(0) : String.join(", ", lines);
   }
 
   /** Copies an upstream answer's end-to-end headers onto the client response. */

@@ -10,6 +10,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import java.util.function.Predicate;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -27,15 +28,18 @@ public final class ProxyTarget implements RouteTarget {
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final boolean dropBaggage;
+  private final Predicate<String> trustedProxy;
   private final long timeoutMs;
 
+  /** {@code trustedProxy} says whether a peer address is one whose forwarding headers are believed. */
   public ProxyTarget(RouteConfig.Proxy config, Upstream upstream, Tracer tracer, TextMapPropagator propagator,
-                     boolean baggagePropagated) {
+                     boolean baggagePropagated, Predicate<String> trustedProxy) {
     this.config = config;
     this.upstream = upstream;
     this.tracer = tracer;
     this.propagator = propagator;
     this.dropBaggage = baggagePropagated;
+    this.trustedProxy = trustedProxy;
     this.timeoutMs = config.timeout().orElse(upstream.config().timeout()).toMillis();
   }
 
@@ -48,7 +52,8 @@ public final class ProxyTarget implements RouteTarget {
     } catch (GatewayError e) {
       return Future.failedFuture(e);
     }
-    MultiMap headers = ForwardHeaders.request(req, ex.outcome().requestId(), dropBaggage);
+    boolean trusted = req.remoteAddress() != null && trustedProxy.test(req.remoteAddress().hostAddress());
+    MultiMap headers = ForwardHeaders.request(req, ex.outcome().requestId(), dropBaggage, trusted);
     UpstreamCall.Plan plan = ex.streamedBody()
         ? new UpstreamCall.Plan(req.method(), uri, headers, Buffer.buffer(), timeoutMs, 0, req, ex.streamedLength())
         : new UpstreamCall.Plan(req.method(), uri, headers, ex.body(), timeoutMs, config.retries());
