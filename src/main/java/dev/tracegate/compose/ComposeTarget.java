@@ -36,7 +36,8 @@ public final class ComposeTarget implements RouteTarget {
     for (RouteConfig.Step s : config.steps().values()) {
       Upstream upstream = s.call() instanceof RouteConfig.Proxy p ? upstreams.get(p.upstream()) : null;
       BusCall busCall = s.call() instanceof RouteConfig.Bus b ? new BusCall(bus, tracer, propagator, b) : null;
-      list.add(new Step(s, upstream, sql, busCall, tracer, propagator, baggagePropagated, routeName));
+      list.add(new Step(s, upstream, sql, busCall, tracer, propagator, baggagePropagated, routeName,
+          config.maxStepBytes()));
     }
     this.steps = List.copyOf(list);
   }

@@ -18,6 +18,10 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -28,6 +32,8 @@ import java.util.function.Function;
 
 /** One compose step, compiled once: a GET to an upstream path template, a SQL statement, or an event-bus call. */
 final class Step {
+  /** Answers up to this size are parsed on the event loop (well under a millisecond). */
+  static final int PARSE_INLINE_BYTES = 64 * 1024;
   final RouteConfig.Step config;
   final String spanName;
   private final Upstream upstream;
@@ -37,9 +43,10 @@ final class Step {
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final boolean baggagePropagated;
+  private final long maxBytes;
 
   Step(RouteConfig.Step config, Upstream upstream, SqlRunner sql, BusCall bus, Tracer tracer,
-       TextMapPropagator propagator, boolean baggagePropagated, String routeName) {
+       TextMapPropagator propagator, boolean baggagePropagated, String routeName, long maxBytes) {
     this.config = config;
     this.spanName = "compose " + config.name();
     this.upstream = upstream;
@@ -49,6 +56,7 @@ final class Step {
     this.tracer = tracer;
     this.propagator = propagator;
     this.baggagePropagated = baggagePropagated;
+    this.maxBytes = maxBytes;
   }
 
   String name() {
@@ -97,16 +105,56 @@ final class Step {
 
   private Future<Object> readJson(UpstreamReply reply) {
     int status = reply.response().statusCode();
-    return reply.response().body()
+    return readBounded(reply)
         .andThen(ar -> reply.end(ar.failed() ? ar.cause() : null))
         .compose(body -> {
           if (status >= 400) {
             return Future.failedFuture(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
                 "upstream '" + upstream.name() + "' answered " + status, Integer.toString(status), null));
           }
-          return Future.succeededFuture(parse(body));
-        }, failure -> Future.failedFuture(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
-            "the answer from upstream '" + upstream.name() + "' broke off", failure.getClass().getName(), failure)));
+          if (body.length() <= PARSE_INLINE_BYTES) {
+            return Future.succeededFuture(parse(body));
+          }
+          // a large answer is parsed on a worker: the event loop serves other requests meanwhile
+          return Vertx.currentContext().owner().executeBlocking(() -> parse(body), false);
+        }, failure -> Future.failedFuture(failure instanceof GatewayError ? failure : new GatewayError(
+            ErrorKey.UPSTREAM_UNAVAILABLE, "the answer from upstream '" + upstream.name() + "' broke off",
+            failure.getClass().getName(), failure)));
+  }
+
+  /**
+   * The answer's body, at most {@code maxStepBytes} of it: a larger one (declared, or as it
+   * arrives) resets the upstream request and fails {@code response_too_large}, so no step holds
+   * more than its bound in memory.
+   */
+  private Future<Buffer> readBounded(UpstreamReply reply) {
+    HttpClientResponse response = reply.response();
+    Promise<Buffer> done = Promise.promise();
+    String declared = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > maxBytes) {
+      response.request().reset(0);
+      return Future.failedFuture(tooLarge());
+    }
+    Buffer body = Buffer.buffer();
+    response.handler(chunk -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      if (body.length() + chunk.length() > maxBytes) {
+        done.tryFail(tooLarge());
+        response.request().reset(0);
+      } else {
+        body.appendBuffer(chunk);
+      }
+    });
+    response.exceptionHandler(done::tryFail);
+    response.endHandler(v -> done.tryComplete(body));
+    return done.future();
+  }
+
+  private GatewayError tooLarge() {
+    return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE, "the answer from upstream '" + upstream.name()
+        + "' is larger than the step's bound of " + maxBytes + " bytes", "response_too_large", null);
   }
 
   private static Object parse(Buffer body) {

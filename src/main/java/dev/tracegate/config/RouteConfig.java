@@ -78,8 +78,10 @@ public record RouteConfig(
   public enum SqlResult { ROW, ROWS, COUNT }
 
   /** Fan-out: named steps, run as soon as the steps they come {@code after} have finished. */
-  public record Compose(Duration timeout, Map<String, Step> steps) implements Target {
+  public record Compose(Duration timeout, long maxStepBytes, Map<String, Step> steps) implements Target {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    /** The most an upstream step's answer may be: it is held whole, to be parsed and merged. */
+    public static final long DEFAULT_MAX_STEP_BYTES = 1_048_576;
 
     public Compose {
       steps = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(steps)); // config order

@@ -218,6 +218,7 @@ final class RouteReader {
 
   private Compose compose(ConfigNode n, Set<String> pathParams) {
     Duration timeout = n.duration("timeout", Compose.DEFAULT_TIMEOUT);
+    long maxStepBytes = n.integer("maxStepBytes", Compose.DEFAULT_MAX_STEP_BYTES, 1, 256L * 1024 * 1024);
     ConfigNode stepsNode = n.child("steps");
     if (stepsNode.keys().isEmpty()) {
       throw new ConfigException(n.key("steps"), "at least one step is required");
@@ -229,7 +230,7 @@ final class RouteReader {
     stepsNode.finish();
     n.finish();
     checkAcyclic(n.key("steps"), steps);
-    return new Compose(timeout, steps);
+    return new Compose(timeout, maxStepBytes, steps);
   }
 
   private Step step(ConfigNode n, String name, Set<String> pathParams, Set<String> allSteps) {
