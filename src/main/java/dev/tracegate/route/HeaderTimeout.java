@@ -7,14 +7,22 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Closes a new connection that has not completed its first request head in time, so slowloris
- * clients trickling header bytes cannot hold sockets forever. Later requests on a kept-alive
- * connection are bounded by the server's idle timeout instead. One per event loop, so a plain map.
+ * Closes a connection whose next request head has not arrived within {@code server.headerTimeout}:
+ * on a new connection from its opening, on a kept-alive one from the end of its last answer. So a
+ * slowloris client trickling header bytes holds a socket no longer than that, on its first request
+ * or any later one (the idle timeout alone would not do: every byte resets it). One per event
+ * loop, so a plain map.
  */
 public final class HeaderTimeout implements Handler<HttpConnection> {
   private final Vertx vertx;
   private final long timeoutMs;
-  private final Map<HttpConnection, Long> awaiting = new HashMap<>();
+  private final Map<HttpConnection, State> connections = new HashMap<>();
+
+  /** Requests being served on a connection, and the timer that runs while there are none. */
+  private static final class State {
+    int inFlight;
+    long timer = -1;
+  }
 
   public HeaderTimeout(Vertx vertx, long timeoutMs) {
     this.vertx = vertx;
@@ -23,23 +31,47 @@ public final class HeaderTimeout implements Handler<HttpConnection> {
 
   @Override
   public void handle(HttpConnection conn) {
-    long timer = vertx.setTimer(timeoutMs, id -> {
-      if (awaiting.remove(conn) != null) {
+    State state = new State();
+    connections.put(conn, state);
+    arm(conn, state);
+    conn.closeHandler(v -> {
+      State gone = connections.remove(conn);
+      if (gone != null && gone.timer >= 0) {
+        vertx.cancelTimer(gone.timer);
+      }
+    });
+  }
+
+  private void arm(HttpConnection conn, State state) {
+    state.timer = vertx.setTimer(timeoutMs, id -> {
+      if (state.timer == id && state.inFlight == 0) {
         conn.close();
       }
     });
-    awaiting.put(conn, timer);
-    conn.closeHandler(v -> requestArrived(conn));
   }
 
-  /** The connection delivered a request head (or went away): its timer is no longer needed. */
+  /** A request head arrived on {@code conn}: no timer while it is served. */
   void requestArrived(HttpConnection conn) {
-    if (awaiting.isEmpty()) {
+    State state = connections.get(conn);
+    if (state == null) {
       return;
     }
-    Long timer = awaiting.remove(conn);
-    if (timer != null) {
-      vertx.cancelTimer(timer);
+    state.inFlight++;
+    if (state.timer >= 0) {
+      vertx.cancelTimer(state.timer);
+      state.timer = -1;
+    }
+  }
+
+  /** A request on {@code conn} was answered: with none left, the next head's time starts. */
+  void requestDone(HttpConnection conn) {
+    State state = connections.get(conn);
+    if (state == null) {
+      return;
+    }
+    state.inFlight = Math.max(0, state.inFlight - 1);
+    if (state.inFlight == 0 && state.timer < 0) {
+      arm(conn, state);
     }
   }
 }

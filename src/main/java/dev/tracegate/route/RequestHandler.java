@@ -295,6 +295,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       span.end();
       admission.release();
       generation.leave();
+      headerTimeout.requestDone(ex.request().connection());
       ex.outcome().finish(aborted ? CLIENT_CLOSED : resp.getStatusCode(), error == null ? null : error.key(),
           System.nanoTime() - startNanos, ex.request().bytesRead(), resp.bytesWritten());
       observer.completed(ex, ex.outcome());

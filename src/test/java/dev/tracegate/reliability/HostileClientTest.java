@@ -170,4 +170,56 @@ class HostileClientTest {
       }
     }
   }
+
+  @Test
+  void aSecondRequestHeadTrickledOnAKeptAliveConnectionIsCutOffToo() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", harness.gateway().gateway().port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      out.write("GET /api/first HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String first = readHead(in);
+      assertThat(first).startsWith("HTTP/1.1 200");
+      long length = Long.parseLong(first.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
+          .findFirst().orElseThrow().substring("content-length:".length()).trim());
+      in.readNBytes((int) length);
+
+      // the next head, a byte every 200 ms: the idle timeout alone would never fire
+      long t0 = System.nanoTime();
+      byte[] head = "GET /api/second HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".getBytes(StandardCharsets.US_ASCII);
+      boolean closed = false;
+      for (byte b : head) {
+        try {
+          out.write(b);
+          out.flush();
+        } catch (java.io.IOException e) {
+          closed = true;
+          break;
+        }
+        // pacing the attack, not waiting for a condition
+        Thread.sleep(200);
+        if (s.getInputStream().available() > 0 || (System.nanoTime() - t0) / 1_000_000 > 3000) {
+          break;
+        }
+      }
+      if (!closed) {
+        assertThat(in.read()).as("the gateway closed the connection").isEqualTo(-1);
+      }
+      // the header timeout is 1 s here: the gateway let go within a couple of seconds, not 6
+      assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(4000);
+    }
+  }
+
+  private static String readHead(InputStream in) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.append((char) b);
+    }
+    return head.toString();
+  }
 }
