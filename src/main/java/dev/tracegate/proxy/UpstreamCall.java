@@ -3,6 +3,7 @@ package dev.tracegate.proxy;
 import dev.tracegate.logging.RequestLogs;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.ErrorKey;
+import dev.tracegate.route.Framing;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.GatewayError;
 import dev.tracegate.telemetry.Attr;
@@ -101,10 +102,11 @@ public final class UpstreamCall {
   }
 
   private Span startSpan(Endpoint endpoint, int n) {
-    var b = tracer.spanBuilder(plan.method().name())
+    String method = Framing.spanMethod(plan.method().name());
+    var b = tracer.spanBuilder(method)
         .setParent(parent)
         .setSpanKind(SpanKind.CLIENT)
-        .setAttribute(Attr.HTTP_REQUEST_METHOD, plan.method().name())
+        .setAttribute(Attr.HTTP_REQUEST_METHOD, method)
         .setAttribute(Attr.URL_FULL, endpoint.url(plan.uri()))
         .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
         .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)

@@ -85,6 +85,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     long startNanos = System.nanoTime();
     headerTimeout.requestArrived(req.connection());
     String method = req.method().name();
+    String unsound = Framing.problem(req);
+    if (unsound != null) {
+      refuseUnsound(req, startNanos, method, unsound);
+      return;
+    }
     ErrorKey refused = admission.admit();
     Routing generation = routing;
     RouteTable.Match match = generation.table().match(method, req.path()); // also for refused ones: spans and metrics name the route
@@ -118,6 +123,16 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     Completion completion = begin(req, System.nanoTime(), Context.root(), method, RouteTable.NO_MATCH, routing);
     completion.fail(new GatewayError(key, key == ErrorKey.BAD_REQUEST ? "malformed HTTP request"
         : key == ErrorKey.URI_TOO_LONG ? "request line too long" : "request headers too large"));
+  }
+
+  /** A request whose framing or target cannot be trusted: 400, then the connection is closed. */
+  private void refuseUnsound(HttpServerRequest req, long startNanos, String method, String why) {
+    admission.admit();
+    req.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    // what follows on this connection cannot be trusted either: close it once the answer is out
+    req.response().bodyEndHandler(v -> req.connection().close());
+    Completion completion = begin(req, startNanos, Context.root(), method, RouteTable.NO_MATCH, routing);
+    completion.fail(new GatewayError(ErrorKey.BAD_REQUEST, "refused: " + why, "bad_framing", null));
   }
 
   /** Starts the SERVER span and the exchange, and hooks the span's end to the response's. */
@@ -202,13 +217,17 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   }
 
   private Span startServerSpan(HttpServerRequest req, Context parent, String method, Route route, String requestId) {
-    SpanBuilder b = tracer.spanBuilder(route == null ? method : route.spanName(method))
+    String known = Framing.spanMethod(method);
+    SpanBuilder b = tracer.spanBuilder(route == null ? known : route.spanName(known))
         .setParent(parent)
         .setSpanKind(SpanKind.SERVER)
-        .setAttribute(Attr.HTTP_REQUEST_METHOD, method)
+        .setAttribute(Attr.HTTP_REQUEST_METHOD, known)
         .setAttribute(Attr.URL_PATH, req.path())
         .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme())
         .setAttribute(Attr.REQUEST_ID, requestId);
+    if (!known.equals(method)) {
+      b.setAttribute(Attr.HTTP_REQUEST_METHOD_ORIGINAL, method.length() <= 32 ? method : method.substring(0, 32));
+    }
     capture.request(b, req.headers());
     SocketAddress local = req.localAddress();
     if (local != null) {
