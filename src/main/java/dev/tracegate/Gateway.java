@@ -10,6 +10,7 @@ import java.io.IOException;
 import dev.tracegate.admin.TraceRoutes;
 import dev.tracegate.linkage.LinkageAudit;
 import dev.tracegate.telemetry.RecentTraces;
+import dev.tracegate.telemetry.Redaction;
 import dev.tracegate.compose.ComposeTarget;
 import dev.tracegate.config.ConfigException;
 import dev.tracegate.config.GatewayConfig;
@@ -173,7 +174,8 @@ public final class Gateway {
     if (!config.enabled()) {
       return null;
     }
-    return AccessLog.open(config, config.otlp() ? telemetry.otlpLogger("dev.tracegate.access") : null);
+    return AccessLog.open(config, config.otlp() ? telemetry.otlpLogger("dev.tracegate.access") : null,
+        telemetry.config().redactQueryKeys());
   }
 
   private static void closeQuietly(DatabaseSource database) {
@@ -305,7 +307,7 @@ public final class Gateway {
 
   private String describeExport() {
     switch (config.telemetry().exporter()) {
-      case OTLP: return config.telemetry().tracesEndpoint();
+      case OTLP: return Redaction.url(config.telemetry().tracesEndpoint());
       case LOGGING: return "log";
       default: return "nowhere (exporter none)";
     }

@@ -60,7 +60,8 @@ final class GatewayVerticle extends VerticleBase {
   /** This event loop's routes and upstream pools for {@code cfg}. */
   private Routing routing(GatewayConfig cfg) {
     Map<String, Upstream> upstreams = new HashMap<>();
-    cfg.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops, metrics)));
+    cfg.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops, metrics,
+        telemetry.config().redactQueryKeys())));
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : cfg.routes()) {
       routes.add(new Route(rc, targets.create(rc, upstreams)));

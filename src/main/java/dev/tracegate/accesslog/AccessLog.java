@@ -4,12 +4,14 @@ import dev.tracegate.config.AccessLogConfig;
 import dev.tracegate.route.Exchange;
 import dev.tracegate.route.Outcome;
 import dev.tracegate.route.RequestObserver;
+import dev.tracegate.telemetry.Redaction;
 import io.opentelemetry.api.logs.Logger;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.util.Set;
 import java.io.OutputStream;
 import java.io.BufferedOutputStream;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,25 +24,27 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class AccessLog implements RequestObserver {
   private final AccessLogConfig config;
+  private final Set<String> redactQueryKeys;
   private final AccessWriter writer;
 
-  private AccessLog(AccessLogConfig config, AccessWriter writer) {
+  private AccessLog(AccessLogConfig config, AccessWriter writer, Set<String> redactQueryKeys) {
     this.config = config;
     this.writer = writer;
+    this.redactQueryKeys = redactQueryKeys;
   }
 
   /**
    * Opens the output (standard output, or the file appended to) and starts the writer; with
    * {@code otlp} non-null every written record is also emitted as an OTLP log record.
    */
-  public static AccessLog open(AccessLogConfig config, Logger otlp) throws IOException {
+  public static AccessLog open(AccessLogConfig config, Logger otlp, Set<String> redactQueryKeys) throws IOException {
     OutputStream out = config.file().isPresent()
         ? new BufferedOutputStream(new FileOutputStream(config.file().get().toFile(), true), 64 * 1024)
         : System.out;
     String target = config.file().map(Object::toString).orElse("standard output");
     OtlpAccessLogs logs = otlp == null ? null : new OtlpAccessLogs(otlp);
     return new AccessLog(config, new AccessWriter(out, target, new RecordFormat(config.format()),
-        logs == null ? r -> { } : logs::emit));
+        logs == null ? r -> { } : logs::emit), redactQueryKeys);
   }
 
   @Override
@@ -55,7 +59,7 @@ public final class AccessLog implements RequestObserver {
   private AccessRecord record(Exchange ex, Outcome o) {
     HttpServerRequest req = ex.request();
     SocketAddress remote = req.remoteAddress();
-    String query = config.query() ? req.query() : null;
+    String query = config.query() ? Redaction.query(req.query(), redactQueryKeys) : null;
     return new AccessRecord(
         System.currentTimeMillis() - o.durationNanos() / 1_000_000,
         ex.span().getSpanContext(),

@@ -172,6 +172,15 @@ public final class ConfigLoader {
       throw new ConfigException(n.key("url"), "must start with postgresql:// (got '"
           + GatewayConfig.Database.redact(url) + "')");
     }
+    if (url != null && !url.isBlank()) {
+      try {
+        io.vertx.pgclient.PgConnectOptions.fromUri(url);
+      } catch (RuntimeException e) {
+        // the driver's message quotes the URL, password and all
+        throw new ConfigException(n.key("url"), "cannot be used (" + GatewayConfig.Database.redact(
+            String.valueOf(e.getMessage())) + "): " + GatewayConfig.Database.redact(url));
+      }
+    }
     var d = new GatewayConfig.Database(
         Optional.ofNullable(url).filter(u -> !u.isBlank()),
         (int) n.integer("poolSize", GatewayConfig.Database.DEFAULT_POOL_SIZE, 1, 1000),

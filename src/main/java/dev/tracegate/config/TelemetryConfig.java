@@ -3,6 +3,7 @@ package dev.tracegate.config;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * How spans are sampled, propagated and exported. Built from the file's {@code telemetry} section
@@ -20,7 +21,8 @@ public record TelemetryConfig(
     Map<String, String> resourceAttributes,
     Batch batch,
     String logsEndpoint,
-    CaptureHeaders captureHeaders) {
+    CaptureHeaders captureHeaders,
+    Set<String> redactQueryKeys) {
 
   public static final String DEFAULT_SERVICE_NAME = "tracegate";
   public static final String DEFAULT_ENDPOINT = "http://localhost:4318";
@@ -31,12 +33,16 @@ public record TelemetryConfig(
       "always_on", "always_off", "traceidratio",
       "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio");
   public static final int DEFAULT_RECENT_TRACES = 1000;
+  /** {@code telemetry.redactQueryKeys} when the configuration names none: masked in url.full and access records. */
+  public static final List<String> DEFAULT_REDACT_QUERY_KEYS = List.of("token", "key", "password", "secret", "sig",
+      "signature", "access_token");
   /** How long a trace must be quiet, its requests finished, before the linkage audit judges it. */
   public static final Duration DEFAULT_LINKAGE_SETTLE = Duration.ofSeconds(3);
 
   public TelemetryConfig {
     propagators = List.copyOf(propagators);
     resourceAttributes = Map.copyOf(resourceAttributes);
+    redactQueryKeys = Set.copyOf(redactQueryKeys);
   }
 
   public enum Exporter { OTLP, LOGGING, NONE }
@@ -44,7 +50,7 @@ public record TelemetryConfig(
   /** The same settings for another service of the demo: its own name, no recent-trace buffer. */
   public TelemetryConfig forService(String name) {
     return new TelemetryConfig(name, exporter, tracesEndpoint, sampler, samplerArg, propagators, 0,
-        linkageSettle, resourceAttributes, batch, logsEndpoint, CaptureHeaders.NONE);
+        linkageSettle, resourceAttributes, batch, logsEndpoint, CaptureHeaders.NONE, redactQueryKeys);
   }
 
   /**

@@ -2,6 +2,9 @@ package dev.tracegate.config;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
@@ -49,9 +52,12 @@ final class TelemetryReader {
     int recent = (int) n.integer("recentTraces", TelemetryConfig.DEFAULT_RECENT_TRACES, 0, 1_000_000);
     Duration settle = n.duration("linkageSettle", TelemetryConfig.DEFAULT_LINKAGE_SETTLE);
     TelemetryConfig.CaptureHeaders capture = captureHeaders(n.child("captureHeaders"));
+    Set<String> redact = new LinkedHashSet<>();
+    n.strings("redactQueryKeys", TelemetryConfig.DEFAULT_REDACT_QUERY_KEYS)
+        .forEach(k -> redact.add(k.toLowerCase(Locale.ROOT)));
     n.finish();
     return new TelemetryConfig(serviceName, exporter, tracesEndpoint, sampler, samplerArg, propagators,
-        recent, settle, resourceAttributes(), batch(), logsEndpoint, capture);
+        recent, settle, resourceAttributes(), batch(), logsEndpoint, capture, redact);
   }
 
   private static TelemetryConfig.CaptureHeaders captureHeaders(ConfigNode n) {

@@ -6,6 +6,7 @@ import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.sql.DatabaseSource;
+import dev.tracegate.telemetry.Redaction;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -105,7 +106,7 @@ public final class DemoCommand {
         "  local view  " + admin + "/traces   then " + admin + "/traces/<traceId>?format=text",
         "  for Jaeger  " + admin + "/traces/<traceId>?format=otlp   (OTLP JSON: Jaeger UI, Search, Upload)",
         "  linkage     " + admin + "/linkage?format=text   (orphan, unended, outlived_parent, error_unset, split_request, clock)",
-        "  Jaeger UI   http://localhost:16686   (exporting to " + config.telemetry().tracesEndpoint() + ";"
+        "  Jaeger UI   http://localhost:16686   (exporting to " + Redaction.url(config.telemetry().tracesEndpoint()) + ";"
             + " start Jaeger as the README says)",
         "Every response carries X-Trace-Id. Ctrl-C stops the demo.",
         "");

@@ -2,6 +2,7 @@ package dev.tracegate.proxy;
 
 import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.metrics.GatewayMetrics;
+import dev.tracegate.telemetry.Redaction;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -9,6 +10,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.tracing.TracingPolicy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,10 +24,13 @@ public final class Upstream {
   private final HttpClient client;
   private final RoundRobinSelector selector;
   private final GatewayMetrics metrics;
+  private final Set<String> redactQueryKeys;
 
-  public Upstream(Vertx vertx, UpstreamConfig config, int eventLoops, GatewayMetrics metrics) {
+  public Upstream(Vertx vertx, UpstreamConfig config, int eventLoops, GatewayMetrics metrics,
+                  Set<String> redactQueryKeys) {
     this.config = config;
     this.metrics = metrics;
+    this.redactQueryKeys = redactQueryKeys;
     int perLoop = Math.max(1, (config.maxConnections() + eventLoops - 1) / eventLoops);
     HttpClientOptions options = new HttpClientOptions()
         .setKeepAlive(true)
@@ -58,6 +63,13 @@ public final class Upstream {
 
   GatewayMetrics metrics() {
     return metrics;
+  }
+
+  /** {@code url.full} of an attempt to {@code uri} on {@code endpoint}, secret query values masked. */
+  String spanUrl(Endpoint endpoint, String uri) {
+    int q = uri.indexOf('?');
+    return q < 0 ? endpoint.url(uri)
+        : endpoint.url(uri.substring(0, q + 1) + Redaction.query(uri.substring(q + 1), redactQueryKeys));
   }
 
   RoundRobinSelector selector() {

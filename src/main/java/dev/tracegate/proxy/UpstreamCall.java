@@ -107,7 +107,7 @@ public final class UpstreamCall {
         .setParent(parent)
         .setSpanKind(SpanKind.CLIENT)
         .setAttribute(Attr.HTTP_REQUEST_METHOD, method)
-        .setAttribute(Attr.URL_FULL, endpoint.url(plan.uri()))
+        .setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))
         .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
         .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
         .setAttribute(Attr.UPSTREAM, upstream.name())

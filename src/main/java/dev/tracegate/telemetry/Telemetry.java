@@ -75,7 +75,7 @@ public final class Telemetry {
         .setSpanLimits(SpanLimits.builder().setMaxAttributeValueLength(MAX_ATTRIBUTE_LENGTH).build())
         .addSpanProcessor(stats);
     exporter(config).ifPresent(exporter -> stats.exportTo(
-        BatchSpanProcessor.builder(new CountingExporter(exporter, stats, config.tracesEndpoint()))
+        BatchSpanProcessor.builder(new CountingExporter(exporter, stats, Redaction.url(config.tracesEndpoint())))
             .setScheduleDelay(config.batch().scheduleDelay())
             .setMaxQueueSize(config.batch().maxQueueSize())
             .setMaxExportBatchSize(config.batch().maxExportBatchSize())
@@ -241,7 +241,7 @@ public final class Telemetry {
     logsDone.join(limit.toMillis(), TimeUnit.MILLISECONDS);
     if (!result.isSuccess()) {
       LOG.warn("telemetry: spans could not all be exported at shutdown (collector "
-          + config.tracesEndpoint() + " unreachable or slow); " + stats.dropped() + " span(s) dropped in total");
+          + Redaction.url(config.tracesEndpoint()) + " unreachable or slow); " + stats.dropped() + " span(s) dropped in total");
     }
   }
 }

@@ -93,12 +93,13 @@ class AccessLogPolicyTest {
     Path file = dir.resolve("text.log");
     try (TestGateway gw = gateway(routes(), Map.of("TRACEGATE_ACCESS_LOG_OUTPUT", file.toString(),
         "TRACEGATE_ACCESS_LOG_FORMAT", "text", "TRACEGATE_ACCESS_LOG_QUERY", "true"))) {
-      HttpResponse<String> resp = gw.get("/fast/q?page=2", "User-Agent", "evil\"agent");
+      HttpResponse<String> resp = gw.get("/fast/q?page=2&access_token=t0ps3cret", "User-Agent", "evil\"agent");
       String traceId = resp.headers().firstValue("X-Trace-Id").orElseThrow();
       Awaitility.await().until(() -> Files.readString(file).contains(traceId));
       String line = Files.readAllLines(file).stream().filter(l -> l.contains(traceId)).findFirst().orElseThrow();
       assertThat(line)
-          .contains(" 127.0.0.1 \"GET /fast/q?page=2\" 200 - ")
+          .contains(" 127.0.0.1 \"GET /fast/q?page=2&access_token=REDACTED\" 200 - ")
+          .doesNotContain("t0ps3cret")
           .contains(" route=fast upstream=good@127.0.0.1:" + upstream.port() + " attempts=1 upstream_ms=")
           .contains(" ua=\"evil\\\"agent\" ")
           .contains(" request_id=" + resp.headers().firstValue("X-Request-Id").orElseThrow())
