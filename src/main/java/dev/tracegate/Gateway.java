@@ -81,7 +81,7 @@ public final class Gateway {
     this.vertx = vertx;
     this.eventLoops = eventLoops;
     this.embedded = embedded;
-    this.admission = new Admission(config.server().maxInFlight());
+    this.admission = new Admission(config.server().maxInFlight(), config.server().maxBufferedBytes());
     this.metrics = new GatewayMetrics(telemetry.stats(), admission, telemetry.invalidHeaders());
     if (recent != null) {
       this.linkage = new LinkageAudit(recent, config.telemetry().recentTraces(), config.telemetry().linkageSettle());

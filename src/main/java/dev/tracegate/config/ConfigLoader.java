@@ -89,7 +89,8 @@ public final class ConfigLoader {
         n.duration("shutdownGrace", GatewayConfig.Server.DEFAULT_SHUTDOWN_GRACE),
         n.duration("headerTimeout", GatewayConfig.Server.DEFAULT_HEADER_TIMEOUT),
         (int) n.integer("eventLoops", 0, 0, 1024),
-        trustedProxies(n));
+        trustedProxies(n),
+        n.integer("maxBufferedBytes", GatewayConfig.Server.DEFAULT_MAX_BUFFERED_BYTES, 0, Long.MAX_VALUE / 2));
     n.finish();
     return s;
   }

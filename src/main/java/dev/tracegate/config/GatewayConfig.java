@@ -32,10 +32,13 @@ public record GatewayConfig(
       Duration shutdownGrace,
       Duration headerTimeout,
       int eventLoops,
-      List<Cidr> trustedProxies) {
+      List<Cidr> trustedProxies,
+      long maxBufferedBytes) {
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
     public static final long DEFAULT_MAX_BODY_BYTES = 1_048_576;
+    /** Request bodies held in memory at once, all requests together. */
+    public static final long DEFAULT_MAX_BUFFERED_BYTES = 32L * 1_048_576;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);

@@ -58,6 +58,8 @@ public final class GatewayMetrics implements RequestObserver {
     }
     Gauge.builder("tracegate.requests.in.flight", admission, Admission::inFlight)
         .description("Requests in progress").register(registry);
+    Gauge.builder("tracegate.request.bodies.buffered", admission, a -> a.bodies().used()).baseUnit("bytes")
+        .description("Bytes of request bodies held in memory (server.maxBufferedBytes bounds them)").register(registry);
     FunctionCounter.builder("tracegate.spans.started", spans, SpanStats::started)
         .description("Spans started").register(registry);
     Gauge.builder("tracegate.spans.open", spans, SpanStats::open)

@@ -12,8 +12,17 @@ public final class Admission {
   private volatile boolean draining;
   private volatile boolean ready;
 
-  public Admission(int maxInFlight) {
+  private final BodyBudget bodies;
+
+  /** At most {@code maxInFlight} requests, holding at most {@code maxBufferedBytes} of bodies between them. */
+  public Admission(int maxInFlight, long maxBufferedBytes) {
     this.maxInFlight = maxInFlight;
+    this.bodies = new BodyBudget(maxBufferedBytes);
+  }
+
+  /** The bytes of request bodies the requests in progress hold. */
+  public BodyBudget bodies() {
+    return bodies;
   }
 
   /** Counts the request in; returns the reason to turn it away, or null to serve it. */

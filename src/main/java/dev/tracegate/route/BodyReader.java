@@ -38,7 +38,11 @@ public final class BodyReader {
     }
   }
 
-  static Future<Buffer> read(HttpServerRequest req, long maxBytes) {
+  /**
+   * The whole body, each chunk reserved in {@code budget} (what was reserved is added to
+   * {@code ex}, for release when the request ends): past the budget, {@code 503 overloaded}.
+   */
+  static Future<Buffer> read(HttpServerRequest req, long maxBytes, BodyBudget budget, Exchange ex) {
     String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null) {
       long declared;
@@ -50,7 +54,13 @@ public final class BodyReader {
       if (declared > maxBytes) {
         return Future.failedFuture(tooLarge(maxBytes));
       }
+      // a declared length is reserved whole, at once: first come, first served
+      if (!budget.reserve(declared)) {
+        return Future.failedFuture(overBudget());
+      }
+      ex.bufferedBytes(declared);
     }
+    boolean reserved = length != null;
     Promise<Buffer> promise = Promise.promise();
     Buffer body = Buffer.buffer();
     req.handler(chunk -> {
@@ -59,13 +69,23 @@ public final class BodyReader {
       }
       if (body.length() + chunk.length() > maxBytes) {
         promise.tryFail(tooLarge(maxBytes));
+      } else if (!reserved && !budget.reserve(chunk.length())) {
+        promise.tryFail(overBudget());
       } else {
+        if (!reserved) {
+          ex.bufferedBytes(chunk.length());
+        }
         body.appendBuffer(chunk);
       }
     });
     req.exceptionHandler(promise::tryFail);
     req.endHandler(v -> promise.tryComplete(body));
     return promise.future();
+  }
+
+  private static GatewayError overBudget() {
+    return new GatewayError(ErrorKey.OVERLOADED,
+        "request bodies held by the gateway are at server.maxBufferedBytes; try again shortly");
   }
 
   private static GatewayError tooLarge(long maxBytes) {

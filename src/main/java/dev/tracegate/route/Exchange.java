@@ -24,6 +24,7 @@ public final class Exchange {
   private final long deadlineNanos;
   private final Outcome outcome;
   private Buffer body;
+  private long bufferedBytes;
   private long streamedLength = -1;
   private List<Runnable> cancelHooks;
   private GatewayError abandonedBy;
@@ -75,6 +76,15 @@ public final class Exchange {
   /** The request body, read and bounded before the target runs; empty when there is none. */
   public Buffer body() {
     return body == null ? Buffer.buffer() : body;
+  }
+
+  /** Bytes of this request's body reserved in the gateway's {@link BodyBudget}. */
+  long bufferedBytes() {
+    return bufferedBytes;
+  }
+
+  void bufferedBytes(long more) {
+    bufferedBytes += more;
   }
 
   void body(Buffer body) {

@@ -40,6 +40,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final InvalidTraceHeaders invalidHeaders;
+  private final BodyBudget bodyBudget;
   private final boolean baggagePropagated;
   private final long requestTimeoutMs;
   private final long maxBodyBytes;
@@ -57,6 +58,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     this.tracer = tracer;
     this.propagator = propagator;
     this.invalidHeaders = invalidHeaders;
+    this.bodyBudget = admission.bodies();
     this.baggagePropagated = baggagePropagated;
     this.requestTimeoutMs = requestTimeout.toMillis();
     this.maxBodyBytes = maxBodyBytes;
@@ -167,7 +169,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       ex.streamBody(declared);
       target.serve(ex).onFailure(completion::fail);
     } else if (target.needsBody() && BodyReader.hasBody(req)) {
-      BodyReader.read(req, maxBodyBytes)
+      BodyReader.read(req, maxBodyBytes, bodyBudget, ex)
           .compose(body -> {
             ex.body(body);
             return target.serve(ex);
@@ -314,6 +316,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       span.end();
       admission.release();
       generation.leave();
+      bodyBudget.release(ex.bufferedBytes());
       headerTimeout.requestDone(ex.request().connection());
       ex.outcome().finish(aborted ? CLIENT_CLOSED : resp.getStatusCode(), error == null ? null : error.key(),
           System.nanoTime() - startNanos, ex.request().bytesRead(), resp.bytesWritten());

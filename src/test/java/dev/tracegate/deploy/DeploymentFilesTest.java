@@ -120,6 +120,20 @@ class DeploymentFilesTest {
     Map<String, Object> service = yaml("deploy/kubernetes/service.yaml");
     assertThat((String) at(service, "spec", "ports", "0", "targetPort")).isEqualTo("http");
     assertThat(((List<?>) at(service, "spec", "ports"))).hasSize(1);
+    // the admin port is reachable from the monitoring namespace only; the gateway port from anywhere
+    Map<String, Object> policy = yaml("deploy/kubernetes/networkpolicy.yaml");
+    assertThat((Map<String, Object>) at(policy, "spec", "podSelector", "matchLabels"))
+        .isEqualTo(at(deployment, "spec", "template", "metadata", "labels"));
+    List<Map<String, Object>> rules = at(policy, "spec", "ingress");
+    for (Map<String, Object> rule : rules) {
+      List<Map<String, Object>> rulePorts = (List<Map<String, Object>>) rule.get("ports");
+      boolean admin = rulePorts.stream().anyMatch(p -> Integer.valueOf(9090).equals(p.get("port")));
+      assertThat(rule.containsKey("from")).as("a rule %s the admin port names who may reach it", admin ? "for" : "without")
+          .isEqualTo(admin);
+    }
+    assertThat(rules).anyMatch(r -> ((List<Map<String, Object>>) r.get("ports")).stream()
+        .anyMatch(p -> Integer.valueOf(ports.get("http")).equals(p.get("port"))));
+
     Map<String, Object> hpa = yaml("deploy/kubernetes/hpa.yaml");
     assertThat((String) at(hpa, "spec", "scaleTargetRef", "name")).isEqualTo(at(deployment, "metadata", "name"));
   }
