@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The gateway's Prometheus metrics (Micrometer): requests by route, method and status with latency
@@ -72,12 +73,10 @@ public final class GatewayMetrics implements RequestObserver {
         .tag("reason", "export_failed").description("Spans dropped before export").register(registry);
     Gauge.builder("tracegate.spans.queued", spans, SpanStats::pending)
         .description("Spans waiting for or in export").register(registry);
-    FunctionCounter.builder("tracegate.trace.headers.invalid", invalidHeaders, InvalidTraceHeaders::traceparent)
-        .tag("header", "traceparent").description("Requests whose trace headers could not be used").register(registry);
-    FunctionCounter.builder("tracegate.trace.headers.invalid", invalidHeaders, InvalidTraceHeaders::tracestate)
-        .tag("header", "tracestate").description("Requests whose trace headers could not be used").register(registry);
-    FunctionCounter.builder("tracegate.trace.headers.invalid", invalidHeaders, InvalidTraceHeaders::baggage)
-        .tag("header", "baggage").description("Requests whose trace headers could not be used").register(registry);
+    String invalid = "Requests whose trace headers could not be used";
+    counter("tracegate.trace.headers.invalid", "header", "traceparent", invalid, invalidHeaders, InvalidTraceHeaders::traceparent);
+    counter("tracegate.trace.headers.invalid", "header", "tracestate", invalid, invalidHeaders, InvalidTraceHeaders::tracestate);
+    counter("tracegate.trace.headers.invalid", "header", "baggage", invalid, invalidHeaders, InvalidTraceHeaders::baggage);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -132,12 +131,15 @@ public final class GatewayMetrics implements RequestObserver {
       FunctionCounter.builder("tracegate.linkage.violations", audit, a -> a.violations(kind))
           .tag("kind", kind.key()).description("Linkage violations found in settled traces").register(registry);
     }
-    FunctionCounter.builder("tracegate.linkage.traces", audit, LinkageAudit::judged)
-        .tag("outcome", "judged").description("Traces the linkage audit judged, lost before they settled, or never buffered").register(registry);
-    FunctionCounter.builder("tracegate.linkage.traces", audit, LinkageAudit::evictedUnsettled)
-        .tag("outcome", "evicted_unsettled").description("Traces the linkage audit judged, lost before they settled, or never buffered").register(registry);
-    FunctionCounter.builder("tracegate.linkage.traces", audit, LinkageAudit::skipped)
-        .tag("outcome", "skipped").description("Traces the linkage audit judged, lost before they settled, or never buffered").register(registry);
+    String traces = "Traces the linkage audit judged, lost before they settled, or never buffered";
+    counter("tracegate.linkage.traces", "outcome", "judged", traces, audit, LinkageAudit::judged);
+    counter("tracegate.linkage.traces", "outcome", "evicted_unsettled", traces, audit, LinkageAudit::evictedUnsettled);
+    counter("tracegate.linkage.traces", "outcome", "skipped", traces, audit, LinkageAudit::skipped);
+  }
+
+  /** A counter read from {@code source} when scraped, with one tag. */
+  private <T> void counter(String name, String tag, String value, String description, T source, ToDoubleFunction<T> f) {
+    FunctionCounter.builder(name, source, f).tag(tag, value).description(description).register(registry);
   }
 
   /** Registers (or, when the registry has it already, finds) the request timer for these tags. */

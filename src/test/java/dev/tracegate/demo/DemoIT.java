@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tracegate.testing.GatewayProcess;
 import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.Ports;
 import dev.tracegate.testing.ReceivedSpan;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,9 +31,9 @@ class DemoIT {
       Map<String, String> env = Map.of(
           "TRACEGATE_SERVER_PORT", "0",
           "TRACEGATE_ADMIN_PORT", "0",
-          "TRACEGATE_UPSTREAMS_ORDERS_URLS", "http://127.0.0.1:" + freePort(),
-          "TRACEGATE_UPSTREAMS_SHIPPING_URLS", "http://127.0.0.1:" + freePort(),
-          "TRACEGATE_UPSTREAMS_LAB_URLS", "http://127.0.0.1:" + freePort(),
+          "TRACEGATE_UPSTREAMS_ORDERS_URLS", "http://127.0.0.1:" + Ports.free(),
+          "TRACEGATE_UPSTREAMS_SHIPPING_URLS", "http://127.0.0.1:" + Ports.free(),
+          "TRACEGATE_UPSTREAMS_LAB_URLS", "http://127.0.0.1:" + Ports.free(),
           "TRACEGATE_TELEMETRY_LINKAGE_SETTLE", "300ms",
           "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
           "OTEL_BSP_SCHEDULE_DELAY", "100");
@@ -113,12 +113,6 @@ class DemoIT {
         demo.terminate();
         assertThat(demo.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
       }
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.tracegate.bus.TracedConsumer;
 import dev.tracegate.demo.DemoService;
 import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.Ports;
 import dev.tracegate.testing.Prometheus;
 import dev.tracegate.testing.ReceivedSpan;
 import dev.tracegate.testing.TestDatabase;
@@ -13,7 +14,6 @@ import dev.tracegate.testing.TestGateway;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -44,10 +44,7 @@ class LinkageAuditTest {
   @BeforeAll
   static void start() throws Exception {
     receiver = new OtlpReceiver();
-    int echoPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      echoPort = s.getLocalPort();
-    }
+    int echoPort = Ports.free();
     gateway = TestGateway.start(""
         + "database: { url: '" + TestDatabase.url() + "' }\n"
         + "upstreams:\n"

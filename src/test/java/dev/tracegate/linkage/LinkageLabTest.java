@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tracegate.demo.DemoService;
 import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.Ports;
 import dev.tracegate.testing.Prometheus;
 import dev.tracegate.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -34,10 +34,7 @@ class LinkageLabTest {
   @BeforeAll
   static void start() throws Exception {
     receiver = new OtlpReceiver();
-    int labPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      labPort = s.getLocalPort();
-    }
+    int labPort = Ports.free();
     gateway = TestGateway.start(""
         + "upstreams:\n"
         + "  lab: { urls: [http://127.0.0.1:" + labPort + "], timeout: 5s }\n"
