@@ -61,7 +61,8 @@ public final class LinkageAudit implements AutoCloseable {
     try {
       recent.drainSettled(settle.toNanos(), settled -> record(settled.traceId(),
           TraceJudge.judge(settled.spans(), settled.truncated())));
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // anything thrown out of a scheduled task cancels it for good: the audit would stop in silence
       LOG.warn("linkage audit: a round failed, the next one goes on: " + e, e);
     }
   }

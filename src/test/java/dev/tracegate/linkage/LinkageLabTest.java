@@ -94,7 +94,12 @@ class LinkageLabTest {
   private static Map<Violation, Long> judgedAfter(int traces) {
     LinkageAudit audit = gateway.gateway().linkage();
     long target = judged + traces;
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> audit.judged() >= target && audit.unsettled() == 0);
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> audit.judged() >= target && audit.unsettled() == 0);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("expected " + target + " judged and none unsettled; judged " + audit.judged()
+          + ", unsettled " + audit.unsettled() + ", skipped " + audit.skipped() + ": " + audit.report().encode(), e);
+    }
     assertThat(audit.judged()).isEqualTo(target);
     judged = target;
     return counts();
