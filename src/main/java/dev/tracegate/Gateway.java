@@ -5,6 +5,7 @@ import dev.tracegate.admin.AdminServer;
 import dev.tracegate.bus.BusCall;
 import dev.tracegate.bus.BusTarget;
 import dev.tracegate.config.AccessLogConfig;
+import dev.tracegate.route.RateLimiter;
 import dev.tracegate.route.RequestObserver;
 import java.io.IOException;
 import dev.tracegate.admin.TraceRoutes;
@@ -55,6 +56,7 @@ public final class Gateway {
   private final int eventLoops;
   private String deploymentId;
   private final List<GatewayVerticle> verticles = new ArrayList<>();
+  private final Map<String, RateLimiter> limiters = new java.util.concurrent.ConcurrentHashMap<>();
   /** The configuration serving now: {@code config} until a reload replaces its routes and upstreams. */
   private GatewayConfig serving;
   private AdminServer admin;
@@ -189,7 +191,7 @@ public final class Gateway {
     long started = System.nanoTime();
     DeploymentOptions options = new DeploymentOptions().setInstances(eventLoops);
     return vertx.deployVerticle(() -> {
-          GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target,
+          GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target, this::limiter,
               metrics, observer, eventLoops);
           synchronized (verticles) {
             verticles.add(v);
@@ -311,6 +313,18 @@ public final class Gateway {
       case LOGGING: return "log";
       default: return "nowhere (exporter none)";
     }
+  }
+
+  /**
+   * The token bucket of a route with {@code rateLimit}, one per gateway (every event loop draws
+   * from it); a reload keeps a route's bucket while its name and limit stay the same.
+   */
+  private RateLimiter limiter(RouteConfig route) {
+    if (route.rateLimit().isEmpty()) {
+      return null;
+    }
+    String key = route.name() + '\u0000' + route.rateLimit().get();
+    return limiters.computeIfAbsent(key, k -> new RateLimiter(route.rateLimit().get()));
   }
 
   /** The one place a route kind becomes its target (one per event loop, with that loop's upstreams). */

@@ -10,6 +10,7 @@ import dev.tracegate.telemetry.HeaderCapture;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.Route;
 import dev.tracegate.route.RouteTable;
+import dev.tracegate.route.RateLimiter;
 import dev.tracegate.route.Routing;
 import dev.tracegate.route.RouteTarget;
 import dev.tracegate.telemetry.Telemetry;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * One per event loop: its own upstream connection pools, route table and listener on the shared
@@ -35,6 +37,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Telemetry telemetry;
   private final Admission admission;
   private final TargetFactory targets;
+  private final Function<RouteConfig, RateLimiter> limiters;
   private final GatewayMetrics metrics;
   private final RequestObserver observer;
   private final int eventLoops;
@@ -47,11 +50,13 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   GatewayVerticle(GatewayConfig config, Telemetry telemetry, Admission admission, TargetFactory targets,
+                  Function<RouteConfig, RateLimiter> limiters,
                   GatewayMetrics metrics, RequestObserver observer, int eventLoops) {
     this.config = config;
     this.telemetry = telemetry;
     this.admission = admission;
     this.targets = targets;
+    this.limiters = limiters;
     this.metrics = metrics;
     this.observer = observer;
     this.eventLoops = eventLoops;
@@ -64,7 +69,7 @@ final class GatewayVerticle extends VerticleBase {
         telemetry.config().redactQueryKeys())));
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : cfg.routes()) {
-      routes.add(new Route(rc, targets.create(rc, upstreams)));
+      routes.add(new Route(rc, targets.create(rc, upstreams), limiters.apply(rc)));
     }
     return new Routing(new RouteTable(routes), () -> upstreams.values().forEach(Upstream::close));
   }

@@ -19,11 +19,15 @@ public record RouteConfig(
     String path,
     Set<String> methods,
     OptionalDouble sampling,
+    Optional<RateLimit> rateLimit,
     Target target) {
 
   public RouteConfig {
     methods = Set.copyOf(methods);
   }
+
+  /** {@code rateLimit}: a token bucket per gateway instance, {@code burst} tokens refilled at {@code requestsPerSecond}. */
+  public record RateLimit(double requestsPerSecond, int burst) {}
 
   /** What answers a route: exactly one kind, so "one target" holds by construction. */
   public sealed interface Target permits Proxy, Sql, Compose, Bus {}

@@ -74,6 +74,17 @@ final class RouteReader {
     }
     OptionalDouble sampling = n.has("sampling")
         ? OptionalDouble.of(n.decimal("sampling", 1.0, 0.0, 1.0)) : OptionalDouble.empty();
+    Optional<RouteConfig.RateLimit> rateLimit = Optional.empty();
+    if (n.has("rateLimit")) {
+      ConfigNode r = n.child("rateLimit");
+      double rate = r.decimal("requestsPerSecond", 0, 0.001, 10_000_000);
+      if (!r.has("requestsPerSecond")) {
+        throw new ConfigException(r.key("requestsPerSecond"), "is required");
+      }
+      int burst = (int) r.integer("burst", Math.max(1, (long) Math.ceil(rate)), 1, 100_000_000);
+      r.finish();
+      rateLimit = Optional.of(new RouteConfig.RateLimit(rate, burst));
+    }
     Set<String> pathParams = pathParams(path);
     String kind = onlyKind(n, TARGET_KINDS, "a route", name);
     RouteConfig.Target target;
@@ -84,7 +95,7 @@ final class RouteReader {
       default: target = compose(n.child(kind), pathParams);
     }
     n.finish();
-    return new RouteConfig(name, path, methods, sampling, target);
+    return new RouteConfig(name, path, methods, sampling, rateLimit, target);
   }
 
   /** The route kinds, by their YAML key; a route has exactly one. */

@@ -25,7 +25,11 @@ final class ErrorResponses {
     // whatever an upstream's answer had put on the response (length, type) does not describe this one
     String connection = response.headers().get(HttpHeaders.CONNECTION);
     String requestId = response.headers().get(RequestIds.HEADER);
+    String retryAfter = response.headers().get(HttpHeaders.RETRY_AFTER);
     response.headers().clear();
+    if (retryAfter != null && (error.key() == ErrorKey.RATE_LIMITED || error.key() == ErrorKey.OVERLOADED)) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, retryAfter); // set by the gateway for this very answer
+    }
     response.putHeader(RequestHandler.TRACE_ID_HEADER, traceId);
     if (requestId != null) {
       response.putHeader(RequestIds.HEADER, requestId);

@@ -105,7 +105,15 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     } else if (match.route == null) {
       completion.fail(miss(match, method));
     } else {
-      serve(ex, completion);
+      long wait = match.route.admit();
+      if (wait > 0) {
+        // whole seconds, rounded up, as Retry-After takes them
+        req.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, (wait + 999_999_999) / 1_000_000_000)));
+        completion.fail(new GatewayError(ErrorKey.RATE_LIMITED, "route '" + match.route.name()
+            + "' is over its rate limit", "rate_limited", null));
+      } else {
+        serve(ex, completion);
+      }
     }
   }
 
@@ -310,7 +318,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
             span.setAttribute(Attr.ERROR_TYPE, Integer.toString(status));
           }
         } else if (error != null) {
+          // the client's mistake, not the gateway's: no ERROR status, but what went wrong is named
           span.setAttribute(Attr.ERROR_KEY, error.key().key());
+          if (error.errorType() != null) {
+            span.setAttribute(Attr.ERROR_TYPE, error.errorType());
+          }
         }
       }
       span.end();

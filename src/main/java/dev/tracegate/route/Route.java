@@ -11,15 +11,23 @@ import java.util.Map;
 public final class Route {
   private final RouteConfig config;
   private final RouteTarget target;
+  private final RateLimiter limiter;
   private final Map<String, String> spanNames = new HashMap<>();
 
-  public Route(RouteConfig config, RouteTarget target) {
+  /** {@code limiter}: the route's token bucket, shared by every event loop; null without {@code rateLimit}. */
+  public Route(RouteConfig config, RouteTarget target, RateLimiter limiter) {
     this.config = config;
     this.target = target;
+    this.limiter = limiter;
     for (String m : config.methods()) {
       spanNames.put(m, m + " " + config.path());
     }
     spanNames.put("HEAD", "HEAD " + config.path());
+  }
+
+  /** 0 when the route's rate allows a request now, else the nanoseconds until it would. */
+  long admit() {
+    return limiter == null ? 0 : limiter.acquire();
   }
 
   public RouteConfig config() {
