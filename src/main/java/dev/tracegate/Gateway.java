@@ -16,6 +16,8 @@ import dev.tracegate.compose.ComposeTarget;
 import dev.tracegate.config.ConfigException;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
+import dev.tracegate.config.UpstreamConfig;
+import dev.tracegate.proxy.CircuitBreaker;
 import dev.tracegate.proxy.ProxyTarget;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
@@ -57,6 +59,7 @@ public final class Gateway {
   private String deploymentId;
   private final List<GatewayVerticle> verticles = new ArrayList<>();
   private final Map<String, RateLimiter> limiters = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, CircuitBreaker> breakers = new java.util.concurrent.ConcurrentHashMap<>();
   /** The configuration serving now: {@code config} until a reload replaces its routes and upstreams. */
   private GatewayConfig serving;
   private AdminServer admin;
@@ -191,7 +194,7 @@ public final class Gateway {
     long started = System.nanoTime();
     DeploymentOptions options = new DeploymentOptions().setInstances(eventLoops);
     return vertx.deployVerticle(() -> {
-          GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target, this::limiter,
+          GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target, this::limiter, this::breaker,
               metrics, observer, eventLoops);
           synchronized (verticles) {
             verticles.add(v);
@@ -325,6 +328,26 @@ public final class Gateway {
     }
     String key = route.name() + '\u0000' + route.rateLimit().get();
     return limiters.computeIfAbsent(key, k -> new RateLimiter(route.rateLimit().get()));
+  }
+
+  /**
+   * The circuit of an upstream with {@code circuitBreaker}, one per gateway: every event loop's
+   * pool to that upstream reports to it and asks it; a reload keeps it while the settings stay.
+   */
+  private CircuitBreaker breaker(UpstreamConfig upstream) {
+    if (upstream.circuitBreaker().isEmpty()) {
+      return null;
+    }
+    String key = upstream.name() + '\u0000' + upstream.circuitBreaker().get();
+    return breakers.computeIfAbsent(key, k -> {
+      CircuitBreaker b = new CircuitBreaker(upstream.name(), upstream.circuitBreaker().get(), state -> {
+        metrics.circuitTransition(upstream.name(), state.name().toLowerCase(java.util.Locale.ROOT));
+        LOG.warn("upstream '" + upstream.name() + "': circuit " + state.name().toLowerCase(java.util.Locale.ROOT)
+            + (state == CircuitBreaker.State.OPEN ? " (failing: requests answer 503 circuit_open without trying it)" : ""));
+      });
+      metrics.bindCircuit(upstream.name(), () -> b.state().ordinal());
+      return b;
+    });
   }
 
   /** The one place a route kind becomes its target (one per event loop, with that loop's upstreams). */

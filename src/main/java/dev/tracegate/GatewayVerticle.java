@@ -2,6 +2,8 @@ package dev.tracegate;
 
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
+import dev.tracegate.config.UpstreamConfig;
+import dev.tracegate.proxy.CircuitBreaker;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.RequestHandler;
@@ -38,6 +40,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Admission admission;
   private final TargetFactory targets;
   private final Function<RouteConfig, RateLimiter> limiters;
+  private final Function<UpstreamConfig, CircuitBreaker> breakers;
   private final GatewayMetrics metrics;
   private final RequestObserver observer;
   private final int eventLoops;
@@ -50,13 +53,14 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   GatewayVerticle(GatewayConfig config, Telemetry telemetry, Admission admission, TargetFactory targets,
-                  Function<RouteConfig, RateLimiter> limiters,
+                  Function<RouteConfig, RateLimiter> limiters, Function<UpstreamConfig, CircuitBreaker> breakers,
                   GatewayMetrics metrics, RequestObserver observer, int eventLoops) {
     this.config = config;
     this.telemetry = telemetry;
     this.admission = admission;
     this.targets = targets;
     this.limiters = limiters;
+    this.breakers = breakers;
     this.metrics = metrics;
     this.observer = observer;
     this.eventLoops = eventLoops;
@@ -66,7 +70,7 @@ final class GatewayVerticle extends VerticleBase {
   private Routing routing(GatewayConfig cfg) {
     Map<String, Upstream> upstreams = new HashMap<>();
     cfg.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops, metrics,
-        telemetry.config().redactQueryKeys())));
+        telemetry.config().redactQueryKeys(), breakers.apply(up))));
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : cfg.routes()) {
       routes.add(new Route(rc, targets.create(rc, upstreams), limiters.apply(rc)));

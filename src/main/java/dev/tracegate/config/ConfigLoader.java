@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -208,11 +209,26 @@ public final class ConfigLoader {
           n.duration("connectTimeout", UpstreamConfig.DEFAULT_CONNECT_TIMEOUT),
           n.duration("timeout", UpstreamConfig.DEFAULT_TIMEOUT),
           n.duration("idleTimeout", UpstreamConfig.DEFAULT_IDLE_TIMEOUT),
-          (int) n.integer("maxConnections", UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000)));
+          (int) n.integer("maxConnections", UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000),
+          circuitBreaker(n)));
       n.finish();
     }
     all.finish();
     return out;
+  }
+
+  private static Optional<UpstreamConfig.CircuitBreaker> circuitBreaker(ConfigNode upstream) {
+    if (!upstream.has("circuitBreaker")) {
+      return Optional.empty();
+    }
+    ConfigNode n = upstream.child("circuitBreaker");
+    var b = new UpstreamConfig.CircuitBreaker(
+        n.decimal("failureRatio", 0.5, 0.01, 1.0),
+        (int) n.integer("minRequests", 20, 1, 1_000_000),
+        n.duration("window", Duration.ofSeconds(10)),
+        n.duration("openFor", Duration.ofSeconds(5)));
+    n.finish();
+    return Optional.of(b);
   }
 
   private static URI upstreamUrl(String key, String text) {

@@ -3,6 +3,7 @@ package dev.tracegate.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** A named upstream service: its endpoints and how patiently tracegate talks to them. */
 public record UpstreamConfig(
@@ -11,7 +12,16 @@ public record UpstreamConfig(
     Duration connectTimeout,
     Duration timeout,
     Duration idleTimeout,
-    int maxConnections) {
+    int maxConnections,
+    Optional<CircuitBreaker> circuitBreaker) {
+
+  /**
+   * {@code circuitBreaker}: open when at least {@code minRequests} attempts in the last
+   * {@code window} failed in a ratio of {@code failureRatio} or more; open for {@code openFor},
+   * then one probe at a time until one succeeds.
+   */
+  public record CircuitBreaker(double failureRatio, int minRequests, Duration window, Duration openFor) {}
+
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -117,6 +118,18 @@ public final class GatewayMetrics implements RequestObserver {
         .tag("reason", "queue_full").description("Access records dropped, never written").register(registry);
     FunctionCounter.builder("tracegate.access.log.dropped", log, AccessLog::droppedWriteFailed)
         .tag("reason", "write_failed").description("Access records dropped, never written").register(registry);
+  }
+
+  /** A circuit changed state: counted by upstream and the state it moved to. */
+  public void circuitTransition(String upstream, String state) {
+    Counter.builder("tracegate.circuit.transitions").description("Circuit state changes, by the state entered")
+        .tags("upstream", upstream, "state", state).register(registry).increment();
+  }
+
+  /** {@code tracegate_circuit_state{upstream}}: 0 closed, 1 half-open, 2 open. */
+  public void bindCircuit(String upstream, IntSupplier state) {
+    Gauge.builder("tracegate.circuit.state", state, IntSupplier::getAsInt).strongReference(true)
+        .description("Circuit state: 0 closed, 1 half-open, 2 open").tag("upstream", upstream).register(registry);
   }
 
   /** One configuration reload: {@code applied} or {@code refused}. */

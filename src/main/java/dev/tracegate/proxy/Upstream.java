@@ -25,10 +25,12 @@ public final class Upstream {
   private final RoundRobinSelector selector;
   private final GatewayMetrics metrics;
   private final Set<String> redactQueryKeys;
+  private final CircuitBreaker breaker;
 
   public Upstream(Vertx vertx, UpstreamConfig config, int eventLoops, GatewayMetrics metrics,
-                  Set<String> redactQueryKeys) {
+                  Set<String> redactQueryKeys, CircuitBreaker breaker) {
     this.config = config;
+    this.breaker = breaker;
     this.metrics = metrics;
     this.redactQueryKeys = redactQueryKeys;
     int perLoop = Math.max(1, (config.maxConnections() + eventLoops - 1) / eventLoops);
@@ -70,6 +72,11 @@ public final class Upstream {
     int q = uri.indexOf('?');
     return q < 0 ? endpoint.url(uri)
         : endpoint.url(uri.substring(0, q + 1) + Redaction.query(uri.substring(q + 1), redactQueryKeys));
+  }
+
+  /** The upstream's circuit, shared by every event loop; null without {@code circuitBreaker}. */
+  CircuitBreaker breaker() {
+    return breaker;
   }
 
   RoundRobinSelector selector() {

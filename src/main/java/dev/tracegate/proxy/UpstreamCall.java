@@ -81,8 +81,21 @@ public final class UpstreamCall {
   }
 
   private void attempt(int n) {
+    CircuitBreaker breaker = upstream.breaker();
+    CircuitBreaker.Permit permit = breaker == null ? CircuitBreaker.Permit.ATTEMPT : breaker.acquire(System.nanoTime());
+    if (permit == CircuitBreaker.Permit.REFUSED) {
+      // no connection is tried, so no CLIENT span: the SERVER span says circuit_open
+      upstream.metrics().upstreamAttempt(upstream.name(), "circuit_open");
+      exchange.span().addEvent("circuit open: upstream '" + upstream.name() + "' not tried");
+      result.fail(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE, 503, "upstream '" + upstream.name()
+          + "' is failing and its circuit is open; not tried", "circuit_open", null));
+      return;
+    }
     Endpoint endpoint = upstream.selector().next();
     Span span = startSpan(endpoint, n);
+    if (permit == CircuitBreaker.Permit.PROBE) {
+      span.addEvent("circuit half-open: this attempt is the probe");
+    }
     // set() replaces: each attempt overwrites the previous attempt's trace headers
     MultiMap headers = plan.headers();
     propagator.inject(parent.with(span), headers, MultiMap::set);
@@ -98,7 +111,7 @@ public final class UpstreamCall {
         .setConnectTimeout(upstream.config().connectTimeout().toMillis() + plan.timeoutMs())
         .setIdleTimeout(upstream.config().idleTimeout().toMillis());
     exchange.outcome().upstreamAttempt(upstream.name(), endpoint.address());
-    new Attempt(n, endpoint, span).run(options);
+    new Attempt(n, endpoint, span, permit).run(options);
   }
 
   private Span startSpan(Endpoint endpoint, int n) {
@@ -130,10 +143,26 @@ public final class UpstreamCall {
     private Timer timer;
     private boolean settled;
 
-    Attempt(int n, Endpoint endpoint, Span span) {
+    private final CircuitBreaker.Permit permit;
+
+    Attempt(int n, Endpoint endpoint, Span span, CircuitBreaker.Permit permit) {
       this.n = n;
       this.endpoint = endpoint;
       this.span = span;
+      this.permit = permit;
+    }
+
+    /** Tells the circuit how this attempt went; a change of state is an event on its span. */
+    private void judge(boolean failed) {
+      CircuitBreaker breaker = upstream.breaker();
+      if (breaker == null) {
+        return;
+      }
+      CircuitBreaker.State moved = breaker.record(permit, failed, System.nanoTime());
+      if (moved != null) {
+        span.addEvent("circuit " + moved.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+            + ": upstream '" + upstream.name() + "'");
+      }
     }
 
     void run(RequestOptions options) {
@@ -203,6 +232,7 @@ public final class UpstreamCall {
       settled = true;
       cancelTimer();
       int status = response.statusCode();
+      judge(status >= 500);
       upstream.metrics().upstreamAttempt(upstream.name(), GatewayMetrics.statusClass(status));
       span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
       if (status >= 400) {
@@ -226,6 +256,11 @@ public final class UpstreamCall {
       settled = true;
       cancelTimer();
       GatewayError error = abortedBy != null ? abortedBy : UpstreamFailures.classify(cause, upstream.name());
+      if (abortedBy == null || abortedBy.key() == ErrorKey.UPSTREAM_TIMEOUT) {
+        judge(true);
+      } else if (upstream.breaker() != null) {
+        upstream.breaker().release(permit); // the client leaving or the request's deadline says nothing about the upstream
+      }
       upstream.metrics().upstreamAttempt(upstream.name(), error.errorType());
       if (UpstreamFailures.connectFailure(error)) {
         upstream.selector().failedToConnect(endpoint);

@@ -42,7 +42,7 @@ final class ErrorResponses {
         .put("message", error.getMessage())
         .put("traceId", traceId)
         .encode();
-    return response.setStatusCode(error.key().status())
+    return response.setStatusCode(error.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .end(body);
   }

@@ -10,11 +10,23 @@ public final class GatewayError extends RuntimeException {
 
   private final ErrorKey key;
   private final String errorType;
+  private final int status;
 
   public GatewayError(ErrorKey key, String message, String errorType, Throwable cause) {
+    this(key, key.status(), message, errorType, cause);
+  }
+
+  /** With a status other than the key's own: an open circuit is {@code 503 upstream_unavailable}. */
+  public GatewayError(ErrorKey key, int status, String message, String errorType, Throwable cause) {
     super(message, cause, false, false);
     this.key = key;
     this.errorType = errorType;
+    this.status = status;
+  }
+
+  /** The HTTP status of the answer. */
+  public int status() {
+    return status;
   }
 
   public GatewayError(ErrorKey key, String message) {
