@@ -8,6 +8,7 @@ import dev.tracegate.config.AccessLogConfig;
 import dev.tracegate.route.RateLimiter;
 import dev.tracegate.route.RequestObserver;
 import java.io.IOException;
+import java.net.URI;
 import dev.tracegate.admin.TraceRoutes;
 import dev.tracegate.linkage.LinkageAudit;
 import dev.tracegate.telemetry.RecentTraces;
@@ -18,6 +19,7 @@ import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
 import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.proxy.CircuitBreaker;
+import dev.tracegate.proxy.OutlierDetector;
 import dev.tracegate.proxy.ProxyTarget;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
@@ -59,7 +61,7 @@ public final class Gateway {
   private String deploymentId;
   private final List<GatewayVerticle> verticles = new ArrayList<>();
   private final Map<String, RateLimiter> limiters = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<String, CircuitBreaker> breakers = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Upstream.Guards> guards = new java.util.concurrent.ConcurrentHashMap<>();
   /** The configuration serving now: {@code config} until a reload replaces its routes and upstreams. */
   private GatewayConfig serving;
   private AdminServer admin;
@@ -194,7 +196,7 @@ public final class Gateway {
     long started = System.nanoTime();
     DeploymentOptions options = new DeploymentOptions().setInstances(eventLoops);
     return vertx.deployVerticle(() -> {
-          GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target, this::limiter, this::breaker,
+          GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target, this::limiter, this::guards,
               metrics, observer, eventLoops);
           synchronized (verticles) {
             verticles.add(v);
@@ -331,23 +333,40 @@ public final class Gateway {
   }
 
   /**
-   * The circuit of an upstream with {@code circuitBreaker}, one per gateway: every event loop's
-   * pool to that upstream reports to it and asks it; a reload keeps it while the settings stay.
+   * The circuit and the endpoints' outlier state of an upstream, one of each per gateway: every
+   * event loop's pool to that upstream reports to them and asks them; a reload keeps them while
+   * the upstream's URLs and settings stay the same.
    */
-  private CircuitBreaker breaker(UpstreamConfig upstream) {
-    if (upstream.circuitBreaker().isEmpty()) {
-      return null;
+  private Upstream.Guards guards(UpstreamConfig upstream) {
+    if (upstream.circuitBreaker().isEmpty() && upstream.outlierDetection().isEmpty()) {
+      return Upstream.Guards.NONE;
     }
-    String key = upstream.name() + '\u0000' + upstream.circuitBreaker().get();
-    return breakers.computeIfAbsent(key, k -> {
-      CircuitBreaker b = new CircuitBreaker(upstream.name(), upstream.circuitBreaker().get(), state -> {
-        metrics.circuitTransition(upstream.name(), state.name().toLowerCase(java.util.Locale.ROOT));
-        LOG.warn("upstream '" + upstream.name() + "': circuit " + state.name().toLowerCase(java.util.Locale.ROOT)
-            + (state == CircuitBreaker.State.OPEN ? " (failing: requests answer 503 circuit_open without trying it)" : ""));
-      });
-      metrics.bindCircuit(upstream.name(), () -> b.state().ordinal());
-      return b;
+    String key = upstream.name() + '\u0000' + upstream.urls() + upstream.circuitBreaker() + upstream.outlierDetection();
+    return guards.computeIfAbsent(key, k -> new Upstream.Guards(
+        upstream.circuitBreaker().map(cb -> circuit(upstream.name(), cb)).orElse(null),
+        upstream.outlierDetection().map(od -> outliers(upstream, od)).orElse(null)));
+  }
+
+  private CircuitBreaker circuit(String upstream, UpstreamConfig.CircuitBreaker config) {
+    CircuitBreaker b = new CircuitBreaker(upstream, config, state -> {
+      String name = state.name().toLowerCase(java.util.Locale.ROOT);
+      metrics.circuitTransition(upstream, name);
+      LOG.warn("upstream '" + upstream + "': circuit " + name
+          + (state == CircuitBreaker.State.OPEN ? " (failing: requests answer 503 circuit_open without trying it)" : ""));
     });
+    metrics.bindCircuit(upstream, () -> b.state().ordinal());
+    return b;
+  }
+
+  private OutlierDetector outliers(UpstreamConfig upstream, UpstreamConfig.OutlierDetection config) {
+    OutlierDetector d = new OutlierDetector(config, upstream.urls().size());
+    for (int i = 0; i < upstream.urls().size(); i++) {
+      int index = i;
+      URI url = upstream.urls().get(i);
+      metrics.bindEndpoint(upstream.name(), url.getHost() + ":" + (url.getPort() > 0 ? url.getPort()
+          : "https".equals(url.getScheme()) ? 443 : 80), () -> d.healthy(index));
+    }
+    return d;
   }
 
   /** The one place a route kind becomes its target (one per event loop, with that loop's upstreams). */

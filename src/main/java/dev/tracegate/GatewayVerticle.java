@@ -3,7 +3,6 @@ package dev.tracegate;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
 import dev.tracegate.config.UpstreamConfig;
-import dev.tracegate.proxy.CircuitBreaker;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.RequestHandler;
@@ -40,7 +39,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Admission admission;
   private final TargetFactory targets;
   private final Function<RouteConfig, RateLimiter> limiters;
-  private final Function<UpstreamConfig, CircuitBreaker> breakers;
+  private final Function<UpstreamConfig, Upstream.Guards> guards;
   private final GatewayMetrics metrics;
   private final RequestObserver observer;
   private final int eventLoops;
@@ -53,14 +52,14 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   GatewayVerticle(GatewayConfig config, Telemetry telemetry, Admission admission, TargetFactory targets,
-                  Function<RouteConfig, RateLimiter> limiters, Function<UpstreamConfig, CircuitBreaker> breakers,
+                  Function<RouteConfig, RateLimiter> limiters, Function<UpstreamConfig, Upstream.Guards> guards,
                   GatewayMetrics metrics, RequestObserver observer, int eventLoops) {
     this.config = config;
     this.telemetry = telemetry;
     this.admission = admission;
     this.targets = targets;
     this.limiters = limiters;
-    this.breakers = breakers;
+    this.guards = guards;
     this.metrics = metrics;
     this.observer = observer;
     this.eventLoops = eventLoops;
@@ -70,7 +69,7 @@ final class GatewayVerticle extends VerticleBase {
   private Routing routing(GatewayConfig cfg) {
     Map<String, Upstream> upstreams = new HashMap<>();
     cfg.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops, metrics,
-        telemetry.config().redactQueryKeys(), breakers.apply(up))));
+        telemetry.config().redactQueryKeys(), guards.apply(up))));
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : cfg.routes()) {
       routes.add(new Route(rc, targets.create(rc, upstreams), limiters.apply(rc)));

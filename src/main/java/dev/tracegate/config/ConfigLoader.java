@@ -210,7 +210,7 @@ public final class ConfigLoader {
           n.duration("timeout", UpstreamConfig.DEFAULT_TIMEOUT),
           n.duration("idleTimeout", UpstreamConfig.DEFAULT_IDLE_TIMEOUT),
           (int) n.integer("maxConnections", UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000),
-          circuitBreaker(n)));
+          circuitBreaker(n), outlierDetection(n)));
       n.finish();
     }
     all.finish();
@@ -229,6 +229,19 @@ public final class ConfigLoader {
         n.duration("openFor", Duration.ofSeconds(5)));
     n.finish();
     return Optional.of(b);
+  }
+
+  private static Optional<UpstreamConfig.OutlierDetection> outlierDetection(ConfigNode upstream) {
+    if (!upstream.has("outlierDetection")) {
+      return Optional.empty();
+    }
+    ConfigNode n = upstream.child("outlierDetection");
+    var o = new UpstreamConfig.OutlierDetection(
+        (int) n.integer("consecutiveFailures", 5, 1, 1_000_000),
+        n.duration("baseEjection", Duration.ofSeconds(10)),
+        (int) n.integer("maxEjectedPercent", 50, 1, 100));
+    n.finish();
+    return Optional.of(o);
   }
 
   private static URI upstreamUrl(String key, String text) {

@@ -13,7 +13,14 @@ public record UpstreamConfig(
     Duration timeout,
     Duration idleTimeout,
     int maxConnections,
-    Optional<CircuitBreaker> circuitBreaker) {
+    Optional<CircuitBreaker> circuitBreaker,
+    Optional<OutlierDetection> outlierDetection) {
+
+  /**
+   * {@code outlierDetection}: {@code consecutiveFailures} in a row eject an endpoint for
+   * {@code baseEjection} times the number of its ejections; at most {@code maxEjectedPercent} out.
+   */
+  public record OutlierDetection(int consecutiveFailures, Duration baseEjection, int maxEjectedPercent) {}
 
   /**
    * {@code circuitBreaker}: open when at least {@code minRequests} attempts in the last

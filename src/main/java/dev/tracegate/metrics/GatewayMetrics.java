@@ -120,6 +120,19 @@ public final class GatewayMetrics implements RequestObserver {
         .tag("reason", "write_failed").description("Access records dropped, never written").register(registry);
   }
 
+  /** An endpoint was ejected or restored by outlier detection. */
+  public void endpointChange(String upstream, String endpoint, boolean ejected) {
+    Counter.builder("tracegate.upstream.endpoint.changes").description("Endpoints ejected or restored")
+        .tags("upstream", upstream, "endpoint", endpoint, "change", ejected ? "ejected" : "restored")
+        .register(registry).increment();
+  }
+
+  /** {@code tracegate_upstream_endpoint_healthy{upstream, endpoint}}: 1 in, 0 ejected. */
+  public void bindEndpoint(String upstream, String endpoint, java.util.function.BooleanSupplier healthy) {
+    Gauge.builder("tracegate.upstream.endpoint.healthy", healthy, h -> h.getAsBoolean() ? 1 : 0).strongReference(true)
+        .description("Endpoint in (1) or ejected (0)").tags("upstream", upstream, "endpoint", endpoint).register(registry);
+  }
+
   /** A circuit changed state: counted by upstream and the state it moved to. */
   public void circuitTransition(String upstream, String state) {
     Counter.builder("tracegate.circuit.transitions").description("Circuit state changes, by the state entered")

@@ -12,8 +12,11 @@ final class Endpoint {
   private final String origin;
   private final String address;
   private volatile long ejectedUntilNanos;
+  /** Its position in the upstream's {@code urls}: how the shared outlier state knows it. */
+  final int index;
 
-  Endpoint(URI uri) {
+  Endpoint(URI uri, int index) {
+    this.index = index;
     this.ssl = "https".equals(uri.getScheme());
     this.host = uri.getHost();
     this.port = uri.getPort() > 0 ? uri.getPort() : (ssl ? 443 : 80);

@@ -25,12 +25,12 @@ public final class Upstream {
   private final RoundRobinSelector selector;
   private final GatewayMetrics metrics;
   private final Set<String> redactQueryKeys;
-  private final CircuitBreaker breaker;
+  private final Guards guards;
 
   public Upstream(Vertx vertx, UpstreamConfig config, int eventLoops, GatewayMetrics metrics,
-                  Set<String> redactQueryKeys, CircuitBreaker breaker) {
+                  Set<String> redactQueryKeys, Guards guards) {
     this.config = config;
-    this.breaker = breaker;
+    this.guards = guards;
     this.metrics = metrics;
     this.redactQueryKeys = redactQueryKeys;
     int perLoop = Math.max(1, (config.maxConnections() + eventLoops - 1) / eventLoops);
@@ -47,8 +47,10 @@ public final class Upstream {
         .setMaxWaitQueueSize(perLoop * 64);
     this.client = vertx.createHttpClient(options, pool);
     List<Endpoint> endpoints = new ArrayList<>();
-    config.urls().forEach(u -> endpoints.add(new Endpoint(u)));
-    this.selector = new RoundRobinSelector(endpoints);
+    for (int i = 0; i < config.urls().size(); i++) {
+      endpoints.add(new Endpoint(config.urls().get(i), i));
+    }
+    this.selector = new RoundRobinSelector(endpoints, guards.outliers());
   }
 
   public String name() {
@@ -74,9 +76,22 @@ public final class Upstream {
         : endpoint.url(uri.substring(0, q + 1) + Redaction.query(uri.substring(q + 1), redactQueryKeys));
   }
 
+  /**
+   * What guards an upstream across every event loop of the gateway: its circuit and its endpoints'
+   * outlier state, each null when not configured.
+   */
+  public record Guards(CircuitBreaker breaker, OutlierDetector outliers) {
+    public static final Guards NONE = new Guards(null, null);
+  }
+
   /** The upstream's circuit, shared by every event loop; null without {@code circuitBreaker}. */
   CircuitBreaker breaker() {
-    return breaker;
+    return guards.breaker();
+  }
+
+  /** Its endpoints' outlier state, shared by every event loop; null without {@code outlierDetection}. */
+  OutlierDetector outliers() {
+    return guards.outliers();
   }
 
   RoundRobinSelector selector() {

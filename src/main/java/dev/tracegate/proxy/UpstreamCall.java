@@ -152,16 +152,30 @@ public final class UpstreamCall {
       this.permit = permit;
     }
 
-    /** Tells the circuit how this attempt went; a change of state is an event on its span. */
+    /** Tells the circuit and the outlier state how this attempt went; each change is an event on its span. */
     private void judge(boolean failed) {
+      long now = System.nanoTime();
       CircuitBreaker breaker = upstream.breaker();
-      if (breaker == null) {
-        return;
+      if (breaker != null) {
+        CircuitBreaker.State moved = breaker.record(permit, failed, now);
+        if (moved != null) {
+          span.addEvent("circuit " + moved.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+              + ": upstream '" + upstream.name() + "'");
+        }
       }
-      CircuitBreaker.State moved = breaker.record(permit, failed, System.nanoTime());
-      if (moved != null) {
-        span.addEvent("circuit " + moved.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
-            + ": upstream '" + upstream.name() + "'");
+      OutlierDetector outliers = upstream.outliers();
+      if (outliers != null) {
+        OutlierDetector.Change change = outliers.record(endpoint.index, failed, now);
+        if (change != null) {
+          String what = change.ejected()
+              ? "endpoint " + endpoint.address() + " ejected for " + change.forNanos() / 1_000_000 + " ms (ejection "
+                  + change.times() + ", after " + upstream.config().outlierDetection().orElseThrow().consecutiveFailures()
+                  + " failures in a row)"
+              : "endpoint " + endpoint.address() + " restored";
+          span.addEvent(what);
+          upstream.metrics().endpointChange(upstream.name(), endpoint.address(), change.ejected());
+          LOG.warn("upstream '" + upstream.name() + "': " + what);
+        }
       }
     }
 
