@@ -19,6 +19,7 @@ import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
 import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.proxy.CircuitBreaker;
+import dev.tracegate.proxy.HealthChecker;
 import dev.tracegate.proxy.OutlierDetector;
 import dev.tracegate.proxy.ProxyTarget;
 import dev.tracegate.proxy.Upstream;
@@ -263,6 +264,7 @@ public final class Gateway {
       return refused("an event loop could not take the new routes: " + e.getMessage());
     }
     serving = next;
+    dropStaleGuards(next);
     metrics.configReload("applied");
     String message = String.format("%d route(s), %d upstream(s)%s", next.routes().size(), next.upstreams().size(),
         restartOnly.isEmpty() ? "" : "; changed but needing a restart, so not applied: " + String.join(", ", restartOnly));
@@ -338,13 +340,47 @@ public final class Gateway {
    * the upstream's URLs and settings stay the same.
    */
   private Upstream.Guards guards(UpstreamConfig upstream) {
-    if (upstream.circuitBreaker().isEmpty() && upstream.outlierDetection().isEmpty()) {
+    if (upstream.circuitBreaker().isEmpty() && upstream.outlierDetection().isEmpty() && upstream.healthCheck().isEmpty()) {
       return Upstream.Guards.NONE;
     }
-    String key = upstream.name() + '\u0000' + upstream.urls() + upstream.circuitBreaker() + upstream.outlierDetection();
-    return guards.computeIfAbsent(key, k -> new Upstream.Guards(
-        upstream.circuitBreaker().map(cb -> circuit(upstream.name(), cb)).orElse(null),
-        upstream.outlierDetection().map(od -> outliers(upstream, od)).orElse(null)));
+    return guards.computeIfAbsent(guardsKey(upstream), k -> {
+      Upstream.Guards g = new Upstream.Guards(
+          upstream.circuitBreaker().map(cb -> circuit(upstream.name(), cb)).orElse(null),
+          upstream.outlierDetection().map(od -> new OutlierDetector(od, upstream.urls().size())).orElse(null),
+          upstream.healthCheck().map(hc -> new HealthChecker(vertx, upstream.urls(), hc, (endpoint, healthy) ->
+              LOG.warn("upstream '" + upstream.name() + "': endpoint " + endpoint
+                  + (healthy ? " passes its health checks again: back in" : " fails its health checks: out")))).orElse(null));
+      if (g.outliers() != null || g.health() != null) {
+        for (int i = 0; i < upstream.urls().size(); i++) {
+          int index = i;
+          URI url = upstream.urls().get(i);
+          metrics.bindEndpoint(upstream.name(), url.getHost() + ":" + (url.getPort() > 0 ? url.getPort()
+              : "https".equals(url.getScheme()) ? 443 : 80), () -> g.available(index, System.nanoTime()));
+        }
+      }
+      if (g.health() != null) {
+        g.health().start();
+      }
+      return g;
+    });
+  }
+
+  private static String guardsKey(UpstreamConfig upstream) {
+    return upstream.name() + '\u0000' + upstream.urls() + upstream.circuitBreaker() + upstream.outlierDetection()
+        + upstream.healthCheck();
+  }
+
+  /** After a reload: the guards of upstreams that are gone or changed stop (their health checks end). */
+  private void dropStaleGuards(GatewayConfig next) {
+    java.util.Set<String> live = new java.util.HashSet<>();
+    next.upstreams().values().forEach(u -> live.add(guardsKey(u)));
+    guards.entrySet().removeIf(e -> {
+      if (live.contains(e.getKey())) {
+        return false;
+      }
+      e.getValue().stop();
+      return true;
+    });
   }
 
   private CircuitBreaker circuit(String upstream, UpstreamConfig.CircuitBreaker config) {
@@ -358,16 +394,6 @@ public final class Gateway {
     return b;
   }
 
-  private OutlierDetector outliers(UpstreamConfig upstream, UpstreamConfig.OutlierDetection config) {
-    OutlierDetector d = new OutlierDetector(config, upstream.urls().size());
-    for (int i = 0; i < upstream.urls().size(); i++) {
-      int index = i;
-      URI url = upstream.urls().get(i);
-      metrics.bindEndpoint(upstream.name(), url.getHost() + ":" + (url.getPort() > 0 ? url.getPort()
-          : "https".equals(url.getScheme()) ? 443 : 80), () -> d.healthy(index));
-    }
-    return d;
-  }
 
   /** The one place a route kind becomes its target (one per event loop, with that loop's upstreams). */
   private RouteTarget target(RouteConfig route, Map<String, Upstream> upstreams) {
@@ -445,6 +471,7 @@ public final class Gateway {
     if (database != null) {
       await(database.close(), 2000, "closing the database pool");
     }
+    guards.values().forEach(Upstream.Guards::stop);
     await(vertx.close(), 5000, "closing Vert.x");
     if (accessLog != null) {
       accessLog.close(); // before the telemetry, whose log export the last records still use

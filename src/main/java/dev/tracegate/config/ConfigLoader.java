@@ -210,7 +210,7 @@ public final class ConfigLoader {
           n.duration("timeout", UpstreamConfig.DEFAULT_TIMEOUT),
           n.duration("idleTimeout", UpstreamConfig.DEFAULT_IDLE_TIMEOUT),
           (int) n.integer("maxConnections", UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000),
-          circuitBreaker(n), outlierDetection(n)));
+          circuitBreaker(n), outlierDetection(n), healthCheck(n)));
       n.finish();
     }
     all.finish();
@@ -242,6 +242,24 @@ public final class ConfigLoader {
         (int) n.integer("maxEjectedPercent", 50, 1, 100));
     n.finish();
     return Optional.of(o);
+  }
+
+  private static Optional<UpstreamConfig.HealthCheck> healthCheck(ConfigNode upstream) {
+    if (!upstream.has("healthCheck")) {
+      return Optional.empty();
+    }
+    ConfigNode n = upstream.child("healthCheck");
+    String path = n.string("path", "/health");
+    if (!path.startsWith("/")) {
+      throw new ConfigException(n.key("path"), "'" + path + "' must start with /");
+    }
+    var h = new UpstreamConfig.HealthCheck(path,
+        n.duration("interval", Duration.ofSeconds(5)),
+        n.duration("timeout", Duration.ofSeconds(1)),
+        (int) n.integer("unhealthyAfter", 2, 1, 1000),
+        (int) n.integer("healthyAfter", 1, 1, 1000));
+    n.finish();
+    return Optional.of(h);
   }
 
   private static URI upstreamUrl(String key, String text) {

@@ -14,7 +14,11 @@ public record UpstreamConfig(
     Duration idleTimeout,
     int maxConnections,
     Optional<CircuitBreaker> circuitBreaker,
-    Optional<OutlierDetection> outlierDetection) {
+    Optional<OutlierDetection> outlierDetection,
+    Optional<HealthCheck> healthCheck) {
+
+  /** {@code healthCheck}: {@code GET path} every {@code interval}; out after {@code unhealthyAfter} failures, in after {@code healthyAfter} passes. */
+  public record HealthCheck(String path, Duration interval, Duration timeout, int unhealthyAfter, int healthyAfter) {}
 
   /**
    * {@code outlierDetection}: {@code consecutiveFailures} in a row eject an endpoint for

@@ -50,7 +50,7 @@ public final class Upstream {
     for (int i = 0; i < config.urls().size(); i++) {
       endpoints.add(new Endpoint(config.urls().get(i), i));
     }
-    this.selector = new RoundRobinSelector(endpoints, guards.outliers());
+    this.selector = new RoundRobinSelector(endpoints, guards);
   }
 
   public String name() {
@@ -80,8 +80,20 @@ public final class Upstream {
    * What guards an upstream across every event loop of the gateway: its circuit and its endpoints'
    * outlier state, each null when not configured.
    */
-  public record Guards(CircuitBreaker breaker, OutlierDetector outliers) {
-    public static final Guards NONE = new Guards(null, null);
+  public record Guards(CircuitBreaker breaker, OutlierDetector outliers, HealthChecker health) {
+    public static final Guards NONE = new Guards(null, null, null);
+
+    /** Whether endpoint {@code i} may take traffic: not ejected, and passing its health checks. */
+    public boolean available(int i, long now) {
+      return (outliers == null || outliers.available(i, now)) && (health == null || health.healthy(i));
+    }
+
+    /** Stops what runs on its own (the health checks). */
+    public void stop() {
+      if (health != null) {
+        health.stop();
+      }
+    }
   }
 
   /** The upstream's circuit, shared by every event loop; null without {@code circuitBreaker}. */
