@@ -21,6 +21,7 @@ import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.proxy.CircuitBreaker;
 import dev.tracegate.proxy.HealthChecker;
 import dev.tracegate.proxy.OutlierDetector;
+import dev.tracegate.proxy.RetryBudget;
 import dev.tracegate.proxy.ProxyTarget;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
@@ -340,16 +341,14 @@ public final class Gateway {
    * the upstream's URLs and settings stay the same.
    */
   private Upstream.Guards guards(UpstreamConfig upstream) {
-    if (upstream.circuitBreaker().isEmpty() && upstream.outlierDetection().isEmpty() && upstream.healthCheck().isEmpty()) {
-      return Upstream.Guards.NONE;
-    }
     return guards.computeIfAbsent(guardsKey(upstream), k -> {
       Upstream.Guards g = new Upstream.Guards(
           upstream.circuitBreaker().map(cb -> circuit(upstream.name(), cb)).orElse(null),
           upstream.outlierDetection().map(od -> new OutlierDetector(od, upstream.urls().size())).orElse(null),
           upstream.healthCheck().map(hc -> new HealthChecker(vertx, upstream.urls(), hc, (endpoint, healthy) ->
               LOG.warn("upstream '" + upstream.name() + "': endpoint " + endpoint
-                  + (healthy ? " passes its health checks again: back in" : " fails its health checks: out")))).orElse(null));
+                  + (healthy ? " passes its health checks again: back in" : " fails its health checks: out")))).orElse(null),
+          new RetryBudget());
       if (g.outliers() != null || g.health() != null) {
         for (int i = 0; i < upstream.urls().size(); i++) {
           int index = i;

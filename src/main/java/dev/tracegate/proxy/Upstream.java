@@ -80,8 +80,11 @@ public final class Upstream {
    * What guards an upstream across every event loop of the gateway: its circuit and its endpoints'
    * outlier state, each null when not configured.
    */
-  public record Guards(CircuitBreaker breaker, OutlierDetector outliers, HealthChecker health) {
-    public static final Guards NONE = new Guards(null, null, null);
+  public record Guards(CircuitBreaker breaker, OutlierDetector outliers, HealthChecker health, RetryBudget retries) {
+    /** For an upstream on its own (tests, tools): nothing configured, a budget of its own. */
+    public static Guards none() {
+      return new Guards(null, null, null, new RetryBudget());
+    }
 
     /** Whether endpoint {@code i} may take traffic: not ejected, and passing its health checks. */
     public boolean available(int i, long now) {
@@ -99,6 +102,11 @@ public final class Upstream {
   /** The upstream's circuit, shared by every event loop; null without {@code circuitBreaker}. */
   CircuitBreaker breaker() {
     return guards.breaker();
+  }
+
+  /** Its retry budget, shared by every event loop. */
+  RetryBudget retries() {
+    return guards.retries();
   }
 
   /** Its endpoints' outlier state, shared by every event loop; null without {@code outlierDetection}. */

@@ -150,6 +150,7 @@ public final class UpstreamCall {
       this.endpoint = endpoint;
       this.span = span;
       this.permit = permit;
+      upstream.retries().started(n > 0);
     }
 
     /** Tells the circuit and the outlier state how this attempt went; each change is an event on its span. */
@@ -244,6 +245,7 @@ public final class UpstreamCall {
         return;
       }
       settled = true;
+      upstream.retries().ended(n > 0);
       cancelTimer();
       int status = response.statusCode();
       judge(status >= 500);
@@ -268,6 +270,7 @@ public final class UpstreamCall {
         return;
       }
       settled = true;
+      upstream.retries().ended(n > 0);
       cancelTimer();
       GatewayError error = abortedBy != null ? abortedBy : UpstreamFailures.classify(cause, upstream.name());
       if (abortedBy == null || abortedBy.key() == ErrorKey.UPSTREAM_TIMEOUT) {
@@ -287,6 +290,11 @@ public final class UpstreamCall {
               error.errorType(), error.getMessage());
       boolean retry = UpstreamFailures.retryable(error) && n < plan.retries() && IDEMPOTENT.contains(plan.method())
           && exchange.abandonedBy() == null && exchange.remainingMillis() > 0;
+      if (retry && !upstream.retries().allowsRetry()) {
+        retry = false;
+        exchange.span().addEvent("retry not sent: upstream '" + upstream.name() + "' is over its retry budget");
+        upstream.metrics().upstreamAttempt(upstream.name(), "retry_budget_exhausted");
+      }
       if (retry) {
         attempt(n + 1);
       } else {
