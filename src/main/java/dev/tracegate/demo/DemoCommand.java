@@ -64,9 +64,10 @@ public final class DemoCommand {
     List<SpanProcessor> shared = gateway.recentTraces() == null ? List.of() : List.of(gateway.recentTraces());
     List<DemoService> services = new ArrayList<>();
     for (UpstreamConfig up : config.upstreams().values()) {
-      int port = up.urls().get(0).getPort();
-      services.add(DemoService.start(up.name(), "127.0.0.1", port, url, "http://127.0.0.1:" + gateway.port(), config.telemetry(),
-          shared).await(30, TimeUnit.SECONDS));
+      for (java.net.URI endpoint : up.urls()) { // one instance per endpoint: catalog has two
+        services.add(DemoService.start(up.name(), "127.0.0.1", endpoint.getPort(), url, "http://127.0.0.1:" + gateway.port(),
+            config.telemetry(), shared).await(30, TimeUnit.SECONDS));
+      }
     }
     DemoBus bus = DemoBus.start(gateway.vertx(), url, config.telemetry(), shared);
     DemoCommand demo = new DemoCommand(gateway, services, bus, database);
@@ -100,6 +101,7 @@ public final class DemoCommand {
         "  bus error   curl -i '" + base + "/api/price/ESP-1?fail=409'      (502 bus_error, code 409)",
         "  publish     curl -i -X POST -d '{\"sku\":\"JUG-3\",\"qty\":5}' " + base + "/api/restock   (202; inventory restocks after)",
         "  mixed       curl -i " + base + "/api/quote/1                     (compose: proxy + SQL + bus steps)",
+        resilience(config, base),
         "  lab         curl -s " + base + "/lab/                         (the classic tracing mistakes, each beside its fix)",
         "              curl -s " + base + "/lab/root-context/broken ; sleep 4 ; curl -s " + admin + "/linkage?format=text",
         "Traces:",
@@ -110,6 +112,17 @@ public final class DemoCommand {
             + " start Jaeger as the README says)",
         "Every response carries X-Trace-Id. Ctrl-C stops the demo.",
         "");
+  }
+
+  /** The banner's resilience line: the chaos switch of the catalog's second instance, when the demo has one. */
+  private static String resilience(GatewayConfig config, String base) {
+    UpstreamConfig catalog = config.upstreams().get("catalog");
+    if (catalog == null || catalog.urls().size() < 2) {
+      return "  resilience  (no catalog upstream with two endpoints in this configuration)";
+    }
+    java.net.URI second = catalog.urls().get(1);
+    return "  resilience  curl -X POST http://" + second.getHost() + ":" + second.getPort() + "/chaos/on ; for i in $(seq 12);"
+        + " do curl -s -o /dev/null -w '%{http_code} ' " + base + "/api/catalog/1; done   (one endpoint fails: ejected)";
   }
 
   public Gateway gateway() {

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * provider and stock vertx-opentelemetry instrumentation, so Jaeger shows it as a separate
  * service. {@code orders} reads PostgreSQL; {@code shipping} quotes by zip; {@code lab} is the
  * {@link LinkageLab}; any other name echoes.
- * Every service honours {@code ?delay=MS} (a timer, never a blocked thread) and {@code ?fail=STATUS}.
+ * Every service honours {@code ?delay=MS} (a timer, never a blocked thread) and {@code ?fail=STATUS},
+ * and {@code POST /chaos/on} (then {@code /chaos/off}) makes one instance answer 503 to everything.
  */
 public final class DemoService {
   private static final Logger LOG = LoggerFactory.getLogger(DemoService.class);
@@ -37,6 +38,7 @@ public final class DemoService {
   private final Vertx vertx;
   private final Pool pool;
   private final String gatewayUrl;
+  private volatile boolean chaos;
   private HttpServer server;
 
   private DemoService(String name, Telemetry telemetry, Vertx vertx, Pool pool, String gatewayUrl) {
@@ -70,6 +72,20 @@ public final class DemoService {
 
   private Future<HttpServer> listen(String host, int port) {
     Router router = Router.router(vertx);
+    // the chaos switch: while on, this instance answers 503 to everything (its health check too)
+    router.post("/chaos/:state").handler(ctx -> {
+      chaos = "on".equals(ctx.pathParam("state"));
+      LOG.info("demo service '" + name + "' on port " + port + ": chaos " + (chaos ? "on, answering 503" : "off"));
+      ok(ctx, new JsonObject().put("service", name).put("port", port).put("chaos", chaos));
+    });
+    router.route().handler(ctx -> {
+      if (chaos) {
+        ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("service", name).put("port", port).put("chaos", true).encode());
+      } else {
+        ctx.next();
+      }
+    });
     router.route().handler(this::delayAndFail);
     switch (name) {
       case "orders":

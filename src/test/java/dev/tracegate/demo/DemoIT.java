@@ -26,6 +26,7 @@ class DemoIT {
 
   @Test
   void everyPrintedUrlAnswersAsDocumentedAndTracesCrossServices() throws Exception {
+    String catalogB = "http://127.0.0.1:" + Ports.free();
     try (OtlpReceiver receiver = new OtlpReceiver()) {
       // no database URL: the demo starts its embedded PostgreSQL, exactly as the README's first command
       Map<String, String> env = Map.of(
@@ -34,6 +35,7 @@ class DemoIT {
           "TRACEGATE_UPSTREAMS_ORDERS_URLS", "http://127.0.0.1:" + Ports.free(),
           "TRACEGATE_UPSTREAMS_SHIPPING_URLS", "http://127.0.0.1:" + Ports.free(),
           "TRACEGATE_UPSTREAMS_LAB_URLS", "http://127.0.0.1:" + Ports.free(),
+          "TRACEGATE_UPSTREAMS_CATALOG_URLS", "http://127.0.0.1:" + Ports.free() + "," + catalogB,
           "TRACEGATE_TELEMETRY_LINKAGE_SETTLE", "300ms",
           "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
           "OTEL_BSP_SCHEDULE_DELAY", "100");
@@ -109,6 +111,20 @@ class DemoIT {
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> new JsonObject(http.send(
                 HttpRequest.newBuilder(linkage).build(), HttpResponse.BodyHandlers.ofString()).body())
             .getJsonObject("kinds").getJsonObject("outlived_parent").getLong("count") >= 1);
+
+        // resilience: the second catalog instance fails; after three failures it is ejected
+        http.send(HttpRequest.newBuilder(URI.create(catalogB + "/chaos/on")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString());
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          statuses.add(http.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/api/catalog/1")).build(),
+              HttpResponse.BodyHandlers.discarding()).statusCode());
+        }
+        assertThat(statuses.subList(10, 16)).as("after the ejection: %s", statuses).containsOnly(200);
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[1] + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("tracegate_upstream_endpoint_healthy{endpoint=\"" + catalogB.substring("http://".length())
+            + "\",upstream=\"catalog\"} 0.0");
 
         demo.terminate();
         assertThat(demo.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
