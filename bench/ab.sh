@@ -5,8 +5,10 @@
 # cancels that position. Traced at 100 % to the nginx OTLP sink, proxying to the nginx stub, the
 # image's JVM flags; warmed, then interleaved wrk rounds. Prints each round and, per round, the
 # pooled ratio A/B (sum of A's two processes over B's), then its median and spread.
-# Usage: bench/ab.sh ROUNDS SECS "A-NAME|JAR|ENV=V ENV=V" "B-NAME|JAR|ENV=V"
+# Usage: bench/ab.sh ROUNDS SECS "A-NAME|JAR|ENV=V ENV=V[|CONFIG]" "B-NAME|JAR|ENV=V[|CONFIG]"
 #   e.g. bench/ab.sh 5 8 "on|target/tracegate.jar|" "off|target/tracegate.jar|TRACEGATE_TELEMETRY_RECENT_TRACES=0"
+#        bench/ab.sh 5 8 "guarded|target/tracegate.jar||bench/guarded.yaml" "plain|target/tracegate.jar|"
+#   (CONFIG defaults to bench/gateway.yaml)
 # (run bench/run.sh once first: it installs wrk and nginx)
 set -u
 cd "$(dirname "$0")/.."
@@ -24,11 +26,11 @@ cleanup() {
 trap cleanup EXIT
 i=0
 for spec in "$A" "$B" "$A" "$B"; do
-  IFS='|' read -r name jar envs <<< "$spec"
+  IFS='|' read -r name jar envs config <<< "$spec"
   port=$((8100 + i)); admin=$((9300 + i))
   # shellcheck disable=SC2086 # ENV=V words
   env "${BASE[@]}" $envs TRACEGATE_SERVER_PORT=$port TRACEGATE_ADMIN_PORT=$admin \
-    java "${JVM[@]}" -jar "$jar" --config bench/gateway.yaml > "$OUT/$name-$i.log" 2>&1 &
+    java "${JVM[@]}" -jar "$jar" --config "${config:-bench/gateway.yaml}" > "$OUT/$name-$i.log" 2>&1 &
   pids+=($!); names+=("$name"); ports+=($port); i=$((i + 1))
   until curl -fs "http://127.0.0.1:$admin/health/ready" >/dev/null; do sleep 0.2; done
 done
