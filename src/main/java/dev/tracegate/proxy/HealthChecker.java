@@ -10,6 +10,7 @@ import io.vertx.core.tracing.TracingPolicy;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
@@ -33,6 +34,8 @@ public final class HealthChecker {
   private final int[] passes;
   private final int[] fails;
   private final List<Long> timers = new ArrayList<>();
+  /** Changes not yet told to a request: the next attempt to this upstream carries them as span events. */
+  private final ConcurrentLinkedQueue<String> news = new ConcurrentLinkedQueue<>();
 
   public HealthChecker(Vertx vertx, List<URI> urls, UpstreamConfig.HealthCheck config, Listener listener) {
     this.vertx = vertx;
@@ -73,11 +76,13 @@ public final class HealthChecker {
     if (passed) {
       fails[i] = 0;
       if (++passes[i] >= config.healthyAfter() && in.compareAndSet(i, 0, 1)) {
+        news.add("endpoint " + address(i) + " back in: passes its health checks again");
         listener.changed(address(i), true);
       }
     } else {
       passes[i] = 0;
       if (++fails[i] >= config.unhealthyAfter() && in.compareAndSet(i, 1, 0)) {
+        news.add("endpoint " + address(i) + " out: failed " + fails[i] + " health checks in a row");
         listener.changed(address(i), false);
       }
     }
@@ -86,6 +91,18 @@ public final class HealthChecker {
   private String address(int i) {
     URI u = urls.get(i);
     return u.getHost() + ":" + (u.getPort() > 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80);
+  }
+
+  /** Changes since the last call, oldest first, for the span of the attempt that asks. */
+  List<String> takeNews() {
+    if (news.isEmpty()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String n = news.poll(); n != null; n = news.poll()) {
+      out.add(n);
+    }
+    return out;
   }
 
   /** Whether endpoint {@code i} passes its checks. */

@@ -104,6 +104,11 @@ public final class Upstream {
     return guards.breaker();
   }
 
+  /** Health-check changes not yet told to a request (none without {@code healthCheck}). */
+  List<String> healthNews() {
+    return guards.health() == null ? List.of() : guards.health().takeNews();
+  }
+
   /** Its retry budget, shared by every event loop. */
   RetryBudget retries() {
     return guards.retries();

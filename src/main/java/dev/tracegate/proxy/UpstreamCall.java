@@ -93,6 +93,7 @@ public final class UpstreamCall {
     }
     Endpoint endpoint = upstream.selector().next();
     Span span = startSpan(endpoint, n);
+    upstream.healthNews().forEach(span::addEvent); // what the health checks changed since the last attempt
     if (permit == CircuitBreaker.Permit.PROBE) {
       span.addEvent("circuit half-open: this attempt is the probe");
     }

@@ -42,9 +42,15 @@ class HealthCheckTest {
 
       flaky[0].close().await(5, TimeUnit.SECONDS);
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Prometheus.value(metrics(gateway), healthy) == 0);
+      String first = null;
       for (int i = 0; i < 20; i++) {
-        assertThat(gateway.get("/up").statusCode()).as("request %d", i).isEqualTo(200);
+        var r = gateway.get("/up");
+        assertThat(r.statusCode()).as("request %d", i).isEqualTo(200);
+        first = first == null ? r.headers().firstValue("X-Trace-Id").orElseThrow() : first;
       }
+      // the first request after the change carries it as an event on its attempt
+      assertThat(receiver.awaitTrace(first, 2)).filteredOn(s -> s.kind().equals("CLIENT"))
+          .anySatisfy(s -> assertThat(s.events()).anyMatch(e -> e.startsWith("endpoint " + flakyAddress + " out")));
 
       hits.set(0);
       flaky[0] = listen(vertx, port, hits);
