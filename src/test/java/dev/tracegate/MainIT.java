@@ -138,7 +138,7 @@ class MainIT {
           "OTEL_BSP_SCHEDULE_DELAY", "60000");
       try (GatewayProcess p = GatewayProcess.start(env, "--config", file.toString())) {
         int port = p.awaitReady()[0];
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
         int n = 8;
         for (int i = 0; i < n; i++) {
@@ -176,7 +176,7 @@ class MainIT {
           "OTEL_BSP_SCHEDULE_DELAY", "100", "OTEL_BSP_EXPORT_TIMEOUT", "2000");
       try (GatewayProcess p = GatewayProcess.start(env, "--config", file.toString())) {
         int port = p.awaitReady()[0];
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (int i = 0; i < 20; i++) {
           HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up"))
               .build(), HttpResponse.BodyHandlers.ofString());

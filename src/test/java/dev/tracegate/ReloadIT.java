@@ -51,7 +51,8 @@ class ReloadIT {
       try (GatewayProcess gateway = GatewayProcess.start(env, "--config", file.toString())) {
         int[] ports = gateway.awaitReady();
         String base = "http://127.0.0.1:" + ports[0];
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong served = new AtomicLong();

@@ -38,7 +38,8 @@ public final class AdminServer {
 
   public Future<Integer> start(String host, int port) {
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
-        .setTracingPolicy(TracingPolicy.IGNORE);
+        .setTracingPolicy(TracingPolicy.IGNORE)
+        .setHttp2ClearTextEnabled(false); // probes and scrapers speak HTTP/1.1; no h2c upgrade dance
     return vertx.createHttpServer(options).requestHandler(router).listen()
         .map(s -> {
           server = s;

@@ -217,49 +217,44 @@ public final class ConfigLoader {
     return out;
   }
 
-  private static Optional<UpstreamConfig.CircuitBreaker> circuitBreaker(ConfigNode upstream) {
-    if (!upstream.has("circuitBreaker")) {
+  /** An optional mapping {@code name} of {@code parent}, read by {@code reader} when present (unknown keys refused). */
+  private static <T> Optional<T> section(ConfigNode parent, String name, java.util.function.Function<ConfigNode, T> reader) {
+    if (!parent.has(name)) {
       return Optional.empty();
     }
-    ConfigNode n = upstream.child("circuitBreaker");
-    var b = new UpstreamConfig.CircuitBreaker(
+    ConfigNode n = parent.child(name);
+    T value = reader.apply(n);
+    n.finish();
+    return Optional.of(value);
+  }
+
+  private static Optional<UpstreamConfig.CircuitBreaker> circuitBreaker(ConfigNode upstream) {
+    return section(upstream, "circuitBreaker", n -> new UpstreamConfig.CircuitBreaker(
         n.decimal("failureRatio", 0.5, 0.01, 1.0),
         (int) n.integer("minRequests", 20, 1, 1_000_000),
         n.duration("window", Duration.ofSeconds(10)),
-        n.duration("openFor", Duration.ofSeconds(5)));
-    n.finish();
-    return Optional.of(b);
+        n.duration("openFor", Duration.ofSeconds(5))));
   }
 
   private static Optional<UpstreamConfig.OutlierDetection> outlierDetection(ConfigNode upstream) {
-    if (!upstream.has("outlierDetection")) {
-      return Optional.empty();
-    }
-    ConfigNode n = upstream.child("outlierDetection");
-    var o = new UpstreamConfig.OutlierDetection(
+    return section(upstream, "outlierDetection", n -> new UpstreamConfig.OutlierDetection(
         (int) n.integer("consecutiveFailures", 5, 1, 1_000_000),
         n.duration("baseEjection", Duration.ofSeconds(10)),
-        (int) n.integer("maxEjectedPercent", 50, 1, 100));
-    n.finish();
-    return Optional.of(o);
+        (int) n.integer("maxEjectedPercent", 50, 1, 100)));
   }
 
   private static Optional<UpstreamConfig.HealthCheck> healthCheck(ConfigNode upstream) {
-    if (!upstream.has("healthCheck")) {
-      return Optional.empty();
-    }
-    ConfigNode n = upstream.child("healthCheck");
-    String path = n.string("path", "/health");
-    if (!path.startsWith("/")) {
-      throw new ConfigException(n.key("path"), "'" + path + "' must start with /");
-    }
-    var h = new UpstreamConfig.HealthCheck(path,
-        n.duration("interval", Duration.ofSeconds(5)),
-        n.duration("timeout", Duration.ofSeconds(1)),
-        (int) n.integer("unhealthyAfter", 2, 1, 1000),
-        (int) n.integer("healthyAfter", 1, 1, 1000));
-    n.finish();
-    return Optional.of(h);
+    return section(upstream, "healthCheck", n -> {
+      String path = n.string("path", "/health");
+      if (!path.startsWith("/")) {
+        throw new ConfigException(n.key("path"), "'" + path + "' must start with /");
+      }
+      return new UpstreamConfig.HealthCheck(path,
+          n.duration("interval", Duration.ofSeconds(5)),
+          n.duration("timeout", Duration.ofSeconds(1)),
+          (int) n.integer("unhealthyAfter", 2, 1, 1000),
+          (int) n.integer("healthyAfter", 1, 1, 1000));
+    });
   }
 
   private static URI upstreamUrl(String key, String text) {

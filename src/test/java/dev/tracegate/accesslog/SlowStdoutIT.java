@@ -55,7 +55,7 @@ class SlowStdoutIT {
         int port = Integer.parseInt(m.group(1));
         int admin = Integer.parseInt(m.group(2));
 
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         int total = 20_000; // past the writer's queue (16384) and the pipe's buffer
         List<CompletableFuture<HttpResponse<Void>>> batch = new ArrayList<>();
         int ok = 0;

@@ -51,7 +51,7 @@ class ClusterIT {
       throws Exception {
     {
       {
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         AtomicReference<HttpResponse<String>> answer = new AtomicReference<>();
         // the consumer's registration reaches the gateway once both have joined: until then 503 bus_unavailable
         try {

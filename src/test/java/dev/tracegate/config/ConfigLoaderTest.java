@@ -162,6 +162,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void resilienceSectionsAreReadWithTheirDefaultsAndRefuseUnknownKeys() {
+    GatewayConfig c = parse("upstreams:\n  orders:\n    urls: [http://127.0.0.1:9101]\n"
+        + "    circuitBreaker: { minRequests: 7 }\n    healthCheck: {}\n", Map.of());
+    var up = c.upstreams().get("orders");
+    assertThat(up.circuitBreaker()).hasValueSatisfying(b -> {
+      assertThat(b.minRequests()).isEqualTo(7);
+      assertThat(b.failureRatio()).isEqualTo(0.5);
+    });
+    assertThat(up.healthCheck()).hasValueSatisfying(h -> assertThat(h.path()).isEqualTo("/health"));
+    assertThat(up.outlierDetection()).isEmpty();
+    assertThatThrownBy(() -> parse("upstreams:\n  orders:\n    urls: [http://127.0.0.1:9101]\n"
+        + "    outlierDetection: { consecutiveFailure: 3 }\n", Map.of()))
+        .hasMessage("upstreams.orders.outlierDetection.consecutiveFailure: unknown key");
+    assertThatThrownBy(() -> parse(UPSTREAM + "routes:\n  - { name: o, path: /o, rateLimit: { burst: 3 }, proxy: { upstream: orders } }\n",
+        Map.of())).hasMessageStartingWith("routes[0].rateLimit.requestsPerSecond: is required");
+  }
+
+  @Test
   void badEnvironmentValueIsNamedByKey() {
     assertThatThrownBy(() -> parse("", Map.of("TRACEGATE_SERVER_PORT", "eighty")))
         .hasMessage("server.port: 'eighty' is not a whole number");

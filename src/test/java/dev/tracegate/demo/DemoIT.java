@@ -53,7 +53,7 @@ class DemoIT {
         assertThat(urls).containsOnlyKeys("proxy", "sql", "compose", "timeout", "error", "slow query", "bus",
             "bus timeout", "bus error", "mixed");
 
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         Map<String, Integer> expected = Map.of("proxy", 200, "sql", 200, "compose", 200, "timeout", 504,
             "error", 503, "slow query", 504, "bus", 200, "bus timeout", 504, "bus error", 502, "mixed", 200);
         Map<String, String> traces = new LinkedHashMap<>();

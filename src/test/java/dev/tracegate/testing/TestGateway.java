@@ -25,7 +25,12 @@ import org.awaitility.Awaitility;
  * {@link BlockedThreads#MAX_TASK_MS} while it ran.
  */
 public final class TestGateway implements AutoCloseable {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /**
+   * HTTP/1.1 only: the JDK client's default tries an h2c upgrade on plain http, which the gateway
+   * does not speak and which the JDK 17 client was seen to wait on forever, request timeout or not.
+   */
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
 
   private final Gateway gateway;
   private final int blockedMark;
