@@ -396,7 +396,7 @@ public final class Gateway {
 
   /** The one place a route kind becomes its target (one per event loop, with that loop's upstreams). */
   private RouteTarget target(RouteConfig route, Map<String, Upstream> upstreams) {
-    boolean baggage = config.telemetry().propagators().contains("baggage");
+    boolean baggage = config.telemetry().propagatesBaggage();
     RouteConfig.Target t = route.target();
     if (t instanceof RouteConfig.Proxy p) {
       return new ProxyTarget(p, upstreams.get(p.upstream()), telemetry.tracer(), telemetry.propagator(), baggage,

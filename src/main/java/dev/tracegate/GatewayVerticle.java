@@ -95,7 +95,7 @@ final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     GatewayConfig.Server s = config.server();
     handler = new RequestHandler(vertx, routing(config), admission, telemetry.tracer(),
-        telemetry.propagator(), telemetry.invalidHeaders(), telemetry.config().propagators().contains("baggage"),
+        telemetry.propagator(), telemetry.invalidHeaders(), telemetry.config().propagatesBaggage(),
         s.requestTimeout(), s.maxBodyBytes(), s.headerTimeout(),
         new HeaderCapture(telemetry.config().captureHeaders()), observer);
     HttpServerOptions options = new HttpServerOptions()

@@ -13,9 +13,9 @@ public record TelemetryConfig(
     String serviceName,
     Exporter exporter,
     String tracesEndpoint,
-    String sampler,
+    SamplerName sampler,
     double samplerArg,
-    List<String> propagators,
+    List<PropagatorName> propagators,
     int recentTraces,
     Duration linkageSettle,
     Map<String, String> resourceAttributes,
@@ -26,12 +26,31 @@ public record TelemetryConfig(
 
   public static final String DEFAULT_SERVICE_NAME = "tracegate";
   public static final String DEFAULT_ENDPOINT = "http://localhost:4318";
-  public static final String DEFAULT_SAMPLER = "parentbased_always_on";
-  public static final List<String> DEFAULT_PROPAGATORS = List.of("tracecontext", "baggage");
-  public static final List<String> KNOWN_PROPAGATORS = List.of("tracecontext", "baggage", "b3", "b3multi", "jaeger");
-  public static final List<String> KNOWN_SAMPLERS = List.of(
-      "always_on", "always_off", "traceidratio",
-      "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio");
+  public static final SamplerName DEFAULT_SAMPLER = SamplerName.PARENTBASED_ALWAYS_ON;
+  public static final List<PropagatorName> DEFAULT_PROPAGATORS = List.of(PropagatorName.TRACECONTEXT, PropagatorName.BAGGAGE);
+
+  /** The samplers of {@code OTEL_TRACES_SAMPLER}, by their OpenTelemetry names. */
+  public enum SamplerName {
+    ALWAYS_ON, ALWAYS_OFF, TRACEIDRATIO, PARENTBASED_ALWAYS_ON, PARENTBASED_ALWAYS_OFF, PARENTBASED_TRACEIDRATIO;
+
+    public String key() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** The propagators of {@code OTEL_PROPAGATORS}, by their OpenTelemetry names ({@code none} is no entry). */
+  public enum PropagatorName {
+    TRACECONTEXT, BAGGAGE, B3, B3MULTI, JAEGER;
+
+    public String key() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** Whether W3C baggage is propagated: the gateway then leaves the {@code baggage} header to it. */
+  public boolean propagatesBaggage() {
+    return propagators.contains(PropagatorName.BAGGAGE);
+  }
   public static final int DEFAULT_RECENT_TRACES = 1000;
   /** {@code telemetry.redactQueryKeys} when the configuration names none: masked in url.full and access records. */
   public static final List<String> DEFAULT_REDACT_QUERY_KEYS = List.of("token", "key", "password", "secret", "sig",

@@ -1,6 +1,7 @@
 package dev.tracegate.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -27,28 +28,31 @@ final class TelemetryReader {
     checkProtocol();
     String tracesEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint, "/v1/traces");
     String logsEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint, "/v1/logs");
-    String sampler = otel("OTEL_TRACES_SAMPLER", n.string("sampler", TelemetryConfig.DEFAULT_SAMPLER)).trim().toLowerCase();
-    if (!TelemetryConfig.KNOWN_SAMPLERS.contains(sampler)) {
-      throw new ConfigException(keyOr("OTEL_TRACES_SAMPLER", "telemetry.sampler"),
-          "'" + sampler + "' is not one of " + String.join(", ", TelemetryConfig.KNOWN_SAMPLERS));
-    }
+    String samplerText = otel("OTEL_TRACES_SAMPLER", n.string("sampler", TelemetryConfig.DEFAULT_SAMPLER.key()))
+        .trim().toLowerCase(Locale.ROOT);
+    TelemetryConfig.SamplerName sampler = named(TelemetryConfig.SamplerName.class, samplerText, TelemetryConfig.SamplerName::key,
+        keyOr("OTEL_TRACES_SAMPLER", "telemetry.sampler"));
     double samplerArg = n.decimal("samplerArg", 1.0, 0.0, 1.0);
     if (env.containsKey("OTEL_TRACES_SAMPLER_ARG")) {
       samplerArg = ConfigNode.of("", Map.of("OTEL_TRACES_SAMPLER_ARG", env.get("OTEL_TRACES_SAMPLER_ARG")))
           .decimal("OTEL_TRACES_SAMPLER_ARG", 1.0, 0.0, 1.0);
     }
-    List<String> propagators = n.strings("propagators", TelemetryConfig.DEFAULT_PROPAGATORS);
+    List<String> propagatorNames = n.strings("propagators",
+        TelemetryConfig.DEFAULT_PROPAGATORS.stream().map(TelemetryConfig.PropagatorName::key).toList());
     if (env.containsKey("OTEL_PROPAGATORS")) {
-      propagators = ConfigNode.of("", Map.of("OTEL_PROPAGATORS", env.get("OTEL_PROPAGATORS")))
-          .strings("OTEL_PROPAGATORS", propagators);
+      propagatorNames = ConfigNode.of("", Map.of("OTEL_PROPAGATORS", env.get("OTEL_PROPAGATORS")))
+          .strings("OTEL_PROPAGATORS", propagatorNames);
     }
-    for (String p : propagators) {
-      if (!p.equals("none") && !TelemetryConfig.KNOWN_PROPAGATORS.contains(p)) {
-        throw new ConfigException(keyOr("OTEL_PROPAGATORS", "telemetry.propagators"),
-            "'" + p + "' is not one of " + String.join(", ", TelemetryConfig.KNOWN_PROPAGATORS));
+    List<TelemetryConfig.PropagatorName> propagators = new ArrayList<>();
+    for (String p : propagatorNames) {
+      if (!p.equals("none")) {
+        TelemetryConfig.PropagatorName name = named(TelemetryConfig.PropagatorName.class, p.trim().toLowerCase(Locale.ROOT),
+            TelemetryConfig.PropagatorName::key, keyOr("OTEL_PROPAGATORS", "telemetry.propagators"));
+        if (!propagators.contains(name)) {
+          propagators.add(name);
+        }
       }
     }
-    propagators = propagators.stream().filter(p -> !p.equals("none")).distinct().toList();
     int recent = (int) n.integer("recentTraces", TelemetryConfig.DEFAULT_RECENT_TRACES, 0, 1_000_000);
     Duration settle = n.duration("linkageSettle", TelemetryConfig.DEFAULT_LINKAGE_SETTLE);
     TelemetryConfig.CaptureHeaders capture = captureHeaders(n.child("captureHeaders"));
@@ -79,6 +83,21 @@ final class TelemetryReader {
       }
     }
     return names.stream().distinct().toList();
+  }
+
+  /** The constant of {@code type} whose key is {@code text}, or the error naming every key. */
+  private static <E extends Enum<E>> E named(Class<E> type, String text, java.util.function.Function<E, String> key,
+                                             String where) {
+    for (E e : type.getEnumConstants()) {
+      if (key.apply(e).equals(text)) {
+        return e;
+      }
+    }
+    List<String> keys = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      keys.add(key.apply(e));
+    }
+    throw new ConfigException(where, "'" + text + "' is not one of " + String.join(", ", keys));
   }
 
   private String otel(String name, String fallback) {

@@ -109,17 +109,16 @@ public final class Telemetry {
     }
   }
 
-  static TextMapPropagator propagator(List<String> names) {
+  static TextMapPropagator propagator(List<TelemetryConfig.PropagatorName> names) {
     List<TextMapPropagator> list = new ArrayList<>();
-    for (String name : names) {
-      switch (name) {
-        case "tracecontext": list.add(W3CTraceContextPropagator.getInstance()); break;
-        case "baggage": list.add(W3CBaggagePropagator.getInstance()); break;
-        case "b3": list.add(B3Propagator.injectingSingleHeader()); break;
-        case "b3multi": list.add(B3Propagator.injectingMultiHeaders()); break;
-        case "jaeger": list.add(JaegerPropagator.getInstance()); break;
-        default: throw new IllegalArgumentException("unknown propagator " + name);
-      }
+    for (TelemetryConfig.PropagatorName name : names) {
+      list.add(switch (name) {
+        case TRACECONTEXT -> W3CTraceContextPropagator.getInstance();
+        case BAGGAGE -> W3CBaggagePropagator.getInstance();
+        case B3 -> B3Propagator.injectingSingleHeader();
+        case B3MULTI -> B3Propagator.injectingMultiHeaders();
+        case JAEGER -> JaegerPropagator.getInstance();
+      });
     }
     return TextMapPropagator.composite(list);
   }

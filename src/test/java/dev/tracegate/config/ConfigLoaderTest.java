@@ -197,9 +197,10 @@ class ConfigLoaderTest {
     TelemetryConfig t = c.telemetry();
     assertThat(t.serviceName()).isEqualTo("fromenv");
     assertThat(t.tracesEndpoint()).isEqualTo("http://collector:4318/v1/traces");
-    assertThat(t.sampler()).isEqualTo("traceidratio");
+    assertThat(t.sampler()).isEqualTo(TelemetryConfig.SamplerName.TRACEIDRATIO);
     assertThat(t.samplerArg()).isEqualTo(0.25);
-    assertThat(t.propagators()).containsExactly("tracecontext", "b3multi");
+    assertThat(t.propagators()).containsExactly(TelemetryConfig.PropagatorName.TRACECONTEXT,
+        TelemetryConfig.PropagatorName.B3MULTI);
     assertThat(t.batch().maxQueueSize()).isEqualTo(100);
   }
 
