@@ -1,9 +1,11 @@
 package dev.tracegate.admin;
 
+import dev.tracegate.telemetry.Attr;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.semconv.ServiceAttributes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -20,8 +22,8 @@ import java.util.Set;
  * ERROR marks with their error type and description.
  */
 final class TraceView {
-  private static final AttributeKey<String> SERVICE = AttributeKey.stringKey("service.name");
-  private static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+  private static final AttributeKey<String> SERVICE = ServiceAttributes.SERVICE_NAME;
+  private static final AttributeKey<String> ERROR_TYPE = Attr.ERROR_TYPE;
   private static final int BAR = 30;
 
   private final List<SpanData> spans;

@@ -4,11 +4,12 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.semconv.ExceptionAttributes;
 
 /** Marks spans failed the way Jaeger paints red: status ERROR, {@code error.type}, an exception event. */
 public final class Spans {
-  private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
-  private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
+  private static final AttributeKey<String> EXCEPTION_TYPE = ExceptionAttributes.EXCEPTION_TYPE;
+  private static final AttributeKey<String> EXCEPTION_MESSAGE = ExceptionAttributes.EXCEPTION_MESSAGE;
 
   private Spans() {}
 
