@@ -5,7 +5,6 @@ import dev.tracegate.admin.AdminServer;
 import dev.tracegate.bus.BusCall;
 import dev.tracegate.bus.BusTarget;
 import dev.tracegate.config.AccessLogConfig;
-import dev.tracegate.route.RateLimiter;
 import dev.tracegate.route.RequestObserver;
 import java.io.IOException;
 import java.net.URI;
@@ -32,6 +31,7 @@ import dev.tracegate.sql.DatabaseSource;
 import dev.tracegate.sql.SqlRunner;
 import dev.tracegate.sql.SqlTarget;
 import dev.tracegate.telemetry.Telemetry;
+import dev.tracegate.util.TokenBucket;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -62,7 +62,7 @@ public final class Gateway {
   private final int eventLoops;
   private String deploymentId;
   private final List<GatewayVerticle> verticles = new ArrayList<>();
-  private final Map<String, RateLimiter> limiters = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, TokenBucket> limiters = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Upstream.Guards> guards = new java.util.concurrent.ConcurrentHashMap<>();
   /** The configuration serving now: {@code config} until a reload replaces its routes and upstreams. */
   private GatewayConfig serving;
@@ -327,12 +327,13 @@ public final class Gateway {
    * The token bucket of a route with {@code rateLimit}, one per gateway (every event loop draws
    * from it); a reload keeps a route's bucket while its name and limit stay the same.
    */
-  private RateLimiter limiter(RouteConfig route) {
+  private TokenBucket limiter(RouteConfig route) {
     if (route.rateLimit().isEmpty()) {
       return null;
     }
     String key = route.name() + '\u0000' + route.rateLimit().get();
-    return limiters.computeIfAbsent(key, k -> new RateLimiter(route.rateLimit().get()));
+    RouteConfig.RateLimit limit = route.rateLimit().get();
+    return limiters.computeIfAbsent(key, k -> TokenBucket.perSecond(limit.requestsPerSecond(), limit.burst()));
   }
 
   /**

@@ -11,10 +11,10 @@ import dev.tracegate.telemetry.HeaderCapture;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.Route;
 import dev.tracegate.route.RouteTable;
-import dev.tracegate.route.RateLimiter;
 import dev.tracegate.route.Routing;
 import dev.tracegate.route.RouteTarget;
 import dev.tracegate.telemetry.Telemetry;
+import dev.tracegate.util.TokenBucket;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -38,7 +38,7 @@ final class GatewayVerticle extends VerticleBase {
   private final Telemetry telemetry;
   private final Admission admission;
   private final TargetFactory targets;
-  private final Function<RouteConfig, RateLimiter> limiters;
+  private final Function<RouteConfig, TokenBucket> limiters;
   private final Function<UpstreamConfig, Upstream.Guards> guards;
   private final GatewayMetrics metrics;
   private final RequestObserver observer;
@@ -52,7 +52,7 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   GatewayVerticle(GatewayConfig config, Telemetry telemetry, Admission admission, TargetFactory targets,
-                  Function<RouteConfig, RateLimiter> limiters, Function<UpstreamConfig, Upstream.Guards> guards,
+                  Function<RouteConfig, TokenBucket> limiters, Function<UpstreamConfig, Upstream.Guards> guards,
                   GatewayMetrics metrics, RequestObserver observer, int eventLoops) {
     this.config = config;
     this.telemetry = telemetry;

@@ -54,10 +54,8 @@ public final class GatewayMetrics implements RequestObserver {
   public GatewayMetrics(SpanStats spans, Admission admission, InvalidTraceHeaders invalidHeaders) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
         io.micrometer.core.instrument.Clock.SYSTEM, exemplars);
-    for (String outcome : new String[] {"applied", "refused"}) {
-      Counter.builder("tracegate.config.reloads").description("Configuration reloads (SIGHUP) by outcome")
-          .tag("outcome", outcome).register(registry);
-    }
+    reloads("applied");
+    reloads("refused");
     Gauge.builder("tracegate.requests.in.flight", admission, Admission::inFlight)
         .description("Requests in progress").register(registry);
     Gauge.builder("tracegate.request.bodies.buffered", admission, a -> a.bodies().used()).baseUnit("bytes")
@@ -68,10 +66,10 @@ public final class GatewayMetrics implements RequestObserver {
         .description("Spans started and not yet ended").register(registry);
     FunctionCounter.builder("tracegate.spans.exported", spans, SpanStats::exported)
         .description("Spans the collector accepted").register(registry);
-    FunctionCounter.builder("tracegate.spans.dropped", spans, SpanStats::droppedQueueFull)
-        .tag("reason", "queue_full").description("Spans dropped before export").register(registry);
-    FunctionCounter.builder("tracegate.spans.dropped", spans, SpanStats::exportFailed)
-        .tag("reason", "export_failed").description("Spans dropped before export").register(registry);
+    counter("tracegate.spans.dropped", "reason", "queue_full", "Spans dropped before export", spans,
+        SpanStats::droppedQueueFull);
+    counter("tracegate.spans.dropped", "reason", "export_failed", "Spans dropped before export", spans,
+        SpanStats::exportFailed);
     Gauge.builder("tracegate.spans.queued", spans, SpanStats::pending)
         .description("Spans waiting for or in export").register(registry);
     String invalid = "Requests whose trace headers could not be used";
@@ -114,10 +112,10 @@ public final class GatewayMetrics implements RequestObserver {
   public void bindAccessLog(AccessLog log) {
     FunctionCounter.builder("tracegate.access.log.written", log, AccessLog::written)
         .description("Access records written").register(registry);
-    FunctionCounter.builder("tracegate.access.log.dropped", log, AccessLog::droppedQueueFull)
-        .tag("reason", "queue_full").description("Access records dropped, never written").register(registry);
-    FunctionCounter.builder("tracegate.access.log.dropped", log, AccessLog::droppedWriteFailed)
-        .tag("reason", "write_failed").description("Access records dropped, never written").register(registry);
+    counter("tracegate.access.log.dropped", "reason", "queue_full", "Access records dropped, never written", log,
+        AccessLog::droppedQueueFull);
+    counter("tracegate.access.log.dropped", "reason", "write_failed", "Access records dropped, never written", log,
+        AccessLog::droppedWriteFailed);
   }
 
   /** An endpoint was ejected or restored by outlier detection. */
@@ -147,15 +145,20 @@ public final class GatewayMetrics implements RequestObserver {
 
   /** One configuration reload: {@code applied} or {@code refused}. */
   public void configReload(String outcome) {
-    Counter.builder("tracegate.config.reloads").description("Configuration reloads (SIGHUP) by outcome")
-        .tag("outcome", outcome).register(registry).increment();
+    reloads(outcome).increment();
+  }
+
+  /** The reload counter for {@code outcome} (registered once, found after). */
+  private Counter reloads(String outcome) {
+    return Counter.builder("tracegate.config.reloads").description("Configuration reloads (SIGHUP) by outcome")
+        .tag("outcome", outcome).register(registry);
   }
 
   /** The linkage audit's findings, one series per violation kind (0 until one is found), and its traces. */
   public void bindLinkage(LinkageAudit audit) {
     for (Violation kind : Violation.values()) {
-      FunctionCounter.builder("tracegate.linkage.violations", audit, a -> a.violations(kind))
-          .tag("kind", kind.key()).description("Linkage violations found in settled traces").register(registry);
+      counter("tracegate.linkage.violations", "kind", kind.key(), "Linkage violations found in settled traces", audit,
+          a -> a.violations(kind));
     }
     String traces = "Traces the linkage audit judged, lost before they settled, or never buffered";
     counter("tracegate.linkage.traces", "outcome", "judged", traces, audit, LinkageAudit::judged);

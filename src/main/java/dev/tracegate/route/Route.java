@@ -1,6 +1,7 @@
 package dev.tracegate.route;
 
 import dev.tracegate.config.RouteConfig;
+import dev.tracegate.util.TokenBucket;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -11,11 +12,11 @@ import java.util.Map;
 public final class Route {
   private final RouteConfig config;
   private final RouteTarget target;
-  private final RateLimiter limiter;
+  private final TokenBucket limiter;
   private final Map<String, String> spanNames = new HashMap<>();
 
   /** {@code limiter}: the route's token bucket, shared by every event loop; null without {@code rateLimit}. */
-  public Route(RouteConfig config, RouteTarget target, RateLimiter limiter) {
+  public Route(RouteConfig config, RouteTarget target, TokenBucket limiter) {
     this.config = config;
     this.target = target;
     this.limiter = limiter;
@@ -27,7 +28,7 @@ public final class Route {
 
   /** 0 when the route's rate allows a request now, else the nanoseconds until it would. */
   long admit() {
-    return limiter == null ? 0 : limiter.acquire();
+    return limiter == null ? 0 : limiter.take(System.nanoTime());
   }
 
   public RouteConfig config() {

@@ -1,5 +1,6 @@
 package dev.tracegate.telemetry;
 
+import dev.tracegate.util.TokenBucket;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -54,10 +55,8 @@ public final class RecentTraces implements SpanProcessor {
   private long drained;
 
   private final boolean audited;
-  /** Audited: at most one new trace per this interval on average, bursts of a quarter of the capacity. */
-  private final long admitIntervalNanos;
-  private final long burstNanos;
-  private final AtomicLong nextAdmitNanos = new AtomicLong(Long.MIN_VALUE / 2);
+  /** Audited: at most {@code capacity} new traces per settle on average, bursts of a quarter of the capacity; else null. */
+  private final TokenBucket intake;
   private final LongAdder skipped = new LongAdder();
   /** At most this many spans are kept in all, whatever clients send: {@link #HEAP_SHARE} of the heap. */
   private final int maxSpans;
@@ -67,8 +66,7 @@ public final class RecentTraces implements SpanProcessor {
   public RecentTraces(int capacity) {
     this.capacity = capacity;
     this.audited = false;
-    this.admitIntervalNanos = 0;
-    this.burstNanos = 0;
+    this.intake = null;
     this.maxSpans = spanBudget();
     this.ring = new AtomicReferenceArray<>(capacity);
   }
@@ -84,8 +82,7 @@ public final class RecentTraces implements SpanProcessor {
   public RecentTraces(int capacity, Duration settle) {
     this.capacity = capacity;
     this.audited = true;
-    this.admitIntervalNanos = Math.max(1, settle.toNanos() / capacity);
-    this.burstNanos = admitIntervalNanos * (Math.max(1, capacity / 4) - 1);
+    this.intake = new TokenBucket(settle.toNanos() / capacity, capacity / 4);
     this.maxSpans = spanBudget();
     this.ring = new AtomicReferenceArray<>(capacity);
   }
@@ -183,19 +180,7 @@ public final class RecentTraces implements SpanProcessor {
   }
 
   private boolean admit() {
-    if (admitIntervalNanos == 0) {
-      return true;
-    }
-    long now = System.nanoTime();
-    while (true) {
-      long next = nextAdmitNanos.get();
-      if (now < next) {
-        return false;
-      }
-      if (nextAdmitNanos.compareAndSet(next, Math.max(next, now - burstNanos) + admitIntervalNanos)) {
-        return true;
-      }
-    }
+    return intake == null || intake.take(System.nanoTime()) == 0;
   }
 
   /** New traces not kept because more arrived than the buffer takes (audited buffers only). */
