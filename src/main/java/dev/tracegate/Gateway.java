@@ -7,7 +7,6 @@ import dev.tracegate.bus.BusTarget;
 import dev.tracegate.config.AccessLogConfig;
 import dev.tracegate.route.RequestObserver;
 import java.io.IOException;
-import java.net.URI;
 import dev.tracegate.admin.TraceRoutes;
 import dev.tracegate.linkage.LinkageAudit;
 import dev.tracegate.telemetry.RecentTraces;
@@ -353,9 +352,8 @@ public final class Gateway {
       if (g.outliers() != null || g.health() != null) {
         for (int i = 0; i < upstream.urls().size(); i++) {
           int index = i;
-          URI url = upstream.urls().get(i);
-          metrics.bindEndpoint(upstream.name(), url.getHost() + ":" + (url.getPort() > 0 ? url.getPort()
-              : "https".equals(url.getScheme()) ? 443 : 80), () -> g.available(index, System.nanoTime()));
+          metrics.bindEndpoint(upstream.name(), Upstream.address(upstream.urls().get(i)),
+              () -> g.available(index, System.nanoTime()));
         }
       }
       if (g.health() != null) {

@@ -23,7 +23,7 @@ final class Endpoint {
     String path = uri.getRawPath() == null ? "" : uri.getRawPath();
     this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     this.origin = uri.getScheme() + "://" + host + ":" + port;
-    this.address = host + ":" + port;
+    this.address = Upstream.address(uri);
   }
 
   /** {@code host:port}. */

@@ -27,7 +27,7 @@ public final class HealthChecker {
 
   private final Vertx vertx;
   private final UpstreamConfig.HealthCheck config;
-  private final List<URI> urls;
+  private final List<Endpoint> endpoints = new ArrayList<>();
   private final HttpClient client;
   private final Listener listener;
   private final AtomicIntegerArray in;
@@ -40,7 +40,9 @@ public final class HealthChecker {
   public HealthChecker(Vertx vertx, List<URI> urls, UpstreamConfig.HealthCheck config, Listener listener) {
     this.vertx = vertx;
     this.config = config;
-    this.urls = urls;
+    for (int i = 0; i < urls.size(); i++) {
+      endpoints.add(new Endpoint(urls.get(i), i));
+    }
     this.listener = listener;
     this.in = new AtomicIntegerArray(urls.size());
     for (int i = 0; i < urls.size(); i++) {
@@ -53,7 +55,7 @@ public final class HealthChecker {
   }
 
   public void start() {
-    for (int i = 0; i < urls.size(); i++) {
+    for (int i = 0; i < endpoints.size(); i++) {
       int index = i;
       synchronized (timers) {
         timers.add(vertx.setPeriodic(config.interval().toMillis(), id -> check(index)));
@@ -62,10 +64,9 @@ public final class HealthChecker {
   }
 
   private void check(int i) {
-    URI url = urls.get(i);
-    boolean ssl = "https".equals(url.getScheme());
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(url.getHost())
-        .setPort(url.getPort() > 0 ? url.getPort() : ssl ? 443 : 80).setSsl(ssl).setURI(config.path())
+    Endpoint e = endpoints.get(i);
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(e.host).setPort(e.port)
+        .setSsl(e.ssl).setURI(config.path())
         .setConnectTimeout(config.timeout().toMillis()).setIdleTimeout(config.timeout().toMillis());
     client.request(options).compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode()))
         .onComplete(ar -> result(i, ar.succeeded() && ar.result() >= 200 && ar.result() < 400));
@@ -89,8 +90,7 @@ public final class HealthChecker {
   }
 
   private String address(int i) {
-    URI u = urls.get(i);
-    return u.getHost() + ":" + (u.getPort() > 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80);
+    return endpoints.get(i).address();
   }
 
   /** Changes since the last call, oldest first, for the span of the attempt that asks. */

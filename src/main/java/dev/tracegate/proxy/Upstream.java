@@ -53,6 +53,12 @@ public final class Upstream {
     this.selector = new RoundRobinSelector(endpoints, guards);
   }
 
+  /** {@code host:port} of an upstream URL, the port defaulted by scheme: how logs, spans and metrics name an endpoint. */
+  public static String address(java.net.URI url) {
+    int port = url.getPort() > 0 ? url.getPort() : "https".equals(url.getScheme()) ? 443 : 80;
+    return url.getHost() + ":" + port;
+  }
+
   public String name() {
     return config.name();
   }
