@@ -30,7 +30,8 @@ public final class Framing {
     if (headers.getAll(HttpHeaders.HOST).size() > 1) {
       return "more than one Host header";
     }
-    List<String> te = headers.getAll(HttpHeaders.TRANSFER_ENCODING);
+    List<String> te = headers.contains(HttpHeaders.TRANSFER_ENCODING) ? headers.getAll(HttpHeaders.TRANSFER_ENCODING)
+        : List.of();
     if (!te.isEmpty()) {
       if (req.version() == HttpVersion.HTTP_1_0) {
         return "Transfer-Encoding in an HTTP/1.0 request";

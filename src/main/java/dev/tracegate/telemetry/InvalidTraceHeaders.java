@@ -56,6 +56,9 @@ public final class InvalidTraceHeaders {
   }
 
   private static boolean hasContent(MultiMap headers, String name) {
+    if (!headers.contains(name)) {
+      return false; // the common case, without the list getAll makes
+    }
     for (String line : headers.getAll(name)) {
       if (!line.isBlank()) {
         return true;
