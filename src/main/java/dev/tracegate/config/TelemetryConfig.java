@@ -22,10 +22,31 @@ public record TelemetryConfig(
     Batch batch,
     String logsEndpoint,
     CaptureHeaders captureHeaders,
-    Set<String> redactQueryKeys) {
+    Set<String> redactQueryKeys,
+    Protocol tracesProtocol,
+    Protocol logsProtocol) {
 
   public static final String DEFAULT_SERVICE_NAME = "tracegate";
   public static final String DEFAULT_ENDPOINT = "http://localhost:4318";
+  public static final String DEFAULT_GRPC_ENDPOINT = "http://localhost:4317";
+
+  /**
+   * How OTLP travels ({@code OTEL_EXPORTER_OTLP_PROTOCOL}): protobuf over HTTP/1.1 to
+   * {@code {endpoint}/v1/traces}, or gRPC to the endpoint itself.
+   */
+  public enum Protocol {
+    HTTP_PROTOBUF("http/protobuf"), GRPC("grpc");
+
+    private final String key;
+
+    Protocol(String key) {
+      this.key = key;
+    }
+
+    public String key() {
+      return key;
+    }
+  }
   public static final SamplerName DEFAULT_SAMPLER = SamplerName.PARENTBASED_ALWAYS_ON;
   public static final List<PropagatorName> DEFAULT_PROPAGATORS = List.of(PropagatorName.TRACECONTEXT, PropagatorName.BAGGAGE);
 
@@ -69,7 +90,8 @@ public record TelemetryConfig(
   /** The same settings for another service of the demo: its own name, no recent-trace buffer. */
   public TelemetryConfig forService(String name) {
     return new TelemetryConfig(name, exporter, tracesEndpoint, sampler, samplerArg, propagators, 0,
-        linkageSettle, resourceAttributes, batch, logsEndpoint, CaptureHeaders.NONE, redactQueryKeys);
+        linkageSettle, resourceAttributes, batch, logsEndpoint, CaptureHeaders.NONE, redactQueryKeys, tracesProtocol,
+        logsProtocol);
   }
 
   /**

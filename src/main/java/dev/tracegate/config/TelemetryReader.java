@@ -24,10 +24,14 @@ final class TelemetryReader {
     String serviceName = otel("OTEL_SERVICE_NAME", n.string("serviceName", TelemetryConfig.DEFAULT_SERVICE_NAME));
     TelemetryConfig.Exporter exporter = n.choice("exporter", TelemetryConfig.Exporter.class, TelemetryConfig.Exporter.OTLP);
     exporter = otelExporter(exporter);
-    String endpoint = n.string("endpoint", TelemetryConfig.DEFAULT_ENDPOINT);
-    checkProtocol();
-    String tracesEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint, "/v1/traces");
-    String logsEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint, "/v1/logs");
+    TelemetryConfig.Protocol protocol = protocol("OTEL_EXPORTER_OTLP_PROTOCOL",
+        named(TelemetryConfig.Protocol.class, n.string("protocol", TelemetryConfig.Protocol.HTTP_PROTOBUF.key()),
+            TelemetryConfig.Protocol::key, n.key("protocol")));
+    TelemetryConfig.Protocol tracesProtocol = protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocol);
+    TelemetryConfig.Protocol logsProtocol = protocol("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", protocol);
+    String endpoint = n.string("endpoint", null);
+    String tracesEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint, tracesProtocol, "/v1/traces");
+    String logsEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint, logsProtocol, "/v1/logs");
     String samplerText = otel("OTEL_TRACES_SAMPLER", n.string("sampler", TelemetryConfig.DEFAULT_SAMPLER.key()))
         .trim().toLowerCase(Locale.ROOT);
     TelemetryConfig.SamplerName sampler = named(TelemetryConfig.SamplerName.class, samplerText, TelemetryConfig.SamplerName::key,
@@ -61,7 +65,7 @@ final class TelemetryReader {
         .forEach(k -> redact.add(k.toLowerCase(Locale.ROOT)));
     n.finish();
     return new TelemetryConfig(serviceName, exporter, tracesEndpoint, sampler, samplerArg, propagators,
-        recent, settle, resourceAttributes(), batch(), logsEndpoint, capture, redact);
+        recent, settle, resourceAttributes(), batch(), logsEndpoint, capture, redact, tracesProtocol, logsProtocol);
   }
 
   private static TelemetryConfig.CaptureHeaders captureHeaders(ConfigNode n) {
@@ -125,31 +129,34 @@ final class TelemetryReader {
     }
   }
 
-  private void checkProtocol() {
-    String protocol = env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
-    if (protocol == null) {
-      protocol = env.get("OTEL_EXPORTER_OTLP_PROTOCOL");
+  /** The protocol {@code var} names, else {@code fallback}. */
+  private TelemetryConfig.Protocol protocol(String var, TelemetryConfig.Protocol fallback) {
+    String v = env.get(var);
+    if (v == null || v.isBlank()) {
+      return fallback;
     }
-    if (protocol != null && !protocol.isBlank() && !protocol.trim().equals("http/protobuf")) {
-      throw new ConfigException("OTEL_EXPORTER_OTLP_PROTOCOL",
-          "'" + protocol + "' is not supported: tracegate exports OTLP over http/protobuf (port 4318)");
-    }
+    return named(TelemetryConfig.Protocol.class, v.trim().toLowerCase(Locale.ROOT), TelemetryConfig.Protocol::key, var);
   }
 
   /**
-   * The full URL of one signal ({@code /v1/traces}, {@code /v1/logs}): its own variable as given,
-   * else the base endpoint plus the signal's path, as the OTLP exporter specification says.
+   * The full URL of one signal: its own variable as given, else the base endpoint (the file's, else
+   * {@code OTEL_EXPORTER_OTLP_ENDPOINT}, else the protocol's default port on localhost), plus the
+   * signal's path for http/protobuf; gRPC names the service in the request, so its URL has no path,
+   * as the OTLP exporter specification says.
    */
-  private String signalEndpoint(String signalVar, String fromFile, String path) {
+  private String signalEndpoint(String signalVar, String fromFile, TelemetryConfig.Protocol protocol, String path) {
     String own = env.get(signalVar);
     String key = signalVar;
     String url;
     if (own != null && !own.isBlank()) {
       url = own.trim();
     } else {
-      String base = otel("OTEL_EXPORTER_OTLP_ENDPOINT", fromFile).trim();
+      String fallback = fromFile != null ? fromFile : protocol == TelemetryConfig.Protocol.GRPC
+          ? TelemetryConfig.DEFAULT_GRPC_ENDPOINT : TelemetryConfig.DEFAULT_ENDPOINT;
+      String base = otel("OTEL_EXPORTER_OTLP_ENDPOINT", fallback).trim();
       key = keyOr("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry.endpoint");
-      url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
+      base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+      url = protocol == TelemetryConfig.Protocol.GRPC ? base : base + path;
     }
     if (!url.matches("https?://[^/\\s]+(/\\S*)?")) {
       throw new ConfigException(key, "'" + url + "' is not an http:// or https:// URL");

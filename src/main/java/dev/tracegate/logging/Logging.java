@@ -37,6 +37,8 @@ public final class Logging {
   private static final List<String> QUIETED = List.of(
       "io.opentelemetry.exporter.otlp.internal.HttpExporter",
       "io.opentelemetry.exporter.internal.http.HttpExporter",
+      "io.opentelemetry.exporter.otlp.internal.GrpcExporter",
+      "io.opentelemetry.exporter.internal.grpc.GrpcExporter",
       "io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor",
       "io.opentelemetry.api.baggage.propagation",
       "io.opentelemetry.api.trace.propagation",

@@ -205,9 +205,40 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void grpcProtocolIsRefusedClearly() {
-    assertThatThrownBy(() -> parse("", Map.of("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")))
-        .hasMessageStartingWith("OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' is not supported");
+  void grpcProtocolDefaultsToPort4317AndNamesNoSignalPath() {
+    TelemetryConfig t = parse("", Map.of("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")).telemetry();
+    assertThat(t.tracesProtocol()).isEqualTo(TelemetryConfig.Protocol.GRPC);
+    assertThat(t.logsProtocol()).isEqualTo(TelemetryConfig.Protocol.GRPC);
+    assertThat(t.tracesEndpoint()).isEqualTo("http://localhost:4317");
+    assertThat(t.logsEndpoint()).isEqualTo("http://localhost:4317");
+
+    TelemetryConfig fromFile = parse("telemetry:\n  protocol: grpc\n  endpoint: http://collector:4317/\n", Map.of())
+        .telemetry();
+    assertThat(fromFile.tracesProtocol()).isEqualTo(TelemetryConfig.Protocol.GRPC);
+    assertThat(fromFile.tracesEndpoint()).isEqualTo("http://collector:4317");
+  }
+
+  @Test
+  void eachSignalMayTakeItsOwnProtocol() {
+    TelemetryConfig t = parse("telemetry:\n  protocol: grpc\n", Map.of(
+        "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/protobuf",
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317")).telemetry();
+    assertThat(t.tracesProtocol()).isEqualTo(TelemetryConfig.Protocol.GRPC);
+    assertThat(t.tracesEndpoint()).isEqualTo("http://collector:4317");
+    assertThat(t.logsProtocol()).isEqualTo(TelemetryConfig.Protocol.HTTP_PROTOBUF);
+    assertThat(t.logsEndpoint()).isEqualTo("http://collector:4317/v1/logs");
+
+    TelemetryConfig byDefault = parse("", Map.of()).telemetry();
+    assertThat(byDefault.tracesProtocol()).isEqualTo(TelemetryConfig.Protocol.HTTP_PROTOBUF);
+    assertThat(byDefault.tracesEndpoint()).isEqualTo("http://localhost:4318/v1/traces");
+  }
+
+  @Test
+  void unknownProtocolIsRefusedWithTheChoices() {
+    assertThatThrownBy(() -> parse("", Map.of("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")))
+        .hasMessage("OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' is not one of http/protobuf, grpc");
+    assertThatThrownBy(() -> parse("telemetry:\n  protocol: thrift\n", Map.of()))
+        .hasMessage("telemetry.protocol: 'thrift' is not one of http/protobuf, grpc");
   }
 
   @Test

@@ -17,19 +17,22 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A collector that accepts and never answers must not slow requests: two gateways in one run, one
- * exporting to a healthy collector and one to a hung one, compared as a latency ratio.
+ * exporting to a healthy collector and one to a hung one, compared as a latency ratio; over
+ * http/protobuf and over gRPC.
  */
 class ExporterIsolationTest {
   private static final Map<String, String> SMALL_QUEUE = Map.of(
       "OTEL_BSP_MAX_QUEUE_SIZE", "2048", "OTEL_BSP_EXPORT_TIMEOUT", "1000", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "512");
 
-  @Test
-  void hungCollectorChangesNeitherLatencyNorSuccessAndDropsAreCounted() throws Exception {
-    try (OtlpReceiver healthy = new OtlpReceiver(); OtlpReceiver hung = new OtlpReceiver();
+  @ParameterizedTest
+  @ValueSource(strings = {"http/protobuf", "grpc"})
+  void hungCollectorChangesNeitherLatencyNorSuccessAndDropsAreCounted(String protocol) throws Exception {
+    try (OtlpReceiver healthy = receiver(protocol); OtlpReceiver hung = receiver(protocol);
          TestUpstream upstream = new TestUpstream()) {
       hung.mode(OtlpReceiver.Mode.HUNG);
       String yaml = "upstreams: { up: { urls: [" + upstream.url() + "] } }\n"
@@ -46,7 +49,7 @@ class ExporterIsolationTest {
           latB.addAll(run(b, 500));
         }
         double ratio = (double) median(latB) / median(latA);
-        System.out.printf("exporter isolation: median healthy %d us, hung %d us, ratio %.2f%n",
+        System.out.printf("exporter isolation (" + protocol + "): median healthy %d us, hung %d us, ratio %.2f%n",
             median(latA) / 1000, median(latB) / 1000, ratio);
         assertThat(ratio).as("hung/healthy median latency").isLessThan(2.0);
 
@@ -62,6 +65,10 @@ class ExporterIsolationTest {
         assertThat(stopMs).as("stop with a hung collector is bounded").isLessThan(6000);
       }
     }
+  }
+
+  private static OtlpReceiver receiver(String protocol) throws Exception {
+    return protocol.equals("grpc") ? OtlpReceiver.grpc() : new OtlpReceiver();
   }
 
   /** {@code n} requests, 8 at a time; returns each one's latency in nanoseconds. */

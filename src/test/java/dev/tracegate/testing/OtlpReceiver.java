@@ -2,7 +2,17 @@ package dev.tracegate.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -26,14 +36,19 @@ import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 
 /**
- * A real OTLP/HTTP collector for tests: accepts {@code POST /v1/traces} with protobuf bodies,
- * decodes them with the official proto classes, and keeps every span. It can also play a
- * collector that is down (refusing), failing (503) or hung (accepting and never answering).
+ * A real OTLP collector for tests: accepts {@code POST /v1/traces} with protobuf bodies (or, made
+ * with {@link #grpc()}, the {@code TraceService/Export} and {@code LogsService/Export} gRPC calls
+ * over HTTP/2), decodes them with the official proto classes, and keeps every span. It can also
+ * play a collector that is failing (503, gRPC {@code UNAVAILABLE}) or hung (accepting and never
+ * answering).
  */
 public final class OtlpReceiver implements AutoCloseable {
   public enum Mode { HEALTHY, FAILING, HUNG }
 
   private final HttpServer server;
+  /** The gRPC receiver's own Vert.x, or null for OTLP/HTTP. */
+  private final Vertx grpcVertx;
+  private final int grpcPort;
   private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
   private final List<ReceivedLog> logs = new CopyOnWriteArrayList<>();
 
@@ -45,6 +60,25 @@ public final class OtlpReceiver implements AutoCloseable {
   private volatile Mode mode = Mode.HEALTHY;
 
   public OtlpReceiver() throws IOException {
+    this(false);
+  }
+
+  /** A receiver of OTLP/gRPC: {@link #endpoint()} is its {@code http://} URL (HTTP/2 without TLS). */
+  public static OtlpReceiver grpc() throws IOException {
+    return new OtlpReceiver(true);
+  }
+
+  private OtlpReceiver(boolean grpc) throws IOException {
+    if (grpc) {
+      grpcVertx = Vertx.vertx();
+      GrpcServer calls = GrpcServer.server(grpcVertx);
+      calls.callHandler(this::handleGrpc);
+      grpcPort = grpcVertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+          .requestHandler(calls).listen().await().actualPort();
+    } else {
+      grpcVertx = null;
+      grpcPort = -1;
+    }
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     server.createContext("/v1/traces", this::handle);
     server.createContext("/v1/logs", this::handleLogs);
@@ -57,7 +91,48 @@ public final class OtlpReceiver implements AutoCloseable {
   }
 
   public String endpoint() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return "http://127.0.0.1:" + (grpcVertx != null ? grpcPort : server.getAddress().getPort());
+  }
+
+  /** What a gateway needs in its environment to export here. */
+  public Map<String, String> exporterEnv() {
+    return grpcVertx == null ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint())
+        : Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+  }
+
+  /** One unary Export call: the request message is decoded whole, then answered by the mode. */
+  private void handleGrpc(GrpcServerRequest<Buffer, Buffer> call) {
+    requests.incrementAndGet();
+    call.handler(message -> {
+      if (mode == Mode.HUNG) {
+        return;
+      }
+      if (mode == Mode.FAILING) {
+        call.response().status(GrpcStatus.UNAVAILABLE).end();
+        return;
+      }
+      try {
+        byte[] bytes = message.getBytes();
+        Buffer ok;
+        switch (call.fullMethodName()) {
+          case "opentelemetry.proto.collector.trace.v1.TraceService/Export" -> {
+            decode(ExportTraceServiceRequest.parseFrom(bytes));
+            ok = Buffer.buffer(ExportTraceServiceResponse.getDefaultInstance().toByteArray());
+          }
+          case "opentelemetry.proto.collector.logs.v1.LogsService/Export" -> {
+            decodeLogs(ExportLogsServiceRequest.parseFrom(bytes));
+            ok = Buffer.buffer(ExportLogsServiceResponse.getDefaultInstance().toByteArray());
+          }
+          default -> {
+            call.response().status(GrpcStatus.UNIMPLEMENTED).end();
+            return;
+          }
+        }
+        call.response().end(ok);
+      } catch (InvalidProtocolBufferException e) {
+        call.response().status(GrpcStatus.INVALID_ARGUMENT).end();
+      }
+    });
   }
 
   public void mode(Mode mode) {
@@ -90,7 +165,7 @@ public final class OtlpReceiver implements AutoCloseable {
       }
       decode(ExportTraceServiceRequest.parseFrom(body));
       ex.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-      byte[] ok = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+      byte[] ok = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
       ex.sendResponseHeaders(200, ok.length);
       ex.getResponseBody().write(ok);
     } finally {
@@ -100,23 +175,26 @@ public final class OtlpReceiver implements AutoCloseable {
 
   private void handleLogs(HttpExchange ex) throws IOException {
     try (InputStream in = ex.getRequestBody()) {
-      var request = io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest.parseFrom(in.readAllBytes());
-      HexFormat hex = HexFormat.of();
-      for (var rl : request.getResourceLogsList()) {
-        Object service = attributes(rl.getResource().getAttributesList()).get("service.name");
-        for (var sl : rl.getScopeLogsList()) {
-          for (var r : sl.getLogRecordsList()) {
-            logs.add(new ReceivedLog(hex.formatHex(r.getTraceId().toByteArray()), hex.formatHex(r.getSpanId().toByteArray()),
-                r.getSeverityText(), r.getBody().getStringValue(), attributes(r.getAttributesList()), String.valueOf(service)));
-          }
-        }
-      }
-      byte[] ok = io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse.getDefaultInstance().toByteArray();
+      decodeLogs(ExportLogsServiceRequest.parseFrom(in.readAllBytes()));
+      byte[] ok = ExportLogsServiceResponse.getDefaultInstance().toByteArray();
       ex.getResponseHeaders().add("Content-Type", "application/x-protobuf");
       ex.sendResponseHeaders(200, ok.length);
       ex.getResponseBody().write(ok);
     } finally {
       ex.close();
+    }
+  }
+
+  private void decodeLogs(ExportLogsServiceRequest request) {
+    HexFormat hex = HexFormat.of();
+    for (var rl : request.getResourceLogsList()) {
+      Object service = attributes(rl.getResource().getAttributesList()).get("service.name");
+      for (var sl : rl.getScopeLogsList()) {
+        for (var r : sl.getLogRecordsList()) {
+          logs.add(new ReceivedLog(hex.formatHex(r.getTraceId().toByteArray()), hex.formatHex(r.getSpanId().toByteArray()),
+              r.getSeverityText(), r.getBody().getStringValue(), attributes(r.getAttributesList()), String.valueOf(service)));
+        }
+      }
     }
   }
 
@@ -207,5 +285,8 @@ public final class OtlpReceiver implements AutoCloseable {
   public void close() {
     release.countDown();
     server.stop(0);
+    if (grpcVertx != null) {
+      grpcVertx.close().await();
+    }
   }
 }

@@ -51,7 +51,7 @@ public final class TestGateway implements AutoCloseable {
     env.put("TRACEGATE_SERVER_PORT", "0");
     env.put("TRACEGATE_ADMIN_PORT", "0");
     env.put("TRACEGATE_SERVER_HOST", "127.0.0.1");
-    env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint());
+    env.putAll(receiver.exporterEnv());
     env.put("OTEL_BSP_SCHEDULE_DELAY", "100");
     env.put("TRACEGATE_SERVER_SHUTDOWN_GRACE", "2s");
     // on stdout the access log would only drown surefire's output; its own tests turn it on
