@@ -1,5 +1,6 @@
 package dev.tracegate.telemetry;
 
+import io.opentelemetry.exporter.internal.FailedExportException;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -48,14 +49,30 @@ final class CountingExporter implements SpanExporter {
     long now = System.nanoTime();
     long last = lastLogged.get();
     if (now - last >= LOG_INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {
-      Throwable root = cause;
-      while (root != null && root.getCause() != null) {
-        root = root.getCause();
-      }
       LOG.warn("telemetry: exporting to " + target + " failed (" + count + " spans lost"
-          + (root == null ? "" : ": " + root) + "); " + stats.dropped()
+          + reason(cause) + "); " + stats.dropped()
           + " spans lost so far; requests are unaffected. Next report in a minute at most.");
     }
+  }
+
+  /**
+   * The status the export ended with (HTTP, or gRPC: {@code UNIMPLEMENTED} is a gRPC exporter
+   * pointed at an OTLP/HTTP port), else the innermost cause.
+   */
+  private static String reason(Throwable cause) {
+    if (cause instanceof FailedExportException.HttpExportException http && http.failedWithResponse()) {
+      return ": HTTP status " + http.getResponse().getStatusCode();
+    }
+    if (cause instanceof FailedExportException.GrpcExportException grpc && grpc.failedWithResponse()) {
+      String description = grpc.getResponse().getStatusDescription();
+      return ": gRPC status " + grpc.getResponse().getStatusCode()
+          + (description == null || description.isBlank() ? "" : " (" + description + ")");
+    }
+    Throwable root = cause;
+    while (root != null && root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root == null ? "" : ": " + root;
   }
 
   @Override
