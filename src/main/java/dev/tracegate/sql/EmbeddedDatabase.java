@@ -33,7 +33,6 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
  */
 public final class EmbeddedDatabase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
-  private static final String ARCHIVE = "postgres-linux-x86_64.txz";
   private static final String RUN_AS = "nobody";
   private static final long START_TIMEOUT_MS = 60_000;
 
@@ -98,7 +97,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
   /** Starts the server on its port and data directory (again, after {@link #stopServer}). */
   public void startServer() throws IOException {
     List<String> command = command(List.of(home.resolve("bin/postgres").toString(), "-D", data.toString(),
-        "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", data.toString(),
+        "-p", Integer.toString(port), "-h", "127.0.0.1",
+        // TCP only: a Unix socket path under macOS's long temp directory can pass the 104-byte limit
+        "-k", "",
         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
         "-c", "max_connections=200"));
     Path log = work.resolve("postgres.log");
@@ -190,21 +191,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   /** The binaries, unpacked once per archive into the temp directory and reused after. */
   private static synchronized Path unpackedBinaries() throws IOException {
-    try (InputStream probe = resource()) {
-      String key = Integer.toHexString((EmbeddedDatabase.class.getClassLoader().getResource(ARCHIVE) + "/"
+    String archive = PostgresBinaries.current();
+    try (InputStream probe = PostgresBinaries.open(archive)) {
+      String key = Integer.toHexString((EmbeddedDatabase.class.getClassLoader().getResource(archive) + "/"
           + probe.available()).hashCode());
       Path home = Path.of(System.getProperty("java.io.tmpdir"), "tracegate-embedded-pg-" + key);
       if (Files.exists(home.resolve(".complete"))) {
         return home;
       }
       Path staging = Files.createTempDirectory(home.getParent(), "tracegate-embedded-pg-staging-");
-      try (InputStream in = new XZCompressorInputStream(new BufferedInputStream(resource()));
+      try (InputStream in = new XZCompressorInputStream(new BufferedInputStream(PostgresBinaries.open(archive)));
            TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
         TarArchiveEntry entry;
         while ((entry = tar.getNextEntry()) != null) {
           Path target = staging.resolve(entry.getName()).normalize();
           if (!target.startsWith(staging)) {
-            throw new IOException("unexpected path in " + ARCHIVE + ": " + entry.getName());
+            throw new IOException("unexpected path in " + archive + ": " + entry.getName());
           }
           if (entry.isDirectory()) {
             Files.createDirectories(target);
@@ -231,14 +233,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
       }
       return home;
     }
-  }
-
-  private static InputStream resource() throws IOException {
-    InputStream in = EmbeddedDatabase.class.getClassLoader().getResourceAsStream(ARCHIVE);
-    if (in == null) {
-      throw new IOException("the embedded PostgreSQL binaries (" + ARCHIVE + ") are not on the classpath");
-    }
-    return in;
   }
 
   private static Set<PosixFilePermission> perms(String spec) {
