@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.config.GatewayConfig;
+import dev.tracegate.config.TelemetryConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -67,10 +68,11 @@ class DeploymentFilesTest {
     Map<String, Object> gw = at(services, "tracegate");
     Map<String, String> env = new HashMap<>();
     ((Map<String, Object>) gw.get("environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
-    assertThat(env.get("OTEL_EXPORTER_OTLP_ENDPOINT")).isEqualTo("http://jaeger:4318");
+    assertThat(env.get("OTEL_EXPORTER_OTLP_ENDPOINT")).isEqualTo("http://jaeger:4317");
     GatewayConfig c = new ConfigLoader(env).load(Path.of("conf/demo.yaml"));
     assertThat(c.upstreams().get("orders").urls().get(0).toString()).isEqualTo("http://orders:9101");
-    assertThat(c.telemetry().tracesEndpoint()).isEqualTo("http://jaeger:4318/v1/traces");
+    assertThat(c.telemetry().tracesProtocol()).isEqualTo(TelemetryConfig.Protocol.GRPC);
+    assertThat(c.telemetry().tracesEndpoint()).isEqualTo("http://jaeger:4317");
     assertThat((List<String>) gw.get("ports")).contains("8080:8080", "127.0.0.1:9090:9090");
     assertThat(c.eventBus().cluster()).isTrue();
 
@@ -94,6 +96,57 @@ class DeploymentFilesTest {
       assertThat(command).startsWith("demo-service", name, "--port", Integer.toString(port)).doesNotContain("--host");
     }
     assertThat((List<String>) at(services, "lab", "command")).containsSequence("--gateway", "http://tracegate:8080");
+  }
+
+  /**
+   * Jaeger's Monitor tab needs, end to end: the traces pipeline feeding the spanmetrics connector,
+   * its metrics exported for Prometheus, Prometheus scraping them, Jaeger's query reading them back
+   * from that Prometheus, and the UI's monitor menu on.
+   */
+  @Test
+  void composeWiresJaegersMonitorTabFromSpansToPrometheusAndBack() throws Exception {
+    Map<String, Object> services = at(yaml("docker-compose.yml"), "services");
+    Map<String, Object> jaeger = at(services, "jaeger");
+    Map<String, String> mounts = new HashMap<>();
+    for (String volume : (List<String>) jaeger.get("volumes")) {
+      String[] parts = volume.split(":");
+      assertThat(Path.of(parts[0])).as(volume).isRegularFile();
+      mounts.put(parts[1], parts[0]);
+    }
+    List<String> command = (List<String>) jaeger.get("command");
+    assertThat(command).hasSize(2).startsWith("--config");
+    Map<String, Object> config = yaml(mounts.get(command.get(1)));
+
+    assertThat((List<String>) at(config, "service", "pipelines", "traces", "receivers")).contains("otlp");
+    assertThat((List<String>) at(config, "service", "pipelines", "traces", "exporters"))
+        .contains("jaeger_storage_exporter", "spanmetrics");
+    assertThat((List<String>) at(config, "service", "pipelines", "metrics/spanmetrics", "receivers"))
+        .containsExactly("spanmetrics");
+    assertThat((List<String>) at(config, "service", "pipelines", "metrics/spanmetrics", "exporters"))
+        .containsExactly("prometheus");
+    assertThat((Map<String, Object>) at(config, "connectors")).containsKey("spanmetrics");
+    assertThat((String) at(config, "receivers", "otlp", "protocols", "grpc", "endpoint")).isEqualTo("0.0.0.0:4317");
+    assertThat((String) at(config, "receivers", "otlp", "protocols", "http", "endpoint")).isEqualTo("0.0.0.0:4318");
+    String metricsPort = ((String) at(config, "exporters", "prometheus", "endpoint")).split(":")[1];
+
+    Map<String, Object> prometheus = at(services, "prometheus");
+    assertThat((String) prometheus.get("image")).matches("prom/prometheus:v\\d+\\.\\d+\\.\\d+");
+    String promFile = ((List<String>) prometheus.get("volumes")).get(0).split(":")[0];
+    List<Map<String, Object>> jobs = at(yaml(promFile), "scrape_configs");
+    List<String> targets = jobs.stream().flatMap(j -> ((List<String>) at(j, "static_configs", "0", "targets")).stream())
+        .toList();
+    assertThat(targets).contains("jaeger:" + metricsPort, "tracegate:9090");
+
+    String metricsStore = at(config, "extensions", "jaeger_query", "storage", "metrics");
+    assertThat((String) at(config, "extensions", "jaeger_storage", "metric_backends", metricsStore, "prometheus",
+        "endpoint")).isEqualTo("http://prometheus:9090");
+    String traceStore = at(config, "extensions", "jaeger_query", "storage", "traces");
+    assertThat((Map<String, Object>) at(config, "extensions", "jaeger_storage", "backends")).containsKey(traceStore);
+    assertThat((String) at(config, "exporters", "jaeger_storage_exporter", "trace_storage")).isEqualTo(traceStore);
+
+    String ui = mounts.get((String) at(config, "extensions", "jaeger_query", "ui", "config_file"));
+    assertThat(new io.vertx.core.json.JsonObject(Files.readString(Path.of(ui)))
+        .getJsonObject("monitor").getBoolean("menuEnabled")).isTrue();
   }
 
   @Test
