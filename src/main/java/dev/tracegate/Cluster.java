@@ -12,8 +12,8 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 /**
- * Joining a Vert.x cluster for {@code eventBus.cluster}: Hazelcast with vertx-hazelcast's own
- * map settings, TCP/IP join with the configured members (no multicast, which loopback and most
+ * Joining a Vert.x cluster for {@code eventBus.cluster}: Hazelcast with vertx-hazelcast's own map
+ * settings, TCP/IP join with the configured members (no multicast, which loopback and most
  * container networks do not carry), bound to {@code eventBus.host}; the event bus listens there too
  * on a free port. Shared by the gateway and the demo's clustered bus services.
  */
@@ -27,12 +27,17 @@ public final class Cluster {
     if (!config.cluster()) {
       return Future.succeededFuture(builder.build());
     }
-    return builder.withClusterManager(new HazelcastClusterManager(hazelcast(config))).buildClustered();
+    return builder
+        .withClusterManager(new HazelcastClusterManager(hazelcast(config)))
+        .buildClustered();
   }
 
   /** The event bus's own address for {@code options}. */
   public static EventBusOptions eventBusOptions(GatewayConfig.EventBus config) {
-    return new EventBusOptions().setHost(config.host()).setPort(0).setClusterPublicHost(config.host());
+    return new EventBusOptions()
+        .setHost(config.host())
+        .setPort(0)
+        .setClusterPublicHost(config.host());
   }
 
   static Config hazelcast(GatewayConfig.EventBus config) {
@@ -40,7 +45,8 @@ public final class Cluster {
     hz.setClusterName(CLUSTER_NAME);
     hz.setProperty("hazelcast.logging.type", "slf4j");
     hz.setProperty("hazelcast.phone.home.enabled", "false");
-    hz.setProperty("hazelcast.shutdownhook.enabled", "false"); // tracegate's own shutdown leaves the cluster
+    hz.setProperty(
+        "hazelcast.shutdownhook.enabled", "false"); // tracegate's own shutdown leaves the cluster
     // members started at the same moment may each form a cluster of one; merge them within seconds,
     // not Hazelcast's default five minutes
     hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");

@@ -2,33 +2,32 @@ package dev.tracegate;
 
 import dev.tracegate.accesslog.AccessLog;
 import dev.tracegate.admin.AdminServer;
+import dev.tracegate.admin.TraceRoutes;
 import dev.tracegate.bus.BusCall;
 import dev.tracegate.bus.BusTarget;
-import dev.tracegate.config.AccessLogConfig;
-import dev.tracegate.route.RequestObserver;
-import java.io.IOException;
-import dev.tracegate.admin.TraceRoutes;
-import dev.tracegate.linkage.LinkageAudit;
-import dev.tracegate.telemetry.RecentTraces;
-import dev.tracegate.telemetry.Redaction;
 import dev.tracegate.compose.ComposeTarget;
+import dev.tracegate.config.AccessLogConfig;
 import dev.tracegate.config.ConfigException;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
 import dev.tracegate.config.UpstreamConfig;
+import dev.tracegate.linkage.LinkageAudit;
+import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.proxy.CircuitBreaker;
 import dev.tracegate.proxy.HealthChecker;
 import dev.tracegate.proxy.OutlierDetector;
-import dev.tracegate.proxy.RetryBudget;
 import dev.tracegate.proxy.ProxyTarget;
+import dev.tracegate.proxy.RetryBudget;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
-import dev.tracegate.metrics.GatewayMetrics;
+import dev.tracegate.route.RequestObserver;
 import dev.tracegate.route.RouteTarget;
 import dev.tracegate.sql.Database;
 import dev.tracegate.sql.DatabaseSource;
 import dev.tracegate.sql.SqlRunner;
 import dev.tracegate.sql.SqlTarget;
+import dev.tracegate.telemetry.RecentTraces;
+import dev.tracegate.telemetry.Redaction;
 import dev.tracegate.telemetry.Telemetry;
 import dev.tracegate.util.TokenBucket;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -37,6 +36,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -62,9 +62,14 @@ public final class Gateway {
   private String deploymentId;
   private final List<GatewayVerticle> verticles = new ArrayList<>();
   private final Map<String, TokenBucket> limiters = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<String, Upstream.Guards> guards = new java.util.concurrent.ConcurrentHashMap<>();
-  /** The configuration serving now: {@code config} until a reload replaces its routes and upstreams. */
+  private final Map<String, Upstream.Guards> guards =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The configuration serving now: {@code config} until a reload replaces its routes and upstreams.
+   */
   private GatewayConfig serving;
+
   private AdminServer admin;
   private int port;
   private int adminPort;
@@ -80,8 +85,14 @@ public final class Gateway {
   private final AccessLog accessLog;
   private final RequestObserver observer;
 
-  private Gateway(GatewayConfig config, Telemetry telemetry, Vertx vertx, int eventLoops, DatabaseSource embedded,
-                  RecentTraces recent, AccessLog accessLog) {
+  private Gateway(
+      GatewayConfig config,
+      Telemetry telemetry,
+      Vertx vertx,
+      int eventLoops,
+      DatabaseSource embedded,
+      RecentTraces recent,
+      AccessLog accessLog) {
     this.recent = recent;
     this.config = config;
     this.serving = config;
@@ -89,10 +100,13 @@ public final class Gateway {
     this.vertx = vertx;
     this.eventLoops = eventLoops;
     this.embedded = embedded;
-    this.admission = new Admission(config.server().maxInFlight(), config.server().maxBufferedBytes());
+    this.admission =
+        new Admission(config.server().maxInFlight(), config.server().maxBufferedBytes());
     this.metrics = new GatewayMetrics(telemetry.stats(), admission, telemetry.invalidHeaders());
     if (recent != null) {
-      this.linkage = new LinkageAudit(recent, config.telemetry().recentTraces(), config.telemetry().linkageSettle());
+      this.linkage =
+          new LinkageAudit(
+              recent, config.telemetry().recentTraces(), config.telemetry().linkageSettle());
       metrics.bindLinkage(linkage);
     } else {
       this.linkage = null;
@@ -114,7 +128,9 @@ public final class Gateway {
     }
   }
 
-  /** Starts everything; the future fails if any part cannot start (and what did start is closed). */
+  /**
+   * Starts everything; the future fails if any part cannot start (and what did start is closed).
+   */
   public static Future<Gateway> start(GatewayConfig config, List<SpanProcessor> extraProcessors) {
     return start(config, extraProcessors, new VertxOptions());
   }
@@ -123,19 +139,23 @@ public final class Gateway {
    * As {@link #start(GatewayConfig, List)}, from the given Vert.x settings (the tests tighten the
    * blocked-thread checker with them); the event loop count and native transport are set here.
    */
-  public static Future<Gateway> start(GatewayConfig config, List<SpanProcessor> extraProcessors,
-                                      VertxOptions vertxOptions) {
+  public static Future<Gateway> start(
+      GatewayConfig config, List<SpanProcessor> extraProcessors, VertxOptions vertxOptions) {
     DatabaseSource embedded = null;
     if (config.usesDatabase()) {
       try {
         embedded = DatabaseSource.resolve(config.database());
       } catch (Exception e) {
-        return Future.failedFuture(new IllegalStateException("embedded PostgreSQL did not start: " + e.getMessage(), e));
+        return Future.failedFuture(
+            new IllegalStateException("embedded PostgreSQL did not start: " + e.getMessage(), e));
       }
     }
     Map<String, Double> sampling = sampling(config);
-    RecentTraces recent = config.telemetry().recentTraces() > 0 ? new RecentTraces(config.telemetry().recentTraces(),
-        config.telemetry().linkageSettle()) : null;
+    RecentTraces recent =
+        config.telemetry().recentTraces() > 0
+            ? new RecentTraces(
+                config.telemetry().recentTraces(), config.telemetry().linkageSettle())
+            : null;
     List<SpanProcessor> processors = new ArrayList<>(extraProcessors);
     if (recent != null) {
       processors.add(recent);
@@ -145,31 +165,56 @@ public final class Gateway {
     try {
       accessLog = openAccessLog(config.accessLog(), telemetry);
     } catch (IOException e) {
-      return abandonStart(null, telemetry, embedded, new IllegalStateException("access log could not be opened: " + e, e));
+      return abandonStart(
+          null,
+          telemetry,
+          embedded,
+          new IllegalStateException("access log could not be opened: " + e, e));
     }
     int loops = config.server().eventLoopCount();
     DatabaseSource db = embedded;
-    return Cluster.build(Vertx.builder()
-            .with(new VertxOptions(vertxOptions).setEventLoopPoolSize(loops).setPreferNativeTransport(true)
-                .setEventBusOptions(Cluster.eventBusOptions(config.eventBus())))
-            .withTracer(new OpenTelemetryTracingFactory(telemetry.storageOnly())), config.eventBus())
-        .recover(t -> abandonStart(accessLog, telemetry, db, new IllegalStateException(
-            "could not join the event-bus cluster (members " + config.eventBus().members() + "): " + t.getMessage(), t)))
-        .compose(vertx -> {
-          Gateway gateway = new Gateway(config, telemetry, vertx, loops, db, recent, accessLog);
-          return gateway.deploy().transform(ar -> {
-            if (ar.succeeded()) {
-              return Future.succeededFuture(gateway);
-            }
-            gateway.stop();
-            return Future.failedFuture(ar.cause());
-          });
-        });
+    return Cluster.build(
+            Vertx.builder()
+                .with(
+                    new VertxOptions(vertxOptions)
+                        .setEventLoopPoolSize(loops)
+                        .setPreferNativeTransport(true)
+                        .setEventBusOptions(Cluster.eventBusOptions(config.eventBus())))
+                .withTracer(new OpenTelemetryTracingFactory(telemetry.storageOnly())),
+            config.eventBus())
+        .recover(
+            t ->
+                abandonStart(
+                    accessLog,
+                    telemetry,
+                    db,
+                    new IllegalStateException(
+                        "could not join the event-bus cluster (members "
+                            + config.eventBus().members()
+                            + "): "
+                            + t.getMessage(),
+                        t)))
+        .compose(
+            vertx -> {
+              Gateway gateway = new Gateway(config, telemetry, vertx, loops, db, recent, accessLog);
+              return gateway
+                  .deploy()
+                  .transform(
+                      ar -> {
+                        if (ar.succeeded()) {
+                          return Future.succeededFuture(gateway);
+                        }
+                        gateway.stop();
+                        return Future.failedFuture(ar.cause());
+                      });
+            });
   }
 
-  /** Closes what a start that failed before Vert.x existed had opened, and fails with {@code why}. */
-  private static <T> Future<T> abandonStart(AccessLog accessLog, Telemetry telemetry, DatabaseSource embedded,
-                                            Exception why) {
+  /**
+   * Closes what a start that failed before Vert.x existed had opened, and fails with {@code why}.
+   */
+  private static <T> Future<T> abandonStart(
+      AccessLog accessLog, Telemetry telemetry, DatabaseSource embedded, Exception why) {
     if (accessLog != null) {
       accessLog.close();
     }
@@ -178,11 +223,14 @@ public final class Gateway {
     return Future.failedFuture(why);
   }
 
-  private static AccessLog openAccessLog(AccessLogConfig config, Telemetry telemetry) throws IOException {
+  private static AccessLog openAccessLog(AccessLogConfig config, Telemetry telemetry)
+      throws IOException {
     if (!config.enabled()) {
       return null;
     }
-    return AccessLog.open(config, config.otlp() ? telemetry.otlpLogger("dev.tracegate.access") : null,
+    return AccessLog.open(
+        config,
+        config.otlp() ? telemetry.otlpLogger("dev.tracegate.access") : null,
         telemetry.config().redactQueryKeys());
   }
 
@@ -192,52 +240,83 @@ public final class Gateway {
     }
   }
 
-
   private Future<Void> deploy() {
     long started = System.nanoTime();
     DeploymentOptions options = new DeploymentOptions().setInstances(eventLoops);
-    return vertx.deployVerticle(() -> {
-          GatewayVerticle v = new GatewayVerticle(config, telemetry, admission, this::target, this::limiter, this::guards,
-              metrics, observer, eventLoops);
-          synchronized (verticles) {
-            verticles.add(v);
-          }
-          return v;
-        }, options)
-        .compose(id -> {
-          deploymentId = id;
-          port = verticles.get(0).actualPort();
-          admin = new AdminServer(vertx, admission, () -> database == null || database.up());
-          admin.router().get("/metrics").handler(ctx -> {
-            String accept = ctx.request().getHeader("Accept");
-            ctx.response().putHeader("Content-Type", GatewayMetrics.contentType(accept)).end(metrics.scrape(accept));
-          });
-          if (recent != null) {
-            TraceRoutes.mount(admin.router(), recent, linkage);
-          }
-          return admin.start(config.admin().host(), config.admin().port());
-        })
-        .map(adminPort -> {
-          this.adminPort = adminPort;
-          admission.markReady();
-          LOG.info(String.format("tracegate ready in %d ms: gateway on %s:%d, admin on %s:%d, %d routes, "
-                  + "%d event loops (%s), %s, traces -> %s",
-              TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.server().host(), port,
-              config.admin().host(), adminPort, config.routes().size(), eventLoops,
-              vertx.isNativeTransportEnabled() ? "native transport" : "NIO",
-              vertx.isClustered() ? "event bus clustered with " + config.eventBus().members() : "local event bus",
-              describeExport()));
-          return null;
-        });
+    return vertx
+        .deployVerticle(
+            () -> {
+              GatewayVerticle v =
+                  new GatewayVerticle(
+                      config,
+                      telemetry,
+                      admission,
+                      this::target,
+                      this::limiter,
+                      this::guards,
+                      metrics,
+                      observer,
+                      eventLoops);
+              synchronized (verticles) {
+                verticles.add(v);
+              }
+              return v;
+            },
+            options)
+        .compose(
+            id -> {
+              deploymentId = id;
+              port = verticles.get(0).actualPort();
+              admin = new AdminServer(vertx, admission, () -> database == null || database.up());
+              admin
+                  .router()
+                  .get("/metrics")
+                  .handler(
+                      ctx -> {
+                        String accept = ctx.request().getHeader("Accept");
+                        ctx.response()
+                            .putHeader("Content-Type", GatewayMetrics.contentType(accept))
+                            .end(metrics.scrape(accept));
+                      });
+              if (recent != null) {
+                TraceRoutes.mount(admin.router(), recent, linkage);
+              }
+              return admin.start(config.admin().host(), config.admin().port());
+            })
+        .map(
+            adminPort -> {
+              this.adminPort = adminPort;
+              admission.markReady();
+              LOG.info(
+                  String.format(
+                      "tracegate ready in %d ms: gateway on %s:%d, admin on %s:%d, %d routes, "
+                          + "%d event loops (%s), %s, traces -> %s",
+                      TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                      config.server().host(),
+                      port,
+                      config.admin().host(),
+                      adminPort,
+                      config.routes().size(),
+                      eventLoops,
+                      vertx.isNativeTransportEnabled() ? "native transport" : "NIO",
+                      vertx.isClustered()
+                          ? "event bus clustered with " + config.eventBus().members()
+                          : "local event bus",
+                      describeExport()));
+              return null;
+            });
   }
 
-  /** What a reload did: applied (routes and upstreams swapped) or refused, and why, for the log and the caller. */
+  /**
+   * What a reload did: applied (routes and upstreams swapped) or refused, and why, for the log and
+   * the caller.
+   */
   public record Reload(boolean applied, String message) {}
 
   /**
    * Serves {@code next}'s routes and upstreams from now on, on every event loop (built there, then
-   * swapped in one step per loop); requests in flight finish on the old ones, whose pools close when
-   * idle. Refused, with the running configuration kept, when the new routes need what only a
+   * swapped in one step per loop); requests in flight finish on the old ones, whose pools close
+   * when idle. Refused, with the running configuration kept, when the new routes need what only a
    * restart can give (a database the gateway was started without), or when {@code load} finds the
    * file invalid. Keys outside routes and upstreams are restart-only: their changes are named, not
    * applied. Never on an event loop.
@@ -251,7 +330,8 @@ public final class Gateway {
     }
     GatewayConfig running = serving;
     if (next.usesDatabase() && sql == null) {
-      return refused("its routes use SQL and the gateway was started without any: the database pool needs a restart");
+      return refused(
+          "its routes use SQL and the gateway was started without any: the database pool needs a restart");
     }
     List<String> restartOnly = restartOnlyChanges(running, next);
     List<Future<Void>> swaps = new ArrayList<>();
@@ -266,8 +346,15 @@ public final class Gateway {
     serving = next;
     dropStaleGuards(next);
     metrics.configReload("applied");
-    String message = String.format("%d route(s), %d upstream(s)%s", next.routes().size(), next.upstreams().size(),
-        restartOnly.isEmpty() ? "" : "; changed but needing a restart, so not applied: " + String.join(", ", restartOnly));
+    String message =
+        String.format(
+            "%d route(s), %d upstream(s)%s",
+            next.routes().size(),
+            next.upstreams().size(),
+            restartOnly.isEmpty()
+                ? ""
+                : "; changed but needing a restart, so not applied: "
+                    + String.join(", ", restartOnly));
     LOG.info("tracegate: configuration reloaded: " + message);
     return new Reload(true, message);
   }
@@ -316,9 +403,12 @@ public final class Gateway {
 
   private String describeExport() {
     switch (config.telemetry().exporter()) {
-      case OTLP: return Redaction.url(config.telemetry().tracesEndpoint());
-      case LOGGING: return "log";
-      default: return "nowhere (exporter none)";
+      case OTLP:
+        return Redaction.url(config.telemetry().tracesEndpoint());
+      case LOGGING:
+        return "log";
+      default:
+        return "nowhere (exporter none)";
     }
   }
 
@@ -332,87 +422,146 @@ public final class Gateway {
     }
     String key = route.name() + '\u0000' + route.rateLimit().get();
     RouteConfig.RateLimit limit = route.rateLimit().get();
-    return limiters.computeIfAbsent(key, k -> TokenBucket.perSecond(limit.requestsPerSecond(), limit.burst()));
+    return limiters.computeIfAbsent(
+        key, k -> TokenBucket.perSecond(limit.requestsPerSecond(), limit.burst()));
   }
 
   /**
    * The circuit and the endpoints' outlier state of an upstream, one of each per gateway: every
-   * event loop's pool to that upstream reports to them and asks them; a reload keeps them while
-   * the upstream's URLs and settings stay the same.
+   * event loop's pool to that upstream reports to them and asks them; a reload keeps them while the
+   * upstream's URLs and settings stay the same.
    */
   private Upstream.Guards guards(UpstreamConfig upstream) {
-    return guards.computeIfAbsent(guardsKey(upstream), k -> {
-      Upstream.Guards g = new Upstream.Guards(
-          upstream.circuitBreaker().map(cb -> circuit(upstream.name(), cb)).orElse(null),
-          upstream.outlierDetection().map(od -> new OutlierDetector(od, upstream.urls().size())).orElse(null),
-          upstream.healthCheck().map(hc -> new HealthChecker(vertx, upstream.urls(), hc, (endpoint, healthy) ->
-              LOG.warn("upstream '" + upstream.name() + "': endpoint " + endpoint
-                  + (healthy ? " passes its health checks again: back in" : " fails its health checks: out")))).orElse(null),
-          new RetryBudget());
-      if (g.outliers() != null || g.health() != null) {
-        for (int i = 0; i < upstream.urls().size(); i++) {
-          int index = i;
-          metrics.bindEndpoint(upstream.name(), Upstream.address(upstream.urls().get(i)),
-              () -> g.available(index, System.nanoTime()));
-        }
-      }
-      if (g.health() != null) {
-        g.health().start();
-      }
-      return g;
-    });
+    return guards.computeIfAbsent(
+        guardsKey(upstream),
+        k -> {
+          Upstream.Guards g =
+              new Upstream.Guards(
+                  upstream.circuitBreaker().map(cb -> circuit(upstream.name(), cb)).orElse(null),
+                  upstream
+                      .outlierDetection()
+                      .map(od -> new OutlierDetector(od, upstream.urls().size()))
+                      .orElse(null),
+                  upstream
+                      .healthCheck()
+                      .map(
+                          hc ->
+                              new HealthChecker(
+                                  vertx,
+                                  upstream.urls(),
+                                  hc,
+                                  (endpoint, healthy) ->
+                                      LOG.warn(
+                                          "upstream '"
+                                              + upstream.name()
+                                              + "': endpoint "
+                                              + endpoint
+                                              + (healthy
+                                                  ? " passes its health checks again: back in"
+                                                  : " fails its health checks: out"))))
+                      .orElse(null),
+                  new RetryBudget());
+          if (g.outliers() != null || g.health() != null) {
+            for (int i = 0; i < upstream.urls().size(); i++) {
+              int index = i;
+              metrics.bindEndpoint(
+                  upstream.name(),
+                  Upstream.address(upstream.urls().get(i)),
+                  () -> g.available(index, System.nanoTime()));
+            }
+          }
+          if (g.health() != null) {
+            g.health().start();
+          }
+          return g;
+        });
   }
 
   private static String guardsKey(UpstreamConfig upstream) {
-    return upstream.name() + '\u0000' + upstream.urls() + upstream.circuitBreaker() + upstream.outlierDetection()
+    return upstream.name()
+        + '\u0000'
+        + upstream.urls()
+        + upstream.circuitBreaker()
+        + upstream.outlierDetection()
         + upstream.healthCheck();
   }
 
-  /** After a reload: the guards of upstreams that are gone or changed stop (their health checks end). */
+  /**
+   * After a reload: the guards of upstreams that are gone or changed stop (their health checks
+   * end).
+   */
   private void dropStaleGuards(GatewayConfig next) {
     java.util.Set<String> live = new java.util.HashSet<>();
     next.upstreams().values().forEach(u -> live.add(guardsKey(u)));
-    guards.entrySet().removeIf(e -> {
-      if (live.contains(e.getKey())) {
-        return false;
-      }
-      e.getValue().stop();
-      return true;
-    });
+    guards
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (live.contains(e.getKey())) {
+                return false;
+              }
+              e.getValue().stop();
+              return true;
+            });
   }
 
   private CircuitBreaker circuit(String upstream, UpstreamConfig.CircuitBreaker config) {
-    CircuitBreaker b = new CircuitBreaker(upstream, config, state -> {
-      String name = state.name().toLowerCase(java.util.Locale.ROOT);
-      metrics.circuitTransition(upstream, name);
-      LOG.warn("upstream '" + upstream + "': circuit " + name
-          + (state == CircuitBreaker.State.OPEN ? " (failing: requests answer 503 circuit_open without trying it)" : ""));
-    });
+    CircuitBreaker b =
+        new CircuitBreaker(
+            upstream,
+            config,
+            state -> {
+              String name = state.name().toLowerCase(java.util.Locale.ROOT);
+              metrics.circuitTransition(upstream, name);
+              LOG.warn(
+                  "upstream '"
+                      + upstream
+                      + "': circuit "
+                      + name
+                      + (state == CircuitBreaker.State.OPEN
+                          ? " (failing: requests answer 503 circuit_open without trying it)"
+                          : ""));
+            });
     metrics.bindCircuit(upstream, () -> b.state().ordinal());
     return b;
   }
 
-
-  /** The one place a route kind becomes its target (one per event loop, with that loop's upstreams). */
+  /**
+   * The one place a route kind becomes its target (one per event loop, with that loop's upstreams).
+   */
   private RouteTarget target(RouteConfig route, Map<String, Upstream> upstreams) {
     boolean baggage = config.telemetry().propagatesBaggage();
     RouteConfig.Target t = route.target();
     if (t instanceof RouteConfig.Proxy p) {
-      return new ProxyTarget(p, upstreams.get(p.upstream()), telemetry.tracer(), telemetry.propagator(), baggage,
+      return new ProxyTarget(
+          p,
+          upstreams.get(p.upstream()),
+          telemetry.tracer(),
+          telemetry.propagator(),
+          baggage,
           config.server()::trusts);
     }
     if (t instanceof RouteConfig.Sql s) {
       return new SqlTarget(route.name(), s, sql);
     }
     if (t instanceof RouteConfig.Bus b) {
-      return new BusTarget(new BusCall(vertx.eventBus(), telemetry.tracer(), telemetry.propagator(), b),
+      return new BusTarget(
+          new BusCall(vertx.eventBus(), telemetry.tracer(), telemetry.propagator(), b),
           config.telemetry().captureHeaders().request());
     }
     if (t instanceof RouteConfig.Compose c) {
-      return new ComposeTarget(route.name(), c, upstreams, sql, vertx.eventBus(), telemetry.tracer(),
-          telemetry.propagator(), baggage);
+      return new ComposeTarget(
+          route.name(),
+          c,
+          upstreams,
+          sql,
+          vertx.eventBus(),
+          telemetry.tracer(),
+          telemetry.propagator(),
+          baggage);
     }
-    throw new IllegalArgumentException("route '" + route.name() + "': no target for " + t.getClass().getSimpleName());
+    throw new IllegalArgumentException(
+        "route '" + route.name() + "': no target for " + t.getClass().getSimpleName());
   }
 
   public int port() {
@@ -428,7 +577,10 @@ public final class Gateway {
     return linkage;
   }
 
-  /** The in-memory buffer behind the admin {@code /traces} view; null when {@code recentTraces} is 0. */
+  /**
+   * The in-memory buffer behind the admin {@code /traces} view; null when {@code recentTraces} is
+   * 0.
+   */
   public RecentTraces recentTraces() {
     return recent;
   }
@@ -452,7 +604,9 @@ public final class Gateway {
    */
   public synchronized CompletableFuture<Void> stop() {
     if (stopping == null) {
-      stopping = CompletableFuture.runAsync(this::stopNow, task -> new Thread(task, "tracegate-stop").start());
+      stopping =
+          CompletableFuture.runAsync(
+              this::stopNow, task -> new Thread(task, "tracegate-stop").start());
     }
     return stopping;
   }

@@ -3,16 +3,16 @@ package dev.tracegate;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
 import dev.tracegate.config.UpstreamConfig;
+import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.RequestHandler;
 import dev.tracegate.route.RequestObserver;
-import dev.tracegate.telemetry.HeaderCapture;
-import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.Route;
 import dev.tracegate.route.RouteTable;
-import dev.tracegate.route.Routing;
 import dev.tracegate.route.RouteTarget;
+import dev.tracegate.route.Routing;
+import dev.tracegate.telemetry.HeaderCapture;
 import dev.tracegate.telemetry.Telemetry;
 import dev.tracegate.util.TokenBucket;
 import io.vertx.core.Future;
@@ -30,8 +30,9 @@ import java.util.function.Function;
 
 /**
  * One per event loop: its own upstream connection pools, route table and listener on the shared
- * gateway port. A reload swaps the routes and pools for new requests (see {@link Routing}). Stopping drains: the listener stops accepting and in-flight requests get up to
- * {@code server.shutdownGrace} to finish.
+ * gateway port. A reload swaps the routes and pools for new requests (see {@link Routing}).
+ * Stopping drains: the listener stops accepting and in-flight requests get up to {@code
+ * server.shutdownGrace} to finish.
  */
 final class GatewayVerticle extends VerticleBase {
   private final GatewayConfig config;
@@ -51,9 +52,16 @@ final class GatewayVerticle extends VerticleBase {
     RouteTarget create(RouteConfig route, Map<String, Upstream> upstreams);
   }
 
-  GatewayVerticle(GatewayConfig config, Telemetry telemetry, Admission admission, TargetFactory targets,
-                  Function<RouteConfig, TokenBucket> limiters, Function<UpstreamConfig, Upstream.Guards> guards,
-                  GatewayMetrics metrics, RequestObserver observer, int eventLoops) {
+  GatewayVerticle(
+      GatewayConfig config,
+      Telemetry telemetry,
+      Admission admission,
+      TargetFactory targets,
+      Function<RouteConfig, TokenBucket> limiters,
+      Function<UpstreamConfig, Upstream.Guards> guards,
+      GatewayMetrics metrics,
+      RequestObserver observer,
+      int eventLoops) {
     this.config = config;
     this.telemetry = telemetry;
     this.admission = admission;
@@ -68,8 +76,18 @@ final class GatewayVerticle extends VerticleBase {
   /** This event loop's routes and upstream pools for {@code cfg}. */
   private Routing routing(GatewayConfig cfg) {
     Map<String, Upstream> upstreams = new HashMap<>();
-    cfg.upstreams().forEach((name, up) -> upstreams.put(name, new Upstream(vertx, up, eventLoops, metrics,
-        telemetry.config().redactQueryKeys(), guards.apply(up))));
+    cfg.upstreams()
+        .forEach(
+            (name, up) ->
+                upstreams.put(
+                    name,
+                    new Upstream(
+                        vertx,
+                        up,
+                        eventLoops,
+                        metrics,
+                        telemetry.config().redactQueryKeys(),
+                        guards.apply(up))));
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : cfg.routes()) {
       routes.add(new Route(rc, targets.create(rc, upstreams), limiters.apply(rc)));
@@ -77,40 +95,57 @@ final class GatewayVerticle extends VerticleBase {
     return new Routing(new RouteTable(routes), () -> upstreams.values().forEach(Upstream::close));
   }
 
-  /** Builds the routes and upstreams of {@code next} on this event loop and serves new requests from them. */
+  /**
+   * Builds the routes and upstreams of {@code next} on this event loop and serves new requests from
+   * them.
+   */
   Future<Void> reload(GatewayConfig next) {
     Promise<Void> done = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        handler.swap(routing(next));
-        done.complete();
-      } catch (RuntimeException e) {
-        done.fail(e);
-      }
-    });
+    context.runOnContext(
+        v -> {
+          try {
+            handler.swap(routing(next));
+            done.complete();
+          } catch (RuntimeException e) {
+            done.fail(e);
+          }
+        });
     return done.future();
   }
 
   @Override
   public Future<?> start() {
     GatewayConfig.Server s = config.server();
-    handler = new RequestHandler(vertx, routing(config), admission, telemetry.tracer(),
-        telemetry.propagator(), telemetry.invalidHeaders(), telemetry.config().propagatesBaggage(),
-        s.requestTimeout(), s.maxBodyBytes(), s.headerTimeout(),
-        new HeaderCapture(telemetry.config().captureHeaders()), observer);
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(s.host())
-        // port 0: one random port shared by every event loop (Vert.x shares negative ports)
-        .setPort(s.port() == 0 ? -1 : s.port())
-        .setTracingPolicy(TracingPolicy.IGNORE)
-        .setCompressionSupported(false)
-        .setHttp2ClearTextEnabled(false)
-        .setTcpNoDelay(true)
-        .setIdleTimeout(60);
-    server = vertx.createHttpServer(options)
-        .requestHandler(handler)
-        .invalidRequestHandler(handler::handleInvalid)
-        .connectionHandler(handler.headerTimeout());
+    handler =
+        new RequestHandler(
+            vertx,
+            routing(config),
+            admission,
+            telemetry.tracer(),
+            telemetry.propagator(),
+            telemetry.invalidHeaders(),
+            telemetry.config().propagatesBaggage(),
+            s.requestTimeout(),
+            s.maxBodyBytes(),
+            s.headerTimeout(),
+            new HeaderCapture(telemetry.config().captureHeaders()),
+            observer);
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(s.host())
+            // port 0: one random port shared by every event loop (Vert.x shares negative ports)
+            .setPort(s.port() == 0 ? -1 : s.port())
+            .setTracingPolicy(TracingPolicy.IGNORE)
+            .setCompressionSupported(false)
+            .setHttp2ClearTextEnabled(false)
+            .setTcpNoDelay(true)
+            .setIdleTimeout(60);
+    server =
+        vertx
+            .createHttpServer(options)
+            .requestHandler(handler)
+            .invalidRequestHandler(handler::handleInvalid)
+            .connectionHandler(handler.headerTimeout());
     return server.listen();
   }
 
@@ -120,7 +155,8 @@ final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture()
+    return server == null
+        ? Future.succeededFuture()
         : server.shutdown(config.server().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
   }
 }

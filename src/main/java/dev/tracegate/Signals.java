@@ -3,9 +3,9 @@ package dev.tracegate;
 import sun.misc.Signal;
 
 /**
- * SIGTERM and SIGINT trigger a graceful stop instead of the JVM's abrupt exit (status 143),
- * so a drained, flushed shutdown can end with exit code 0; SIGHUP, which would also end the JVM,
- * reloads the configuration as it does for nginx.
+ * SIGTERM and SIGINT trigger a graceful stop instead of the JVM's abrupt exit (status 143), so a
+ * drained, flushed shutdown can end with exit code 0; SIGHUP, which would also end the JVM, reloads
+ * the configuration as it does for nginx.
  */
 final class Signals {
   private Signals() {}

@@ -14,16 +14,24 @@ final class Versions implements CommandLine.IVersionProvider {
   @Override
   public String[] getVersion() {
     return new String[] {
-        "tracegate " + Telemetry.version(),
-        "Vert.x " + vertx(),
-        "OpenTelemetry SDK " + Resource.getDefault().getAttribute(AttributeKey.stringKey("telemetry.sdk.version")),
-        "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
-            + System.getProperty("java.vendor") + ")"};
+      "tracegate " + Telemetry.version(),
+      "Vert.x " + vertx(),
+      "OpenTelemetry SDK "
+          + Resource.getDefault().getAttribute(AttributeKey.stringKey("telemetry.sdk.version")),
+      "Java "
+          + System.getProperty("java.version")
+          + " ("
+          + System.getProperty("java.vm.name")
+          + ", "
+          + System.getProperty("java.vendor")
+          + ")"
+    };
   }
 
   /** Vert.x keeps its version in a resource of vertx-core, which survives the fat jar's merge. */
   static String vertx() {
-    try (InputStream in = Vertx.class.getClassLoader().getResourceAsStream("META-INF/vertx/vertx-version.txt")) {
+    try (InputStream in =
+        Vertx.class.getClassLoader().getResourceAsStream("META-INF/vertx/vertx-version.txt")) {
       return in == null ? "unknown" : new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
     } catch (IOException e) {
       return "unknown";

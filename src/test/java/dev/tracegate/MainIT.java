@@ -25,19 +25,24 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The packaged jar as a user runs it: exit codes, one-line errors, and a draining, flushing SIGTERM. */
+/**
+ * The packaged jar as a user runs it: exit codes, one-line errors, and a draining, flushing
+ * SIGTERM.
+ */
 class MainIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "server: {port: abc}|server.port: 'abc' is not a whole number",
-      "routes: [{name: a, path: /a, proxy: {upstream: ghost}}]|routes[0].proxy.upstream: unknown upstream 'ghost'",
-      "upstreams: {o: {urls: [http://h:1], timeout: 5 parsecs}}|upstreams.o.timeout: '5 parsecs' is not a duration",
-      "accessLog: {output: /no/such/dir/a.log}|accessLog.output: cannot append to '/no/such/dir/a.log': no such directory",
-  })
-  void badConfigurationExitsTwoWithOneLineNamingTheKey(String yaml, String expected) throws Exception {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "server: {port: abc}|server.port: 'abc' is not a whole number",
+        "routes: [{name: a, path: /a, proxy: {upstream: ghost}}]|routes[0].proxy.upstream: unknown upstream 'ghost'",
+        "upstreams: {o: {urls: [http://h:1], timeout: 5 parsecs}}|upstreams.o.timeout: '5 parsecs' is not a duration",
+        "accessLog: {output: /no/such/dir/a.log}|accessLog.output: cannot append to '/no/such/dir/a.log': no such directory",
+      })
+  void badConfigurationExitsTwoWithOneLineNamingTheKey(String yaml, String expected)
+      throws Exception {
     Path file = dir.resolve("bad.yaml");
     Files.writeString(file, yaml);
     try (GatewayProcess p = GatewayProcess.start(Map.of(), "--config", file.toString())) {
@@ -50,9 +55,12 @@ class MainIT {
 
   @Test
   void portInUseExitsOne() throws Exception {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
       Path file = dir.resolve("busy.yaml");
-      Files.writeString(file, "server: { host: 127.0.0.1, port: " + taken.getLocalPort() + " }\nadmin: { port: 0 }\n");
+      Files.writeString(
+          file,
+          "server: { host: 127.0.0.1, port: " + taken.getLocalPort() + " }\nadmin: { port: 0 }\n");
       try (GatewayProcess p = GatewayProcess.start(Map.of(), "--config", file.toString())) {
         assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
         assertThat(String.join("\n", p.output())).contains("failed to start");
@@ -62,7 +70,8 @@ class MainIT {
 
   @Test
   void missingConfigFileExitsTwo() throws Exception {
-    try (GatewayProcess p = GatewayProcess.start(Map.of(), "--config", dir.resolve("none.yaml").toString())) {
+    try (GatewayProcess p =
+        GatewayProcess.start(Map.of(), "--config", dir.resolve("none.yaml").toString())) {
       assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
       assertThat(p.output()).singleElement().asString().contains("configuration file not found");
     }
@@ -72,7 +81,10 @@ class MainIT {
   void unknownArgumentExitsTwo() throws Exception {
     try (GatewayProcess p = GatewayProcess.start(Map.of(), "--frobnicate")) {
       assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
-      assertThat(p.output()).singleElement().asString().contains("Unknown option: '--frobnicate'")
+      assertThat(p.output())
+          .singleElement()
+          .asString()
+          .contains("Unknown option: '--frobnicate'")
           .contains("tracegate --help");
     }
   }
@@ -80,23 +92,32 @@ class MainIT {
   @Test
   void checkSaysOkOnAGoodFileAndNamesTheKeyOnABadOne() throws Exception {
     Path good = dir.resolve("good.yaml");
-    Files.writeString(good, "upstreams: { a: { urls: ['http://127.0.0.1:1'] } }\n"
-        + "routes: [{ name: a, path: /a/*, proxy: { upstream: a } }]\n");
+    Files.writeString(
+        good,
+        "upstreams: { a: { urls: ['http://127.0.0.1:1'] } }\n"
+            + "routes: [{ name: a, path: /a/*, proxy: { upstream: a } }]\n");
     try (GatewayProcess p = GatewayProcess.start(Map.of(), "check", "--config", good.toString())) {
       assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
-      assertThat(p.output()).singleElement().asString()
+      assertThat(p.output())
+          .singleElement()
+          .asString()
           .startsWith("tracegate: configuration OK: " + good + ": 1 route(s), 1 upstream(s)");
     }
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "routes: [{ name: a, path: /a/*, proxy: { upstream: ghost } }]\n");
     try (GatewayProcess p = GatewayProcess.start(Map.of(), "check", "--config", bad.toString())) {
       assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
-      assertThat(p.output()).singleElement().asString()
-          .startsWith("tracegate: configuration error: routes[0].proxy.upstream: unknown upstream 'ghost'");
+      assertThat(p.output())
+          .singleElement()
+          .asString()
+          .startsWith(
+              "tracegate: configuration error: routes[0].proxy.upstream: unknown upstream 'ghost'");
     }
     try (GatewayProcess p = GatewayProcess.start(Map.of(), "check", "--help")) {
       assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
-      assertThat(String.join("\n", p.output())).contains("Usage: tracegate check").contains("--config=FILE");
+      assertThat(String.join("\n", p.output()))
+          .contains("Usage: tracegate check")
+          .contains("--config=FILE");
     }
   }
 
@@ -104,11 +125,18 @@ class MainIT {
   void anUnknownTracegateVariableExitsTwoNamingIt() throws Exception {
     Path file = dir.resolve("orders.yaml");
     Files.writeString(file, "upstreams: { orders: { urls: ['http://127.0.0.1:1'] } }\n");
-    try (GatewayProcess p = GatewayProcess.start(Map.of("TRACEGATE_UPSTREAMS_ORDERS_TIMOUT", "3s"),
-        "check", "--config", file.toString())) {
+    try (GatewayProcess p =
+        GatewayProcess.start(
+            Map.of("TRACEGATE_UPSTREAMS_ORDERS_TIMOUT", "3s"),
+            "check",
+            "--config",
+            file.toString())) {
       assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
-      assertThat(p.output()).singleElement().asString()
-          .startsWith("tracegate: configuration error: TRACEGATE_UPSTREAMS_ORDERS_TIMOUT: names no configuration key");
+      assertThat(p.output())
+          .singleElement()
+          .asString()
+          .startsWith(
+              "tracegate: configuration error: TRACEGATE_UPSTREAMS_ORDERS_TIMOUT: names no configuration key");
     }
   }
 
@@ -126,26 +154,41 @@ class MainIT {
 
   @Test
   void sigtermFinishesInFlightRequestsFlushesEverySpanAndExitsZero() throws Exception {
-    try (OtlpReceiver receiver = new OtlpReceiver(); TestUpstream upstream = new TestUpstream()) {
+    try (OtlpReceiver receiver = new OtlpReceiver();
+        TestUpstream upstream = new TestUpstream()) {
       Path file = dir.resolve("gw.yaml");
-      Files.writeString(file, ""
-          + "server: { host: 127.0.0.1, port: 0, shutdownGrace: 10s }\n"
-          + "admin: { port: 0 }\n"
-          + "upstreams:\n  slow: { urls: [" + upstream.url() + "] }\n"
-          + "routes:\n  - { name: slow, path: /slow, proxy: { upstream: slow } }\n");
+      Files.writeString(
+          file,
+          ""
+              + "server: { host: 127.0.0.1, port: 0, shutdownGrace: 10s }\n"
+              + "admin: { port: 0 }\n"
+              + "upstreams:\n  slow: { urls: ["
+              + upstream.url()
+              + "] }\n"
+              + "routes:\n  - { name: slow, path: /slow, proxy: { upstream: slow } }\n");
       // a long batch delay: only the shutdown flush can deliver these spans in time
-      Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
-          "OTEL_BSP_SCHEDULE_DELAY", "60000");
+      Map<String, String> env =
+          Map.of(
+              "OTEL_EXPORTER_OTLP_ENDPOINT",
+              receiver.endpoint(),
+              "OTEL_BSP_SCHEDULE_DELAY",
+              "60000");
       try (GatewayProcess p = GatewayProcess.start(env, "--config", file.toString())) {
         int port = p.awaitReady()[0];
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
         int n = 8;
         for (int i = 0; i < n; i++) {
-          inFlight.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/slow?delay=1500"))
-              .build(), HttpResponse.BodyHandlers.ofString()));
+          inFlight.add(
+              http.sendAsync(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + port + "/slow?delay=1500"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
         }
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> upstream.received().size() == n);
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> upstream.received().size() == n);
 
         p.terminate();
 
@@ -164,22 +207,35 @@ class MainIT {
 
   @Test
   void sigtermWithAHungCollectorStillExitsInBoundedTime() throws Exception {
-    try (OtlpReceiver hung = new OtlpReceiver(); TestUpstream upstream = new TestUpstream()) {
+    try (OtlpReceiver hung = new OtlpReceiver();
+        TestUpstream upstream = new TestUpstream()) {
       hung.mode(OtlpReceiver.Mode.HUNG);
       Path file = dir.resolve("hung.yaml");
-      Files.writeString(file, ""
-          + "server: { host: 127.0.0.1, port: 0, shutdownGrace: 2s }\n"
-          + "admin: { port: 0 }\n"
-          + "upstreams:\n  up: { urls: [" + upstream.url() + "] }\n"
-          + "routes:\n  - { name: up, path: /up, proxy: { upstream: up } }\n");
-      Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", hung.endpoint(),
-          "OTEL_BSP_SCHEDULE_DELAY", "100", "OTEL_BSP_EXPORT_TIMEOUT", "2000");
+      Files.writeString(
+          file,
+          ""
+              + "server: { host: 127.0.0.1, port: 0, shutdownGrace: 2s }\n"
+              + "admin: { port: 0 }\n"
+              + "upstreams:\n  up: { urls: ["
+              + upstream.url()
+              + "] }\n"
+              + "routes:\n  - { name: up, path: /up, proxy: { upstream: up } }\n");
+      Map<String, String> env =
+          Map.of(
+              "OTEL_EXPORTER_OTLP_ENDPOINT",
+              hung.endpoint(),
+              "OTEL_BSP_SCHEDULE_DELAY",
+              "100",
+              "OTEL_BSP_EXPORT_TIMEOUT",
+              "2000");
       try (GatewayProcess p = GatewayProcess.start(env, "--config", file.toString())) {
         int port = p.awaitReady()[0];
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (int i = 0; i < 20; i++) {
-          HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up"))
-              .build(), HttpResponse.BodyHandlers.ofString());
+          HttpResponse<String> resp =
+              http.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up")).build(),
+                  HttpResponse.BodyHandlers.ofString());
           assertThat(resp.statusCode()).isEqualTo(200);
         }
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> hung.requests() > 0);
@@ -188,7 +244,8 @@ class MainIT {
         p.terminate();
         assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        // nothing in flight, so the drain is immediate; then at most the export timeout (2 s) + slack
+        // nothing in flight, so the drain is immediate; then at most the export timeout (2 s) +
+        // slack
         assertThat(ms).as("exit with a hung collector").isLessThan(6000);
       }
     }

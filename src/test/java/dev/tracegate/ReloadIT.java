@@ -30,57 +30,72 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * SIGHUP under load, as an operator sends it: closed-loop clients for 20 s while the file flips
  * every 2 s between two configurations (one adds a route, they point an upstream at different
- * servers) and once turns invalid. Not one request fails; an added route serves and a removed
- * one answers 404 within a second; the invalid file is refused with the old routes still served;
- * a request that straddles a reload keeps an intact trace.
+ * servers) and once turns invalid. Not one request fails; an added route serves and a removed one
+ * answers 404 within a second; the invalid file is refused with the old routes still served; a
+ * request that straddles a reload keeps an intact trace.
  */
 class ReloadIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void reloadsUnderLoadWithoutFailingARequest() throws Exception {
-    try (OtlpReceiver receiver = new OtlpReceiver(); TestUpstream first = new TestUpstream();
-         TestUpstream second = new TestUpstream()) {
+    try (OtlpReceiver receiver = new OtlpReceiver();
+        TestUpstream first = new TestUpstream();
+        TestUpstream second = new TestUpstream()) {
       String withExtra = config(first, true);
       String withoutExtra = config(second, false);
       Path file = dir.resolve("tracegate.yaml");
       Files.writeString(file, withExtra);
-      Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(), "OTEL_BSP_SCHEDULE_DELAY", "100",
-          "TRACEGATE_ACCESS_LOG_ENABLED", "false");
+      Map<String, String> env =
+          Map.of(
+              "OTEL_EXPORTER_OTLP_ENDPOINT",
+              receiver.endpoint(),
+              "OTEL_BSP_SCHEDULE_DELAY",
+              "100",
+              "TRACEGATE_ACCESS_LOG_ENABLED",
+              "false");
       try (GatewayProcess gateway = GatewayProcess.start(env, "--config", file.toString())) {
         int[] ports = gateway.awaitReady();
         String base = "http://127.0.0.1:" + ports[0];
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+            HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
 
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong served = new AtomicLong();
         Queue<String> failures = new ConcurrentLinkedQueue<>();
         List<Thread> clients = new ArrayList<>();
         for (int c = 0; c < 8; c++) {
-          Thread t = new Thread(() -> {
-            while (running.get()) {
-              try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/stable/item")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                  served.incrementAndGet();
-                } else {
-                  failures.add(r.statusCode() + " " + r.body());
-                }
-              } catch (Exception e) {
-                failures.add(e.toString());
-              }
-            }
-          });
+          Thread t =
+              new Thread(
+                  () -> {
+                    while (running.get()) {
+                      try {
+                        HttpResponse<String> r =
+                            http.send(
+                                HttpRequest.newBuilder(URI.create(base + "/stable/item")).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() == 200) {
+                          served.incrementAndGet();
+                        } else {
+                          failures.add(r.statusCode() + " " + r.body());
+                        }
+                      } catch (Exception e) {
+                        failures.add(e.toString());
+                      }
+                    }
+                  });
           t.start();
           clients.add(t);
         }
 
         // a request that is in flight across the first reload
-        CompletableFuture<HttpResponse<String>> straddling = http.sendAsync(
-            HttpRequest.newBuilder(URI.create(base + "/stable/slow?delay=1500")).build(), HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> straddling =
+            http.sendAsync(
+                HttpRequest.newBuilder(URI.create(base + "/stable/slow?delay=1500")).build(),
+                HttpResponse.BodyHandlers.ofString());
 
         long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         boolean extra = true;
@@ -94,8 +109,15 @@ class ReloadIT {
             // an invalid file is refused and the running routes keep serving
             write(file, "routes: [{ name: broken, path: /b, proxy: { upstream: nowhere } }]\n");
             gateway.signal("HUP");
-            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gateway.output().stream()
-                .anyMatch(l -> l.contains("reload refused") && l.contains("unknown upstream 'nowhere'")));
+            Awaitility.await()
+                .atMost(Duration.ofSeconds(5))
+                .until(
+                    () ->
+                        gateway.output().stream()
+                            .anyMatch(
+                                l ->
+                                    l.contains("reload refused")
+                                        && l.contains("unknown upstream 'nowhere'")));
             assertThat(status(http, base + "/extra/item")).isEqualTo(extra ? 200 : 404);
           }
           extra = !extra;
@@ -103,7 +125,9 @@ class ReloadIT {
           gateway.signal("HUP");
           reloads++;
           int expected = extra ? 200 : 404;
-          Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(1))
+              .pollInterval(Duration.ofMillis(20))
               .until(() -> status(http, base + "/extra/item") == expected);
         }
         running.set(false);
@@ -118,20 +142,39 @@ class ReloadIT {
 
         HttpResponse<String> slow = straddling.get();
         assertThat(slow.statusCode()).isEqualTo(200);
-        List<ReceivedSpan> trace = receiver.awaitTrace(slow.headers().firstValue("X-Trace-Id").orElseThrow(), 2);
-        ReceivedSpan server = trace.stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
-        ReceivedSpan client = trace.stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
+        List<ReceivedSpan> trace =
+            receiver.awaitTrace(slow.headers().firstValue("X-Trace-Id").orElseThrow(), 2);
+        ReceivedSpan server =
+            trace.stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
+        ReceivedSpan client =
+            trace.stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
         assertThat(client.childOf(server)).isTrue();
         assertThat(client.endNanos()).isLessThanOrEqualTo(server.endNanos());
 
-        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[1] + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(Prometheus.value(metrics, "tracegate_config_reloads_total{outcome=\"applied\"}")).isEqualTo(reloads);
-        assertThat(Prometheus.value(metrics, "tracegate_config_reloads_total{outcome=\"refused\"}")).isEqualTo(1);
-        Awaitility.await().until(() -> Prometheus.value(http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + ports[1] + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body(),
-            "tracegate_spans_open") == 0);
-        assertThat(gateway.output()).anyMatch(l -> l.contains("configuration reloaded: 1 route(s), 1 upstream(s)"));
+        String metrics =
+            http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[1] + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(Prometheus.value(metrics, "tracegate_config_reloads_total{outcome=\"applied\"}"))
+            .isEqualTo(reloads);
+        assertThat(Prometheus.value(metrics, "tracegate_config_reloads_total{outcome=\"refused\"}"))
+            .isEqualTo(1);
+        Awaitility.await()
+            .until(
+                () ->
+                    Prometheus.value(
+                            http.send(
+                                    HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + ports[1] + "/metrics"))
+                                        .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                                .body(),
+                            "tracegate_spans_open")
+                        == 0);
+        assertThat(gateway.output())
+            .anyMatch(l -> l.contains("configuration reloaded: 1 route(s), 1 upstream(s)"));
 
         gateway.terminate();
         assertThat(gateway.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
@@ -143,10 +186,14 @@ class ReloadIT {
     return "server: { host: 127.0.0.1, port: 0 }\n"
         + "admin: { port: 0 }\n"
         + "upstreams:\n"
-        + "  main: { urls: [" + upstream.url() + "], timeout: 5s }\n"
+        + "  main: { urls: ["
+        + upstream.url()
+        + "], timeout: 5s }\n"
         + "routes:\n"
         + "  - { name: stable, path: /stable/*, proxy: { upstream: main, stripPrefix: /stable } }\n"
-        + (extraRoute ? "  - { name: extra, path: /extra/*, proxy: { upstream: main, stripPrefix: /extra } }\n" : "");
+        + (extraRoute
+            ? "  - { name: extra, path: /extra/*, proxy: { upstream: main, stripPrefix: /extra } }\n"
+            : "");
   }
 
   /** As an editor or a ConfigMap update does: the new file appears whole. */
@@ -157,6 +204,8 @@ class ReloadIT {
   }
 
   private static int status(HttpClient http, String url) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 }

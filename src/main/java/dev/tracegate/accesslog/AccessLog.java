@@ -9,18 +9,18 @@ import io.opentelemetry.api.logs.Logger;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
+import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.util.Set;
 import java.io.OutputStream;
-import java.io.BufferedOutputStream;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * {@code accessLog}: a {@link RequestObserver} that turns every finished request into an
- * {@link AccessRecord} (successful ones sampled by {@code accessLog.sample}, failed ones always)
- * and hands it to the {@link AccessWriter}. On the event loop it only copies fields and offers to
- * a queue; formatting, writing and the optional OTLP export happen on the writer's thread.
+ * {@code accessLog}: a {@link RequestObserver} that turns every finished request into an {@link
+ * AccessRecord} (successful ones sampled by {@code accessLog.sample}, failed ones always) and hands
+ * it to the {@link AccessWriter}. On the event loop it only copies fields and offers to a queue;
+ * formatting, writing and the optional OTLP export happen on the writer's thread.
  */
 public final class AccessLog implements RequestObserver {
   private final AccessLogConfig config;
@@ -34,23 +34,31 @@ public final class AccessLog implements RequestObserver {
   }
 
   /**
-   * Opens the output (standard output, or the file appended to) and starts the writer; with
-   * {@code otlp} non-null every written record is also emitted as an OTLP log record.
+   * Opens the output (standard output, or the file appended to) and starts the writer; with {@code
+   * otlp} non-null every written record is also emitted as an OTLP log record.
    */
-  public static AccessLog open(AccessLogConfig config, Logger otlp, Set<String> redactQueryKeys) throws IOException {
-    OutputStream out = config.file().isPresent()
-        ? new BufferedOutputStream(new FileOutputStream(config.file().get().toFile(), true), 64 * 1024)
-        : System.out;
+  public static AccessLog open(AccessLogConfig config, Logger otlp, Set<String> redactQueryKeys)
+      throws IOException {
+    OutputStream out =
+        config.file().isPresent()
+            ? new BufferedOutputStream(
+                new FileOutputStream(config.file().get().toFile(), true), 64 * 1024)
+            : System.out;
     String target = config.file().map(Object::toString).orElse("standard output");
     OtlpAccessLogs logs = otlp == null ? null : new OtlpAccessLogs(otlp);
-    return new AccessLog(config, new AccessWriter(out, target, new RecordFormat(config.format()),
-        logs == null ? r -> { } : logs::emit), redactQueryKeys);
+    return new AccessLog(
+        config,
+        new AccessWriter(
+            out, target, new RecordFormat(config.format()), logs == null ? r -> {} : logs::emit),
+        redactQueryKeys);
   }
 
   @Override
   public void completed(Exchange ex, Outcome outcome) {
     AccessRecord record = record(ex, outcome);
-    if (config.sample() < 1.0 && !record.failed() && ThreadLocalRandom.current().nextDouble() >= config.sample()) {
+    if (config.sample() < 1.0
+        && !record.failed()
+        && ThreadLocalRandom.current().nextDouble() >= config.sample()) {
       return;
     }
     writer.offer(record);

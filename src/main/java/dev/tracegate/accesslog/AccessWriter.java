@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * The one thread that formats and writes access records. Event loops only {@link #offer} into a
  * bounded queue; when it is full (the output is slower than the traffic) the record is dropped and
  * counted. The writer polls the queue every {@value #IDLE_MS} ms rather than waiting on it, so an
- * offer never has a sleeping thread to wake (a futex call and a context switch per request, measured
- * at half the gateway's throughput on two cores). Records are written in batches and flushed
- * whenever the queue runs empty, so a line appears within {@value #IDLE_MS} ms. A failing write (full
- * disk, closed pipe) loses that batch, is counted, and is reported at most once a minute.
+ * offer never has a sleeping thread to wake (a futex call and a context switch per request,
+ * measured at half the gateway's throughput on two cores). Records are written in batches and
+ * flushed whenever the queue runs empty, so a line appears within {@value #IDLE_MS} ms. A failing
+ * write (full disk, closed pipe) loses that batch, is counted, and is reported at most once a
+ * minute.
  */
 final class AccessWriter {
   private static final Logger LOG = LoggerFactory.getLogger(AccessWriter.class);
@@ -41,8 +42,11 @@ final class AccessWriter {
   private final RecordFormat format;
   private final Consumer<AccessRecord> alsoTo;
   private final Thread thread;
-  private final CharsetEncoder utf8 = StandardCharsets.UTF_8.newEncoder()
-      .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+  private final CharsetEncoder utf8 =
+      StandardCharsets.UTF_8
+          .newEncoder()
+          .onMalformedInput(CodingErrorAction.REPLACE)
+          .onUnmappableCharacter(CodingErrorAction.REPLACE);
   private ByteBuffer bytes = ByteBuffer.allocate(256 * 1024);
   private final LongAdder written = new LongAdder();
   private final LongAdder queueFull = new LongAdder();
@@ -51,7 +55,8 @@ final class AccessWriter {
   private long lastReportNanos = System.nanoTime() - REPORT_EVERY_NANOS;
 
   /** {@code alsoTo} sees every record written (the OTLP log export), on the writer thread. */
-  AccessWriter(OutputStream out, String target, RecordFormat format, Consumer<AccessRecord> alsoTo) {
+  AccessWriter(
+      OutputStream out, String target, RecordFormat format, Consumer<AccessRecord> alsoTo) {
     this.out = out;
     this.target = target;
     this.format = format;
@@ -134,8 +139,11 @@ final class AccessWriter {
     long now = System.nanoTime();
     if (now - lastReportNanos >= REPORT_EVERY_NANOS) {
       lastReportNanos = now;
-      LOG.warn("access log: writing to {} failed ({} records lost so far: {}); requests are unaffected",
-          target, writeFailed.sum(), e.toString());
+      LOG.warn(
+          "access log: writing to {} failed ({} records lost so far: {}); requests are unaffected",
+          target,
+          writeFailed.sum(),
+          e.toString());
     }
   }
 

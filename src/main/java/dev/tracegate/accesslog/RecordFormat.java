@@ -6,10 +6,14 @@ import dev.tracegate.logging.Timestamps;
 
 /**
  * Renders an {@link AccessRecord} as one line. JSON keys are those of SPEC §8; the upstream, db and
- * bus keys appear only for requests that used one. The text line reads like nginx's combined
- * format with the trace ids at the end:
- * <pre>2026-12-02T11:43:06.120Z 127.0.0.1 "GET /api/orders/1" 200 - 12.345ms in=0 out=51 route=orders
- * upstream=orders@127.0.0.1:9101 attempts=1 upstream_ms=11.870 ua="curl/8.5.0" request_id=… trace_id=… span_id=…</pre>
+ * bus keys appear only for requests that used one. The text line reads like nginx's combined format
+ * with the trace ids at the end:
+ *
+ * <pre>
+ * 2026-12-02T11:43:06.120Z 127.0.0.1 "GET /api/orders/1" 200 - 12.345ms in=0 out=51 route=orders
+ * upstream=orders@127.0.0.1:9101 attempts=1 upstream_ms=11.870 ua="curl/8.5.0" request_id=… trace_id=… span_id=…
+ * </pre>
+ *
  * Strings a client chose (path, query, user agent) are escaped, so no request can forge a line.
  */
 final class RecordFormat {
@@ -67,19 +71,37 @@ final class RecordFormat {
   }
 
   private static void text(StringBuilder out, AccessRecord r) {
-    Timestamps.append(out, r.startMillis()).append(' ').append(r.client() == null ? "-" : r.client()).append(' ');
-    StringBuilder requestLine = new StringBuilder(r.method().length() + r.path().length() + 1)
-        .append(r.method()).append(' ').append(r.path());
+    Timestamps.append(out, r.startMillis())
+        .append(' ')
+        .append(r.client() == null ? "-" : r.client())
+        .append(' ');
+    StringBuilder requestLine =
+        new StringBuilder(r.method().length() + r.path().length() + 1)
+            .append(r.method())
+            .append(' ')
+            .append(r.path());
     if (r.query() != null) {
       requestLine.append('?').append(r.query());
     }
-    JsonText.quote(out, requestLine).append(' ').append(r.status()).append(' ')
-        .append(r.error() == null ? "-" : r.error()).append(' ');
-    millis(out, r.durationNanos()).append("ms in=").append(r.bytesIn()).append(" out=").append(r.bytesOut());
+    JsonText.quote(out, requestLine)
+        .append(' ')
+        .append(r.status())
+        .append(' ')
+        .append(r.error() == null ? "-" : r.error())
+        .append(' ');
+    millis(out, r.durationNanos())
+        .append("ms in=")
+        .append(r.bytesIn())
+        .append(" out=")
+        .append(r.bytesOut());
     out.append(" route=").append(r.route() == null ? "-" : r.route());
     if (r.upstream() != null) {
-      out.append(" upstream=").append(r.upstream()).append('@').append(r.upstreamAddress())
-          .append(" attempts=").append(r.upstreamAttempts());
+      out.append(" upstream=")
+          .append(r.upstream())
+          .append('@')
+          .append(r.upstreamAddress())
+          .append(" attempts=")
+          .append(r.upstreamAttempts());
     }
     textTiming(out, " upstream_ms=", r.upstreamNanos());
     textTiming(out, " db_ms=", r.dbNanos());
@@ -90,10 +112,14 @@ final class RecordFormat {
     } else {
       JsonText.quote(out, r.userAgent());
     }
-    out.append(" request_id=").append(r.requestId())
-        .append(" trace_id=").append(r.span().getTraceId())
-        .append(" span_id=").append(r.span().getSpanId())
-        .append(" sampled=").append(r.span().isSampled());
+    out.append(" request_id=")
+        .append(r.requestId())
+        .append(" trace_id=")
+        .append(r.span().getTraceId())
+        .append(" span_id=")
+        .append(r.span().getSpanId())
+        .append(" sampled=")
+        .append(r.span().isSampled());
   }
 
   private static void textTiming(StringBuilder out, String label, long nanos) {

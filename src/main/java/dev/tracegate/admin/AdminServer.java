@@ -37,19 +37,28 @@ public final class AdminServer {
   }
 
   public Future<Integer> start(String host, int port) {
-    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
-        .setTracingPolicy(TracingPolicy.IGNORE)
-        .setHttp2ClearTextEnabled(false); // probes and scrapers speak HTTP/1.1; no h2c upgrade dance
-    return vertx.createHttpServer(options).requestHandler(router).listen()
-        .map(s -> {
-          server = s;
-          return s.actualPort();
-        });
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(host)
+            .setPort(port)
+            .setTracingPolicy(TracingPolicy.IGNORE)
+            .setHttp2ClearTextEnabled(
+                false); // probes and scrapers speak HTTP/1.1; no h2c upgrade dance
+    return vertx
+        .createHttpServer(options)
+        .requestHandler(router)
+        .listen()
+        .map(
+            s -> {
+              server = s;
+              return s.actualPort();
+            });
   }
 
   private void ready(RoutingContext ctx) {
     if (!admission.ready()) {
-      json(ctx, 503, new JsonObject().put("status", admission.draining() ? "DRAINING" : "STARTING"));
+      json(
+          ctx, 503, new JsonObject().put("status", admission.draining() ? "DRAINING" : "STARTING"));
     } else if (!dependenciesUp.getAsBoolean()) {
       json(ctx, 503, new JsonObject().put("status", "DOWN").put("reason", "database unreachable"));
     } else {
@@ -58,7 +67,10 @@ public final class AdminServer {
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(body.encode());
   }
 
   public Future<Void> stop() {

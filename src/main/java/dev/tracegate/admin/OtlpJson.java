@@ -27,40 +27,47 @@ final class OtlpJson {
   static JsonObject encode(List<SpanData> spans) {
     Map<Resource, Map<InstrumentationScopeInfo, JsonArray>> grouped = new LinkedHashMap<>();
     for (SpanData s : spans) {
-      grouped.computeIfAbsent(s.getResource(), r -> new LinkedHashMap<>())
+      grouped
+          .computeIfAbsent(s.getResource(), r -> new LinkedHashMap<>())
           .computeIfAbsent(s.getInstrumentationScopeInfo(), i -> new JsonArray())
           .add(span(s));
     }
     JsonArray resourceSpans = new JsonArray();
-    grouped.forEach((resource, scopes) -> {
-      JsonArray scopeSpans = new JsonArray();
-      scopes.forEach((scope, list) -> {
-        JsonObject scopeJson = new JsonObject().put("name", scope.getName());
-        if (scope.getVersion() != null) {
-          scopeJson.put("version", scope.getVersion());
-        }
-        scopeSpans.add(new JsonObject().put("scope", scopeJson).put("spans", list));
-      });
-      JsonObject out = new JsonObject()
-          .put("resource", new JsonObject().put("attributes", attributes(resource.getAttributes())))
-          .put("scopeSpans", scopeSpans);
-      if (resource.getSchemaUrl() != null) {
-        out.put("schemaUrl", resource.getSchemaUrl());
-      }
-      resourceSpans.add(out);
-    });
+    grouped.forEach(
+        (resource, scopes) -> {
+          JsonArray scopeSpans = new JsonArray();
+          scopes.forEach(
+              (scope, list) -> {
+                JsonObject scopeJson = new JsonObject().put("name", scope.getName());
+                if (scope.getVersion() != null) {
+                  scopeJson.put("version", scope.getVersion());
+                }
+                scopeSpans.add(new JsonObject().put("scope", scopeJson).put("spans", list));
+              });
+          JsonObject out =
+              new JsonObject()
+                  .put(
+                      "resource",
+                      new JsonObject().put("attributes", attributes(resource.getAttributes())))
+                  .put("scopeSpans", scopeSpans);
+          if (resource.getSchemaUrl() != null) {
+            out.put("schemaUrl", resource.getSchemaUrl());
+          }
+          resourceSpans.add(out);
+        });
     return new JsonObject().put("resourceSpans", resourceSpans);
   }
 
   private static JsonObject span(SpanData s) {
-    JsonObject out = new JsonObject()
-        .put("traceId", s.getTraceId())
-        .put("spanId", s.getSpanId());
+    JsonObject out = new JsonObject().put("traceId", s.getTraceId()).put("spanId", s.getSpanId());
     if (s.getParentSpanContext().isValid()) {
       out.put("parentSpanId", s.getParentSpanId());
     }
-    String traceState = s.getSpanContext().getTraceState().asMap().entrySet().stream()
-        .map(e -> e.getKey() + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
+    String traceState =
+        s.getSpanContext().getTraceState().asMap().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .reduce((a, b) -> a + "," + b)
+            .orElse("");
     if (!traceState.isEmpty()) {
       out.put("traceState", traceState);
     }
@@ -71,13 +78,19 @@ final class OtlpJson {
         .put("attributes", attributes(s.getAttributes()));
     JsonArray events = new JsonArray();
     for (EventData e : s.getEvents()) {
-      events.add(new JsonObject().put("timeUnixNano", Long.toString(e.getEpochNanos())).put("name", e.getName())
-          .put("attributes", attributes(e.getAttributes())));
+      events.add(
+          new JsonObject()
+              .put("timeUnixNano", Long.toString(e.getEpochNanos()))
+              .put("name", e.getName())
+              .put("attributes", attributes(e.getAttributes())));
     }
     JsonArray links = new JsonArray();
     for (LinkData l : s.getLinks()) {
-      links.add(new JsonObject().put("traceId", l.getSpanContext().getTraceId())
-          .put("spanId", l.getSpanContext().getSpanId()).put("attributes", attributes(l.getAttributes())));
+      links.add(
+          new JsonObject()
+              .put("traceId", l.getSpanContext().getTraceId())
+              .put("spanId", l.getSpanContext().getSpanId())
+              .put("attributes", attributes(l.getAttributes())));
     }
     out.put("events", events).put("links", links);
     JsonObject status = new JsonObject().put("code", statusCode(s.getStatus().getStatusCode()));
@@ -90,33 +103,46 @@ final class OtlpJson {
   /** {@code SPAN_KIND_INTERNAL} = 1 ... {@code SPAN_KIND_CONSUMER} = 5 of the proto. */
   private static int kind(SpanKind kind) {
     switch (kind) {
-      case SERVER: return 2;
-      case CLIENT: return 3;
-      case PRODUCER: return 4;
-      case CONSUMER: return 5;
-      default: return 1;
+      case SERVER:
+        return 2;
+      case CLIENT:
+        return 3;
+      case PRODUCER:
+        return 4;
+      case CONSUMER:
+        return 5;
+      default:
+        return 1;
     }
   }
 
   private static int statusCode(StatusCode code) {
     switch (code) {
-      case OK: return 1;
-      case ERROR: return 2;
-      default: return 0;
+      case OK:
+        return 1;
+      case ERROR:
+        return 2;
+      default:
+        return 0;
     }
   }
 
   private static JsonArray attributes(Attributes attributes) {
     JsonArray out = new JsonArray();
-    attributes.forEach((key, value) -> out.add(new JsonObject().put("key", key.getKey()).put("value", value(key, value))));
+    attributes.forEach(
+        (key, value) ->
+            out.add(new JsonObject().put("key", key.getKey()).put("value", value(key, value))));
     return out;
   }
 
   private static JsonObject value(AttributeKey<?> key, Object value) {
     switch (key.getType()) {
-      case BOOLEAN: return new JsonObject().put("boolValue", value);
-      case LONG: return new JsonObject().put("intValue", value.toString());
-      case DOUBLE: return new JsonObject().put("doubleValue", value);
+      case BOOLEAN:
+        return new JsonObject().put("boolValue", value);
+      case LONG:
+        return new JsonObject().put("intValue", value.toString());
+      case DOUBLE:
+        return new JsonObject().put("doubleValue", value);
       case STRING_ARRAY:
       case BOOLEAN_ARRAY:
       case LONG_ARRAY:
@@ -126,7 +152,8 @@ final class OtlpJson {
           values.add(scalar(item));
         }
         return new JsonObject().put("arrayValue", new JsonObject().put("values", values));
-      default: return new JsonObject().put("stringValue", String.valueOf(value));
+      default:
+        return new JsonObject().put("stringValue", String.valueOf(value));
     }
   }
 

@@ -10,8 +10,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
- * {@code GET /traces?limit=N}, {@code GET /traces/{traceId}[?format=text|otlp]} and
- * {@code GET /linkage[?format=text]} on the admin port.
+ * {@code GET /traces?limit=N}, {@code GET /traces/{traceId}[?format=text|otlp]} and {@code GET
+ * /linkage[?format=text]} on the admin port.
  */
 public final class TraceRoutes {
   static final int DEFAULT_LIMIT = 20;
@@ -35,7 +35,9 @@ public final class TraceRoutes {
     if ("text".equals(ctx.request().getParam("format"))) {
       ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(audit.text());
     } else {
-      ctx.response().putHeader("Content-Type", "application/json").end(audit.report().encodePrettily());
+      ctx.response()
+          .putHeader("Content-Type", "application/json")
+          .end(audit.report().encodePrettily());
     }
   }
 
@@ -46,7 +48,10 @@ public final class TraceRoutes {
       try {
         limit = Math.max(1, Math.min(10_000, Integer.parseInt(given)));
       } catch (NumberFormatException e) {
-        AdminServer.json(ctx, 400, new JsonObject().put("error", "bad_request").put("message", "limit must be a number"));
+        AdminServer.json(
+            ctx,
+            400,
+            new JsonObject().put("error", "bad_request").put("message", "limit must be a number"));
         return;
       }
     }
@@ -64,13 +69,18 @@ public final class TraceRoutes {
     String id = ctx.pathParam("traceId").toLowerCase();
     List<SpanData> spans = recent.trace(id);
     if (spans.isEmpty()) {
-      AdminServer.json(ctx, 404, new JsonObject().put("error", "not_found")
-          .put("message", "trace " + id + " is not among the recent traces"));
+      AdminServer.json(
+          ctx,
+          404,
+          new JsonObject()
+              .put("error", "not_found")
+              .put("message", "trace " + id + " is not among the recent traces"));
       return;
     }
     String format = ctx.request().getParam("format");
     if ("otlp".equals(format)) {
-      ctx.response().putHeader("Content-Type", "application/json")
+      ctx.response()
+          .putHeader("Content-Type", "application/json")
           .putHeader("Content-Disposition", "attachment; filename=\"trace-" + id + ".json\"")
           .end(OtlpJson.encode(spans).encode());
       return;
@@ -79,7 +89,9 @@ public final class TraceRoutes {
     if ("text".equals(format)) {
       ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(view.text());
     } else {
-      ctx.response().putHeader("Content-Type", "application/json").end(view.json().encodePrettily());
+      ctx.response()
+          .putHeader("Content-Type", "application/json")
+          .end(view.json().encodePrettily());
     }
   }
 }

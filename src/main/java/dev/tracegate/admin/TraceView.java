@@ -90,7 +90,10 @@ final class TraceView {
     s.getAttributes().forEach((k, v) -> attrs.put(k.getKey(), v));
     JsonArray events = new JsonArray();
     for (EventData e : s.getEvents()) {
-      JsonObject ev = new JsonObject().put("name", e.getName()).put("offsetMs", round((e.getEpochNanos() - start) / 1e6));
+      JsonObject ev =
+          new JsonObject()
+              .put("name", e.getName())
+              .put("offsetMs", round((e.getEpochNanos() - start) / 1e6));
       e.getAttributes().forEach((k, v) -> ev.put(k.getKey(), String.valueOf(v)));
       events.add(ev);
     }
@@ -115,9 +118,16 @@ final class TraceView {
     StringBuilder out = new StringBuilder();
     Set<String> services = new HashSet<>();
     spans.forEach(s -> services.add(service(s)));
-    out.append(String.format("trace %s  %d spans, %d service(s), %.1f ms%s%n", root().getTraceId(), spans.size(),
-        services.size(), durationMs(), hasError() ? ", ERROR" : ""));
-    out.append(String.format("%10s %10s  %-" + BAR + "s  %s%n", "offset", "duration", "timeline", "span"));
+    out.append(
+        String.format(
+            "trace %s  %d spans, %d service(s), %.1f ms%s%n",
+            root().getTraceId(),
+            spans.size(),
+            services.size(),
+            durationMs(),
+            hasError() ? ", ERROR" : ""));
+    out.append(
+        String.format("%10s %10s  %-" + BAR + "s  %s%n", "offset", "duration", "timeline", "span"));
     for (SpanData r : roots) {
       line(out, r, "", "");
     }
@@ -127,8 +137,10 @@ final class TraceView {
   private void line(StringBuilder out, SpanData s, String prefix, String childPrefix) {
     double offset = (s.getStartEpochNanos() - start) / 1e6;
     double duration = (s.getEndEpochNanos() - s.getStartEpochNanos()) / 1e6;
-    out.append(String.format("%8.1fms %8.1fms  %s  %s%s [%s %s]", offset, duration, bar(s), prefix, s.getName(),
-        service(s), s.getKind().name()));
+    out.append(
+        String.format(
+            "%8.1fms %8.1fms  %s  %s%s [%s %s]",
+            offset, duration, bar(s), prefix, s.getName(), service(s), s.getKind().name()));
     if (s.getStatus().getStatusCode() == StatusCode.ERROR) {
       String type = s.getAttributes().get(ERROR_TYPE);
       out.append("  ERROR");
@@ -139,14 +151,20 @@ final class TraceView {
         out.append(": ").append(s.getStatus().getDescription());
       }
     }
-    if (s.getParentSpanContext().isValid() && !s.getParentSpanContext().isRemote() && !ids.contains(s.getParentSpanId())) {
+    if (s.getParentSpanContext().isValid()
+        && !s.getParentSpanContext().isRemote()
+        && !ids.contains(s.getParentSpanId())) {
       out.append("  ORPHAN: parent ").append(s.getParentSpanId()).append(" is not in the trace");
     }
     out.append('\n');
     List<SpanData> kids = children.getOrDefault(s.getSpanId(), List.of());
     for (int i = 0; i < kids.size(); i++) {
       boolean last = i == kids.size() - 1;
-      line(out, kids.get(i), childPrefix + (last ? "└─ " : "├─ "), childPrefix + (last ? "   " : "│  "));
+      line(
+          out,
+          kids.get(i),
+          childPrefix + (last ? "└─ " : "├─ "),
+          childPrefix + (last ? "   " : "│  "));
     }
   }
 

@@ -20,10 +20,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.tracing.TracingPolicy;
 
 /**
- * One event-bus exchange for a request: a PRODUCER span {@code send {address}} or
- * {@code publish {address}} under {@code parent}, its context injected into the message headers,
- * Vert.x's own event-bus tracing off (one span per hop). A send ends its span with the reply or
- * the failure; a publish as soon as the message is handed over.
+ * One event-bus exchange for a request: a PRODUCER span {@code send {address}} or {@code publish
+ * {address}} under {@code parent}, its context injected into the message headers, Vert.x's own
+ * event-bus tracing off (one span per hop). A send ends its span with the reply or the failure; a
+ * publish as soon as the message is handed over.
  */
 public final class BusCall {
   public static final String SYSTEM = "vertx-eventbus";
@@ -34,12 +34,14 @@ public final class BusCall {
   private final RouteConfig.Bus config;
   private final String spanName;
 
-  public BusCall(EventBus bus, Tracer tracer, TextMapPropagator propagator, RouteConfig.Bus config) {
+  public BusCall(
+      EventBus bus, Tracer tracer, TextMapPropagator propagator, RouteConfig.Bus config) {
     this.bus = bus;
     this.tracer = tracer;
     this.propagator = propagator;
     this.config = config;
-    this.spanName = (config.mode() == RouteConfig.BusMode.PUBLISH ? "publish " : "send ") + config.address();
+    this.spanName =
+        (config.mode() == RouteConfig.BusMode.PUBLISH ? "publish " : "send ") + config.address();
   }
 
   /** The message for {@code ex} (SPEC §9), {@code headers} the captured request headers' names. */
@@ -55,15 +57,18 @@ public final class BusCall {
   public Future<Message<Object>> call(Exchange ex, Context parent, JsonObject message) {
     boolean publish = config.mode() == RouteConfig.BusMode.PUBLISH;
     long timeoutMs = Math.max(1, Math.min(config.timeout().toMillis(), ex.remainingMillis()));
-    Span span = tracer.spanBuilder(spanName)
-        .setParent(parent)
-        .setSpanKind(SpanKind.PRODUCER)
-        .setAttribute(Attr.MESSAGING_SYSTEM, SYSTEM)
-        .setAttribute(Attr.MESSAGING_DESTINATION, config.address())
-        .setAttribute(Attr.MESSAGING_OPERATION_TYPE, publish ? "publish" : "send")
-        .setAttribute(Attr.MESSAGING_OPERATION_NAME, publish ? "publish" : "send")
-        .startSpan();
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs).setTracingPolicy(TracingPolicy.IGNORE);
+    Span span =
+        tracer
+            .spanBuilder(spanName)
+            .setParent(parent)
+            .setSpanKind(SpanKind.PRODUCER)
+            .setAttribute(Attr.MESSAGING_SYSTEM, SYSTEM)
+            .setAttribute(Attr.MESSAGING_DESTINATION, config.address())
+            .setAttribute(Attr.MESSAGING_OPERATION_TYPE, publish ? "publish" : "send")
+            .setAttribute(Attr.MESSAGING_OPERATION_NAME, publish ? "publish" : "send")
+            .startSpan();
+    DeliveryOptions options =
+        new DeliveryOptions().setSendTimeout(timeoutMs).setTracingPolicy(TracingPolicy.IGNORE);
     propagator.inject(parent.with(span), options, DeliveryOptions::addHeader);
     long start = System.nanoTime();
     if (publish) {
@@ -72,17 +77,19 @@ public final class BusCall {
       ex.outcome().busTime(System.nanoTime() - start);
       return Future.succeededFuture();
     }
-    return bus.request(config.address(), message, options).transform(ar -> {
-      ex.outcome().busTime(System.nanoTime() - start);
-      if (ar.succeeded()) {
-        span.end();
-        return Future.succeededFuture(ar.result());
-      }
-      GatewayError error = classify(ar.cause(), timeoutMs);
-      Spans.fail(span, error.errorType(), error.getMessage(), ar.cause());
-      span.end();
-      return Future.failedFuture(error);
-    });
+    return bus.request(config.address(), message, options)
+        .transform(
+            ar -> {
+              ex.outcome().busTime(System.nanoTime() - start);
+              if (ar.succeeded()) {
+                span.end();
+                return Future.succeededFuture(ar.result());
+              }
+              GatewayError error = classify(ar.cause(), timeoutMs);
+              Spans.fail(span, error.errorType(), error.getMessage(), ar.cause());
+              span.end();
+              return Future.failedFuture(error);
+            });
   }
 
   private GatewayError classify(Throwable t, long timeoutMs) {
@@ -90,18 +97,34 @@ public final class BusCall {
     if (t instanceof ReplyException e) {
       switch (e.failureType()) {
         case TIMEOUT:
-          return new GatewayError(ErrorKey.BUS_TIMEOUT, "no reply from '" + address + "' within " + timeoutMs + "ms",
-              "timeout", t);
+          return new GatewayError(
+              ErrorKey.BUS_TIMEOUT,
+              "no reply from '" + address + "' within " + timeoutMs + "ms",
+              "timeout",
+              t);
         case NO_HANDLERS:
-          return new GatewayError(ErrorKey.BUS_UNAVAILABLE, "no consumer at '" + address + "'", "no_handlers", t);
+          return new GatewayError(
+              ErrorKey.BUS_UNAVAILABLE, "no consumer at '" + address + "'", "no_handlers", t);
         case RECIPIENT_FAILURE:
-          return new GatewayError(ErrorKey.BUS_ERROR, "the consumer at '" + address + "' failed the message (code "
-              + e.failureCode() + ": " + e.getMessage() + ")", Integer.toString(e.failureCode()), t);
+          return new GatewayError(
+              ErrorKey.BUS_ERROR,
+              "the consumer at '"
+                  + address
+                  + "' failed the message (code "
+                  + e.failureCode()
+                  + ": "
+                  + e.getMessage()
+                  + ")",
+              Integer.toString(e.failureCode()),
+              t);
         default:
           break;
       }
     }
-    return new GatewayError(ErrorKey.BUS_ERROR, "event-bus error at '" + address + "': " + t.getMessage(),
-        t.getClass().getName(), t);
+    return new GatewayError(
+        ErrorKey.BUS_ERROR,
+        "event-bus error at '" + address + "': " + t.getMessage(),
+        t.getClass().getName(),
+        t);
   }
 }

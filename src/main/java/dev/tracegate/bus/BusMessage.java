@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * The message a bus route sends (SPEC §9): {@code method}, {@code path}, {@code params} (the
- * route's path captures), {@code query}, {@code headers} (those named in
- * {@code telemetry.captureHeaders.request}) and {@code body} (the JSON body, or null).
+ * route's path captures), {@code query}, {@code headers} (those named in {@code
+ * telemetry.captureHeaders.request}) and {@code body} (the JSON body, or null).
  */
 final class BusMessage {
   private BusMessage() {}

@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A bus route: {@code request} answers with the consumer's reply (200 {@code application/json},
- * or the status and headers the reply sets through its {@code x-status} and {@code x-header-*}
- * message headers); {@code publish} answers 202 once the message is handed to the bus.
+ * A bus route: {@code request} answers with the consumer's reply (200 {@code application/json}, or
+ * the status and headers the reply sets through its {@code x-status} and {@code x-header-*} message
+ * headers); {@code publish} answers 202 once the message is handed to the bus.
  */
 public final class BusTarget implements RouteTarget {
   public static final String STATUS_HEADER = "x-status";
@@ -40,15 +40,18 @@ public final class BusTarget implements RouteTarget {
     } catch (GatewayError e) {
       return Future.failedFuture(e);
     }
-    return call.call(ex, ex.context(), message).compose(reply -> {
-      HttpServerResponse out = ex.request().response();
-      if (reply == null) {
-        out.setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .end(new JsonObject().put("published", call.config().address()).encode());
-        return Future.succeededFuture();
-      }
-      return answer(out, reply);
-    });
+    return call.call(ex, ex.context(), message)
+        .compose(
+            reply -> {
+              HttpServerResponse out = ex.request().response();
+              if (reply == null) {
+                out.setStatusCode(202)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(new JsonObject().put("published", call.config().address()).encode());
+                return Future.succeededFuture();
+              }
+              return answer(out, reply);
+            });
   }
 
   private static Future<Void> answer(HttpServerResponse out, Message<Object> reply) {
@@ -62,8 +65,12 @@ public final class BusTarget implements RouteTarget {
         status = -1;
       }
       if (status < 200 || status > 599) {
-        return Future.failedFuture(new GatewayError(ErrorKey.BUS_ERROR,
-            "the consumer replied with an invalid x-status '" + given + "'", "invalid_status", null));
+        return Future.failedFuture(
+            new GatewayError(
+                ErrorKey.BUS_ERROR,
+                "the consumer replied with an invalid x-status '" + given + "'",
+                "invalid_status",
+                null));
       }
     }
     for (var h : headers) {
@@ -76,7 +83,9 @@ public final class BusTarget implements RouteTarget {
     Buffer bytes = body instanceof Buffer b ? b : Buffer.buffer(Json.encode(body));
     out.setStatusCode(status);
     if (out.headers().get(HttpHeaders.CONTENT_TYPE) == null) {
-      out.putHeader(HttpHeaders.CONTENT_TYPE, body instanceof Buffer ? "application/octet-stream" : "application/json");
+      out.putHeader(
+          HttpHeaders.CONTENT_TYPE,
+          body instanceof Buffer ? "application/octet-stream" : "application/json");
     }
     return out.end(bytes);
   }

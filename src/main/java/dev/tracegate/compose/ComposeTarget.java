@@ -2,7 +2,6 @@ package dev.tracegate.compose;
 
 import dev.tracegate.bus.BusCall;
 import dev.tracegate.config.RouteConfig;
-import io.vertx.core.eventbus.EventBus;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.ErrorKey;
 import dev.tracegate.route.Exchange;
@@ -12,6 +11,7 @@ import dev.tracegate.sql.SqlRunner;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,16 +28,34 @@ public final class ComposeTarget implements RouteTarget {
   private final List<Step> steps;
   private final Tracer tracer;
 
-  public ComposeTarget(String routeName, RouteConfig.Compose config, Map<String, Upstream> upstreams, SqlRunner sql,
-                       EventBus bus, Tracer tracer, TextMapPropagator propagator, boolean baggagePropagated) {
+  public ComposeTarget(
+      String routeName,
+      RouteConfig.Compose config,
+      Map<String, Upstream> upstreams,
+      SqlRunner sql,
+      EventBus bus,
+      Tracer tracer,
+      TextMapPropagator propagator,
+      boolean baggagePropagated) {
     this.config = config;
     this.tracer = tracer;
     List<Step> list = new ArrayList<>();
     for (RouteConfig.Step s : config.steps().values()) {
-      Upstream upstream = s.call() instanceof RouteConfig.Proxy p ? upstreams.get(p.upstream()) : null;
-      BusCall busCall = s.call() instanceof RouteConfig.Bus b ? new BusCall(bus, tracer, propagator, b) : null;
-      list.add(new Step(s, upstream, sql, busCall, tracer, propagator, baggagePropagated, routeName,
-          config.maxStepBytes()));
+      Upstream upstream =
+          s.call() instanceof RouteConfig.Proxy p ? upstreams.get(p.upstream()) : null;
+      BusCall busCall =
+          s.call() instanceof RouteConfig.Bus b ? new BusCall(bus, tracer, propagator, b) : null;
+      list.add(
+          new Step(
+              s,
+              upstream,
+              sql,
+              busCall,
+              tracer,
+              propagator,
+              baggagePropagated,
+              routeName,
+              config.maxStepBytes()));
     }
     this.steps = List.copyOf(list);
   }
@@ -49,19 +67,25 @@ public final class ComposeTarget implements RouteTarget {
 
   @Override
   public Future<Void> serve(Exchange ex) {
-    return new Fanout(ex, steps, tracer, config.timeout().toMillis()).run().compose(json -> {
-      ex.request().response()
-          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-          .end(json.encode());
-      return Future.succeededFuture();
-    });
+    return new Fanout(ex, steps, tracer, config.timeout().toMillis())
+        .run()
+        .compose(
+            json -> {
+              ex.request()
+                  .response()
+                  .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                  .end(json.encode());
+              return Future.succeededFuture();
+            });
   }
 
   static GatewayError stepFailed(String step, GatewayError cause) {
-    return new GatewayError(cause.key(), "step '" + step + "': " + cause.getMessage(), cause.errorType(), cause);
+    return new GatewayError(
+        cause.key(), "step '" + step + "': " + cause.getMessage(), cause.errorType(), cause);
   }
 
   static GatewayError timedOut(long ms) {
-    return new GatewayError(ErrorKey.DEADLINE_EXCEEDED, "the compose timeout of " + ms + "ms ran out", "timeout", null);
+    return new GatewayError(
+        ErrorKey.DEADLINE_EXCEEDED, "the compose timeout of " + ms + "ms ran out", "timeout", null);
   }
 }

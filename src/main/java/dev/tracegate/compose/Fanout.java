@@ -18,10 +18,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One compose request in flight, confined to its event loop: starts each step once its
- * dependencies are done, collects answers, and settles once. A failing required step or the
- * compose timeout settles it with an error; the gateway then abandons the exchange, which cancels
- * the steps still running (their spans end as they unwind).
+ * One compose request in flight, confined to its event loop: starts each step once its dependencies
+ * are done, collects answers, and settles once. A failing required step or the compose timeout
+ * settles it with an error; the gateway then abandons the exchange, which cancels the steps still
+ * running (their spans end as they unwind).
  */
 final class Fanout {
   private final Exchange ex;
@@ -56,15 +56,24 @@ final class Fanout {
         continue;
       }
       started.add(step.name());
-      String failedDependency = step.after().stream().filter(failures::containsKey).findFirst().orElse(null);
+      String failedDependency =
+          step.after().stream().filter(failures::containsKey).findFirst().orElse(null);
       if (failedDependency != null) {
-        finished(step, null, new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
-            "skipped: step '" + failedDependency + "' failed", "dependency_failed", null));
+        finished(
+            step,
+            null,
+            new GatewayError(
+                ErrorKey.UPSTREAM_UNAVAILABLE,
+                "skipped: step '" + failedDependency + "' failed",
+                "dependency_failed",
+                null));
       } else {
         start(step);
       }
     }
-    if (!answer.future().isComplete() && started.size() == steps.size() && results.size() + failures.size() == steps.size()) {
+    if (!answer.future().isComplete()
+        && started.size() == steps.size()
+        && results.size() + failures.size() == steps.size()) {
       settle(null);
     }
   }
@@ -79,28 +88,31 @@ final class Fanout {
   }
 
   private void start(Step step) {
-    Span span = tracer.spanBuilder(step.spanName)
-        .setParent(ex.context())
-        .setSpanKind(SpanKind.INTERNAL)
-        .setAttribute(Attr.STEP, step.name())
-        .startSpan();
+    Span span =
+        tracer
+            .spanBuilder(step.spanName)
+            .setParent(ex.context())
+            .setSpanKind(SpanKind.INTERNAL)
+            .setAttribute(Attr.STEP, step.name())
+            .startSpan();
     Future<Object> outcome;
     try {
       outcome = step.run(ex, ex.context().with(span), results::get);
     } catch (RuntimeException e) {
       outcome = Future.failedFuture(e);
     }
-    outcome.onComplete(ar -> {
-      if (ar.failed()) {
-        GatewayError e = GatewayError.of(ar.cause(), ErrorKey.UPSTREAM_UNAVAILABLE);
-        Spans.fail(span, e.errorType(), e.getMessage(), e.getCause());
-        span.end();
-        finished(step, null, e);
-      } else {
-        span.end();
-        finished(step, ar.result(), null);
-      }
-    });
+    outcome.onComplete(
+        ar -> {
+          if (ar.failed()) {
+            GatewayError e = GatewayError.of(ar.cause(), ErrorKey.UPSTREAM_UNAVAILABLE);
+            Spans.fail(span, e.errorType(), e.getMessage(), e.getCause());
+            span.end();
+            finished(step, null, e);
+          } else {
+            span.end();
+            finished(step, ar.result(), null);
+          }
+        });
   }
 
   private void finished(Step step, Object result, GatewayError failure) {
@@ -131,7 +143,9 @@ final class Fanout {
       out.put(step.name(), results.get(step.name()));
       GatewayError e = failures.get(step.name());
       if (e != null) {
-        errors.put(step.name(), new JsonObject().put("error", e.key().key()).put("message", e.getMessage()));
+        errors.put(
+            step.name(),
+            new JsonObject().put("error", e.key().key()).put("message", e.getMessage()));
       }
     }
     if (!errors.isEmpty()) {

@@ -4,8 +4,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /**
- * An address block, {@code 10.0.0.0/8} or {@code fd00::/8} (a bare address is a block of one),
- * for {@code server.trustedProxies}. Parsed from literals only: no name is ever looked up.
+ * An address block, {@code 10.0.0.0/8} or {@code fd00::/8} (a bare address is a block of one), for
+ * {@code server.trustedProxies}. Parsed from literals only: no name is ever looked up.
  */
 public record Cidr(byte[] network, int prefix, String text) {
   static Cidr parse(String key, String text) {
@@ -29,7 +29,8 @@ public record Cidr(byte[] network, int prefix, String text) {
         throw new ConfigException(key, "'" + text + "': the prefix length is not a number");
       }
       if (prefix < 0 || prefix > bytes.length * 8) {
-        throw new ConfigException(key, "'" + text + "': the prefix length must be 0-" + bytes.length * 8);
+        throw new ConfigException(
+            key, "'" + text + "': the prefix length must be 0-" + bytes.length * 8);
       }
     }
     return new Cidr(bytes, prefix, t);

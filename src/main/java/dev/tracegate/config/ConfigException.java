@@ -1,8 +1,8 @@
 package dev.tracegate.config;
 
 /**
- * A configuration problem, named by its YAML key path ({@code routes[1].proxy.timeout}).
- * Its message is the single line printed before tracegate exits with code 2.
+ * A configuration problem, named by its YAML key path ({@code routes[1].proxy.timeout}). Its
+ * message is the single line printed before tracegate exits with code 2.
  */
 public final class ConfigException extends RuntimeException {
   private static final long serialVersionUID = 1L;

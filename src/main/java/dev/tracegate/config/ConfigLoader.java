@@ -35,7 +35,8 @@ public final class ConfigLoader {
     } catch (NoSuchFileException e) {
       throw new ConfigException("", "configuration file not found: " + file);
     } catch (IOException e) {
-      throw new ConfigException("", "cannot read configuration file " + file + ": " + e.getMessage());
+      throw new ConfigException(
+          "", "cannot read configuration file " + file + ": " + e.getMessage());
     }
     return parse(text, file.toString());
   }
@@ -56,9 +57,11 @@ public final class ConfigLoader {
     node.finish();
     overrides.checkAllUsed();
     if (server.port() == admin.port() && server.port() != 0) {
-      throw new ConfigException("admin.port", "must differ from server.port (" + server.port() + ")");
+      throw new ConfigException(
+          "admin.port", "must differ from server.port (" + server.port() + ")");
     }
-    return new GatewayConfig(server, admin, telemetry, database, upstreams, routes, accessLog, logFormat, eventBus);
+    return new GatewayConfig(
+        server, admin, telemetry, database, upstreams, routes, accessLog, logFormat, eventBus);
   }
 
   private static Map<String, Object> readYaml(String yaml, String source) {
@@ -81,17 +84,24 @@ public final class ConfigLoader {
   }
 
   private static GatewayConfig.Server server(ConfigNode n) {
-    var s = new GatewayConfig.Server(
-        n.string("host", "0.0.0.0"),
-        (int) n.integer("port", GatewayConfig.Server.DEFAULT_PORT, 0, 65535),
-        (int) n.integer("maxInFlight", GatewayConfig.Server.DEFAULT_MAX_IN_FLIGHT, 1, 10_000_000),
-        n.integer("maxBodyBytes", GatewayConfig.Server.DEFAULT_MAX_BODY_BYTES, 0, Integer.MAX_VALUE),
-        n.duration("requestTimeout", GatewayConfig.Server.DEFAULT_REQUEST_TIMEOUT),
-        n.duration("shutdownGrace", GatewayConfig.Server.DEFAULT_SHUTDOWN_GRACE),
-        n.duration("headerTimeout", GatewayConfig.Server.DEFAULT_HEADER_TIMEOUT),
-        (int) n.integer("eventLoops", 0, 0, 1024),
-        trustedProxies(n),
-        n.integer("maxBufferedBytes", GatewayConfig.Server.DEFAULT_MAX_BUFFERED_BYTES, 0, Long.MAX_VALUE / 2));
+    var s =
+        new GatewayConfig.Server(
+            n.string("host", "0.0.0.0"),
+            (int) n.integer("port", GatewayConfig.Server.DEFAULT_PORT, 0, 65535),
+            (int)
+                n.integer("maxInFlight", GatewayConfig.Server.DEFAULT_MAX_IN_FLIGHT, 1, 10_000_000),
+            n.integer(
+                "maxBodyBytes", GatewayConfig.Server.DEFAULT_MAX_BODY_BYTES, 0, Integer.MAX_VALUE),
+            n.duration("requestTimeout", GatewayConfig.Server.DEFAULT_REQUEST_TIMEOUT),
+            n.duration("shutdownGrace", GatewayConfig.Server.DEFAULT_SHUTDOWN_GRACE),
+            n.duration("headerTimeout", GatewayConfig.Server.DEFAULT_HEADER_TIMEOUT),
+            (int) n.integer("eventLoops", 0, 0, 1024),
+            trustedProxies(n),
+            n.integer(
+                "maxBufferedBytes",
+                GatewayConfig.Server.DEFAULT_MAX_BUFFERED_BYTES,
+                0,
+                Long.MAX_VALUE / 2));
     n.finish();
     return s;
   }
@@ -109,17 +119,27 @@ public final class ConfigLoader {
     boolean enabled = n.bool("enabled", true);
     LogFormat format = n.choice("format", LogFormat.class, LogFormat.JSON);
     String output = n.string("output", AccessLogConfig.STDOUT).trim();
-    Optional<Path> file = output.equals(AccessLogConfig.STDOUT) ? Optional.empty() : Optional.of(Path.of(output));
+    Optional<Path> file =
+        output.equals(AccessLogConfig.STDOUT) ? Optional.empty() : Optional.of(Path.of(output));
     if (enabled && file.isPresent()) {
       checkAppendable(n.key("output"), file.get());
     }
-    var a = new AccessLogConfig(enabled, format, file, n.decimal("sample", 1.0, 0.0, 1.0), n.bool("otlp", false),
-        n.bool("query", false));
+    var a =
+        new AccessLogConfig(
+            enabled,
+            format,
+            file,
+            n.decimal("sample", 1.0, 0.0, 1.0),
+            n.bool("otlp", false),
+            n.bool("query", false));
     n.finish();
     return a;
   }
 
-  /** Opens {@code file} for appending once (creating it, as nginx does), so a bad path fails the start. */
+  /**
+   * Opens {@code file} for appending once (creating it, as nginx does), so a bad path fails the
+   * start.
+   */
   private static void checkAppendable(String key, Path file) {
     try {
       Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
@@ -146,7 +166,8 @@ public final class ConfigLoader {
     List<String> members = n.strings("members", List.of(host));
     for (int i = 0; i < members.size(); i++) {
       if (!members.get(i).matches("[A-Za-z0-9.\\-]+(:\\d{1,5})?")) {
-        throw new ConfigException(n.key("members") + "[" + i + "]", "'" + members.get(i) + "' is not host or host:port");
+        throw new ConfigException(
+            n.key("members") + "[" + i + "]", "'" + members.get(i) + "' is not host or host:port");
       }
     }
     var e = new GatewayConfig.EventBus(n.bool("cluster", false), host, members);
@@ -161,9 +182,10 @@ public final class ConfigLoader {
   }
 
   private static GatewayConfig.Admin admin(ConfigNode n) {
-    var a = new GatewayConfig.Admin(
-        n.string("host", "127.0.0.1"),
-        (int) n.integer("port", GatewayConfig.Admin.DEFAULT_PORT, 0, 65535));
+    var a =
+        new GatewayConfig.Admin(
+            n.string("host", "127.0.0.1"),
+            (int) n.integer("port", GatewayConfig.Admin.DEFAULT_PORT, 0, 65535));
     n.finish();
     return a;
   }
@@ -171,24 +193,32 @@ public final class ConfigLoader {
   private static GatewayConfig.Database database(ConfigNode n) {
     String url = n.string("url", null);
     if (url != null && !url.isBlank() && !url.matches("(?i)(postgres|postgresql)://.*")) {
-      throw new ConfigException(n.key("url"), "must start with postgresql:// (got '"
-          + GatewayConfig.Database.redact(url) + "')");
+      throw new ConfigException(
+          n.key("url"),
+          "must start with postgresql:// (got '" + GatewayConfig.Database.redact(url) + "')");
     }
     if (url != null && !url.isBlank()) {
       try {
         io.vertx.pgclient.PgConnectOptions.fromUri(url);
       } catch (RuntimeException e) {
         // the driver's message quotes the URL, password and all
-        throw new ConfigException(n.key("url"), "cannot be used (" + GatewayConfig.Database.redact(
-            String.valueOf(e.getMessage())) + "): " + GatewayConfig.Database.redact(url));
+        throw new ConfigException(
+            n.key("url"),
+            "cannot be used ("
+                + GatewayConfig.Database.redact(String.valueOf(e.getMessage()))
+                + "): "
+                + GatewayConfig.Database.redact(url));
       }
     }
-    var d = new GatewayConfig.Database(
-        Optional.ofNullable(url).filter(u -> !u.isBlank()),
-        (int) n.integer("poolSize", GatewayConfig.Database.DEFAULT_POOL_SIZE, 1, 1000),
-        (int) n.integer("pipeliningLimit", GatewayConfig.Database.DEFAULT_PIPELINING_LIMIT, 1, 10_000),
-        n.duration("connectTimeout", GatewayConfig.Database.DEFAULT_CONNECT_TIMEOUT),
-        n.duration("queryTimeout", GatewayConfig.Database.DEFAULT_QUERY_TIMEOUT));
+    var d =
+        new GatewayConfig.Database(
+            Optional.ofNullable(url).filter(u -> !u.isBlank()),
+            (int) n.integer("poolSize", GatewayConfig.Database.DEFAULT_POOL_SIZE, 1, 1000),
+            (int)
+                n.integer(
+                    "pipeliningLimit", GatewayConfig.Database.DEFAULT_PIPELINING_LIMIT, 1, 10_000),
+            n.duration("connectTimeout", GatewayConfig.Database.DEFAULT_CONNECT_TIMEOUT),
+            n.duration("queryTimeout", GatewayConfig.Database.DEFAULT_QUERY_TIMEOUT));
     n.finish();
     return d;
   }
@@ -205,20 +235,30 @@ public final class ConfigLoader {
       for (int i = 0; i < given.size(); i++) {
         urls.add(upstreamUrl(n.key("urls") + "[" + i + "]", given.get(i)));
       }
-      out.put(name, new UpstreamConfig(name, urls,
-          n.duration("connectTimeout", UpstreamConfig.DEFAULT_CONNECT_TIMEOUT),
-          n.duration("timeout", UpstreamConfig.DEFAULT_TIMEOUT),
-          n.duration("idleTimeout", UpstreamConfig.DEFAULT_IDLE_TIMEOUT),
-          (int) n.integer("maxConnections", UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000),
-          circuitBreaker(n), outlierDetection(n), healthCheck(n)));
+      out.put(
+          name,
+          new UpstreamConfig(
+              name,
+              urls,
+              n.duration("connectTimeout", UpstreamConfig.DEFAULT_CONNECT_TIMEOUT),
+              n.duration("timeout", UpstreamConfig.DEFAULT_TIMEOUT),
+              n.duration("idleTimeout", UpstreamConfig.DEFAULT_IDLE_TIMEOUT),
+              (int) n.integer("maxConnections", UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000),
+              circuitBreaker(n),
+              outlierDetection(n),
+              healthCheck(n)));
       n.finish();
     }
     all.finish();
     return out;
   }
 
-  /** An optional mapping {@code name} of {@code parent}, read by {@code reader} when present (unknown keys refused). */
-  private static <T> Optional<T> section(ConfigNode parent, String name, java.util.function.Function<ConfigNode, T> reader) {
+  /**
+   * An optional mapping {@code name} of {@code parent}, read by {@code reader} when present
+   * (unknown keys refused).
+   */
+  private static <T> Optional<T> section(
+      ConfigNode parent, String name, java.util.function.Function<ConfigNode, T> reader) {
     if (!parent.has(name)) {
       return Optional.empty();
     }
@@ -229,32 +269,44 @@ public final class ConfigLoader {
   }
 
   private static Optional<UpstreamConfig.CircuitBreaker> circuitBreaker(ConfigNode upstream) {
-    return section(upstream, "circuitBreaker", n -> new UpstreamConfig.CircuitBreaker(
-        n.decimal("failureRatio", 0.5, 0.01, 1.0),
-        (int) n.integer("minRequests", 20, 1, 1_000_000),
-        n.duration("window", Duration.ofSeconds(10)),
-        n.duration("openFor", Duration.ofSeconds(5))));
+    return section(
+        upstream,
+        "circuitBreaker",
+        n ->
+            new UpstreamConfig.CircuitBreaker(
+                n.decimal("failureRatio", 0.5, 0.01, 1.0),
+                (int) n.integer("minRequests", 20, 1, 1_000_000),
+                n.duration("window", Duration.ofSeconds(10)),
+                n.duration("openFor", Duration.ofSeconds(5))));
   }
 
   private static Optional<UpstreamConfig.OutlierDetection> outlierDetection(ConfigNode upstream) {
-    return section(upstream, "outlierDetection", n -> new UpstreamConfig.OutlierDetection(
-        (int) n.integer("consecutiveFailures", 5, 1, 1_000_000),
-        n.duration("baseEjection", Duration.ofSeconds(10)),
-        (int) n.integer("maxEjectedPercent", 50, 1, 100)));
+    return section(
+        upstream,
+        "outlierDetection",
+        n ->
+            new UpstreamConfig.OutlierDetection(
+                (int) n.integer("consecutiveFailures", 5, 1, 1_000_000),
+                n.duration("baseEjection", Duration.ofSeconds(10)),
+                (int) n.integer("maxEjectedPercent", 50, 1, 100)));
   }
 
   private static Optional<UpstreamConfig.HealthCheck> healthCheck(ConfigNode upstream) {
-    return section(upstream, "healthCheck", n -> {
-      String path = n.string("path", "/health");
-      if (!path.startsWith("/")) {
-        throw new ConfigException(n.key("path"), "'" + path + "' must start with /");
-      }
-      return new UpstreamConfig.HealthCheck(path,
-          n.duration("interval", Duration.ofSeconds(5)),
-          n.duration("timeout", Duration.ofSeconds(1)),
-          (int) n.integer("unhealthyAfter", 2, 1, 1000),
-          (int) n.integer("healthyAfter", 1, 1, 1000));
-    });
+    return section(
+        upstream,
+        "healthCheck",
+        n -> {
+          String path = n.string("path", "/health");
+          if (!path.startsWith("/")) {
+            throw new ConfigException(n.key("path"), "'" + path + "' must start with /");
+          }
+          return new UpstreamConfig.HealthCheck(
+              path,
+              n.duration("interval", Duration.ofSeconds(5)),
+              n.duration("timeout", Duration.ofSeconds(1)),
+              (int) n.integer("unhealthyAfter", 2, 1, 1000),
+              (int) n.integer("healthyAfter", 1, 1, 1000));
+        });
   }
 
   private static URI upstreamUrl(String key, String text) {
@@ -264,10 +316,11 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(key, "'" + text + "' is not a URL");
     }
-    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-      throw new ConfigException(key, "'" + text + "' must be an http:// or https:// URL with a host");
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
+        || uri.getHost() == null) {
+      throw new ConfigException(
+          key, "'" + text + "' must be an http:// or https:// URL with a host");
     }
     return uri;
   }
-
 }

@@ -129,9 +129,12 @@ final class ConfigNode {
       return fallback;
     }
     switch (v.trim().toLowerCase()) {
-      case "true": return true;
-      case "false": return false;
-      default: throw new ConfigException(key(name), "'" + v + "' is not true or false");
+      case "true":
+        return true;
+      case "false":
+        return false;
+      default:
+        throw new ConfigException(key(name), "'" + v + "' is not true or false");
     }
   }
 
@@ -147,7 +150,9 @@ final class ConfigNode {
     return d;
   }
 
-  /** A list of scalars; a comma-separated string (as environment variables give) is accepted too. */
+  /**
+   * A list of scalars; a comma-separated string (as environment variables give) is accepted too.
+   */
   List<String> strings(String name, List<String> fallback) {
     Object v = raw(name);
     if (v == null) {

@@ -22,11 +22,12 @@ final class EnvOverrides {
   private final Set<String> used = new TreeSet<>();
 
   EnvOverrides(Map<String, String> env) {
-    env.forEach((name, value) -> {
-      if (name.startsWith(PREFIX) && !name.startsWith(RESERVED)) {
-        vars.put(name, value);
-      }
-    });
+    env.forEach(
+        (name, value) -> {
+          if (name.startsWith(PREFIX) && !name.startsWith(RESERVED)) {
+            vars.put(name, value);
+          }
+        });
   }
 
   /** The value a variable gives the key at {@code path}, or null; a variable read once is used. */
@@ -62,8 +63,12 @@ final class EnvOverrides {
   synchronized void checkAllUsed() {
     for (String name : vars.keySet()) {
       if (!used.contains(name)) {
-        throw new ConfigException(name, "names no configuration key (a typo, or a key this configuration does not "
-            + "have, e.g. a route of another kind); " + RESERVED + "* is reserved for the test suite");
+        throw new ConfigException(
+            name,
+            "names no configuration key (a typo, or a key this configuration does not "
+                + "have, e.g. a route of another kind); "
+                + RESERVED
+                + "* is reserved for the test suite");
       }
     }
   }

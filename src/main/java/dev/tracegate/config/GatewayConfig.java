@@ -37,8 +37,10 @@ public record GatewayConfig(
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
     public static final long DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
     /** Request bodies held in memory at once, all requests together. */
     public static final long DEFAULT_MAX_BUFFERED_BYTES = 32L * 1_048_576;
+
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
@@ -47,7 +49,10 @@ public record GatewayConfig(
       trustedProxies = List.copyOf(trustedProxies);
     }
 
-    /** Whether the peer at {@code address} is a proxy whose {@code X-Forwarded-*} headers are believed. */
+    /**
+     * Whether the peer at {@code address} is a proxy whose {@code X-Forwarded-*} headers are
+     * believed.
+     */
     public boolean trusts(String address) {
       for (Cidr c : trustedProxies) {
         if (c.contains(address)) {
@@ -65,8 +70,8 @@ public record GatewayConfig(
 
   /**
    * {@code eventBus}: with {@code cluster} the gateway joins a Vert.x cluster (Hazelcast, TCP/IP
-   * join with the listed {@code members}, no multicast), so consumers in other processes answer
-   * its bus routes. {@code host} is this member's address, for the cluster and the event bus.
+   * join with the listed {@code members}, no multicast), so consumers in other processes answer its
+   * bus routes. {@code host} is this member's address, for the cluster and the event bus.
    */
   public record EventBus(boolean cluster, String host, List<String> members) {
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -99,7 +104,8 @@ public record GatewayConfig(
 
     /** The same settings with {@code url} as the database. */
     public Database withUrl(String other) {
-      return new Database(Optional.of(other), poolSize, pipeliningLimit, connectTimeout, queryTimeout);
+      return new Database(
+          Optional.of(other), poolSize, pipeliningLimit, connectTimeout, queryTimeout);
     }
 
     /** The URL with any password masked, for logs. */
@@ -109,7 +115,8 @@ public record GatewayConfig(
 
     /** Masks the password of a database URL. */
     public static String redact(String url) {
-      return url.replaceAll("(://[^:/@]+):[^@]*@", "$1:****@").replaceAll("(?i)(password=)[^&]*", "$1****");
+      return url.replaceAll("(://[^:/@]+):[^@]*@", "$1:****@")
+          .replaceAll("(?i)(password=)[^&]*", "$1****");
     }
 
     @Override
@@ -120,7 +127,8 @@ public record GatewayConfig(
 
   /** This configuration with another database section. */
   public GatewayConfig withDatabase(Database other) {
-    return new GatewayConfig(server, admin, telemetry, other, upstreams, routes, accessLog, logFormat, eventBus);
+    return new GatewayConfig(
+        server, admin, telemetry, other, upstreams, routes, accessLog, logFormat, eventBus);
   }
 
   /** True when any route, directly or in a compose step, talks to PostgreSQL. */

@@ -11,8 +11,8 @@ import java.util.Set;
  * One configured route: a path pattern, the methods it answers, and its one {@link Target}.
  *
  * <p>A new kind of route is one record implementing {@code Target} (and {@code Call}, if compose
- * steps may use it), its reader in {@code RouteReader.KINDS}, its package with a
- * {@code RouteTarget}, and one line in the gateway's {@code Targets}.
+ * steps may use it), its reader in {@code RouteReader.KINDS}, its package with a {@code
+ * RouteTarget}, and one line in the gateway's {@code Targets}.
  */
 public record RouteConfig(
     String name,
@@ -26,7 +26,10 @@ public record RouteConfig(
     methods = Set.copyOf(methods);
   }
 
-  /** {@code rateLimit}: a token bucket per gateway instance, {@code burst} tokens refilled at {@code requestsPerSecond}. */
+  /**
+   * {@code rateLimit}: a token bucket per gateway instance, {@code burst} tokens refilled at {@code
+   * requestsPerSecond}.
+   */
   public record RateLimit(double requestsPerSecond, int burst) {}
 
   /** What answers a route: exactly one kind, so "one target" holds by construction. */
@@ -45,21 +48,26 @@ public record RouteConfig(
       Optional<String> stripPrefix,
       Optional<String> path,
       Optional<Duration> timeout,
-      int retries) implements Target, Call {}
+      int retries)
+      implements Target, Call {}
 
   /**
-   * Hand the request to event-bus consumers at {@code address}: {@code request} waits up to
-   * {@code timeout} for one consumer's reply, {@code publish} gives every consumer a copy and
-   * answers 202 at once.
+   * Hand the request to event-bus consumers at {@code address}: {@code request} waits up to {@code
+   * timeout} for one consumer's reply, {@code publish} gives every consumer a copy and answers 202
+   * at once.
    */
   public record Bus(String address, BusMode mode, Duration timeout) implements Target, Call {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   }
 
-  public enum BusMode { REQUEST, PUBLISH }
+  public enum BusMode {
+    REQUEST,
+    PUBLISH
+  }
 
   /** A parameterized statement; {@code params[i]} binds {@code $(i+1)}. */
-  public record Sql(String query, List<SqlParam> params, SqlResult result, Optional<Duration> timeout)
+  public record Sql(
+      String query, List<SqlParam> params, SqlResult result, Optional<Duration> timeout)
       implements Target, Call {
     public Sql {
       params = List.copyOf(params);
@@ -68,27 +76,50 @@ public record RouteConfig(
 
   /** Where a statement parameter comes from and what PostgreSQL type it is sent as. */
   public record SqlParam(Source source, String name, ParamType type) {
-    public enum Source { PATH, QUERY, HEADER, BODY }
+    public enum Source {
+      PATH,
+      QUERY,
+      HEADER,
+      BODY
+    }
 
     @Override
     public String toString() {
-      return source.name().toLowerCase() + "." + name
+      return source.name().toLowerCase()
+          + "."
+          + name
           + (type == ParamType.TEXT ? "" : ":" + type.name().toLowerCase());
     }
   }
 
-  public enum ParamType { TEXT, INT, BIGINT, NUMERIC, BOOL, UUID, JSON }
+  public enum ParamType {
+    TEXT,
+    INT,
+    BIGINT,
+    NUMERIC,
+    BOOL,
+    UUID,
+    JSON
+  }
 
-  public enum SqlResult { ROW, ROWS, COUNT }
+  public enum SqlResult {
+    ROW,
+    ROWS,
+    COUNT
+  }
 
   /** Fan-out: named steps, run as soon as the steps they come {@code after} have finished. */
-  public record Compose(Duration timeout, long maxStepBytes, Map<String, Step> steps) implements Target {
+  public record Compose(Duration timeout, long maxStepBytes, Map<String, Step> steps)
+      implements Target {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
     /** The most an upstream step's answer may be: it is held whole, to be parsed and merged. */
     public static final long DEFAULT_MAX_STEP_BYTES = 1_048_576;
 
     public Compose {
-      steps = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(steps)); // config order
+      steps =
+          java.util.Collections.unmodifiableMap(
+              new java.util.LinkedHashMap<>(steps)); // config order
     }
   }
 
@@ -101,6 +132,7 @@ public record RouteConfig(
 
   boolean usesDatabase() {
     return target instanceof Sql
-        || target instanceof Compose c && c.steps().values().stream().anyMatch(s -> s.call() instanceof Sql);
+        || target instanceof Compose c
+            && c.steps().values().stream().anyMatch(s -> s.call() instanceof Sql);
   }
 }

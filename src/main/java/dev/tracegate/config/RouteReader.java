@@ -21,13 +21,19 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads and cross-checks the {@code routes} list: targets, upstream names, SQL placeholders, step graphs. */
+/**
+ * Reads and cross-checks the {@code routes} list: targets, upstream names, SQL placeholders, step
+ * graphs.
+ */
 final class RouteReader {
-  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
-  private static final Pattern PATH = Pattern.compile("(/([A-Za-z0-9._~\\-]+|:[A-Za-z_][A-Za-z0-9_]*))*(/\\*|/)?");
+  private static final Set<String> METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+  private static final Pattern PATH =
+      Pattern.compile("(/([A-Za-z0-9._~\\-]+|:[A-Za-z_][A-Za-z0-9_]*))*(/\\*|/)?");
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$(\\d+)");
   private static final Pattern TEMPLATE_REF = Pattern.compile("\\{([^{}]+)}");
-  private static final Pattern PARAM = Pattern.compile("(path|query|header|body)\\.([A-Za-z0-9_\\-]+)(?::([a-z]+))?");
+  private static final Pattern PARAM =
+      Pattern.compile("(path|query|header|body)\\.([A-Za-z0-9_\\-]+)(?::([a-z]+))?");
 
   private final Map<String, UpstreamConfig> upstreams;
   private final GatewayConfig.Database database;
@@ -51,7 +57,8 @@ final class RouteReader {
     for (int i = 0; i < list.size(); i++) {
       RouteConfig r = route(root.item(key, i, list.get(i)));
       if (!names.add(r.name())) {
-        throw new ConfigException(key + "[" + i + "].name", "duplicate route name '" + r.name() + "'");
+        throw new ConfigException(
+            key + "[" + i + "].name", "duplicate route name '" + r.name() + "'");
       }
       routes.add(r);
     }
@@ -62,7 +69,9 @@ final class RouteReader {
     String name = n.requiredString("name");
     String path = n.requiredString("path");
     if (!PATH.matcher(path).matches() || !path.startsWith("/")) {
-      throw new ConfigException(n.key("path"), "'" + path + "' is not a route path (e.g. /api/orders/*, /api/stock/:sku)");
+      throw new ConfigException(
+          n.key("path"),
+          "'" + path + "' is not a route path (e.g. /api/orders/*, /api/stock/:sku)");
     }
     Set<String> methods = new LinkedHashSet<>();
     for (String m : n.strings("methods", List.of("GET"))) {
@@ -72,8 +81,10 @@ final class RouteReader {
       }
       methods.add(upper);
     }
-    OptionalDouble sampling = n.has("sampling")
-        ? OptionalDouble.of(n.decimal("sampling", 1.0, 0.0, 1.0)) : OptionalDouble.empty();
+    OptionalDouble sampling =
+        n.has("sampling")
+            ? OptionalDouble.of(n.decimal("sampling", 1.0, 0.0, 1.0))
+            : OptionalDouble.empty();
     Optional<RouteConfig.RateLimit> rateLimit = Optional.empty();
     if (n.has("rateLimit")) {
       ConfigNode r = n.child("rateLimit");
@@ -89,10 +100,17 @@ final class RouteReader {
     String kind = onlyKind(n, TARGET_KINDS, "a route", name);
     RouteConfig.Target target;
     switch (kind) {
-      case "proxy": target = proxy(n.child(kind), pathParams, Set.of()); break;
-      case "sql": target = sql(n.child(kind), pathParams); break;
-      case "bus": target = bus(n.child(kind)); break;
-      default: target = compose(n.child(kind), pathParams);
+      case "proxy":
+        target = proxy(n.child(kind), pathParams, Set.of());
+        break;
+      case "sql":
+        target = sql(n.child(kind), pathParams);
+        break;
+      case "bus":
+        target = bus(n.child(kind));
+        break;
+      default:
+        target = compose(n.child(kind), pathParams);
     }
     n.finish();
     return new RouteConfig(name, path, methods, sampling, rateLimit, target);
@@ -100,16 +118,22 @@ final class RouteReader {
 
   /** The route kinds, by their YAML key; a route has exactly one. */
   private static final List<String> TARGET_KINDS = List.of("proxy", "sql", "compose", "bus");
+
   /** What a compose step may call. */
   private static final List<String> CALL_KINDS = List.of("proxy", "sql", "bus");
 
   private static RouteConfig.Bus bus(ConfigNode n) {
     String address = n.requiredString("address");
     if (!address.matches("[A-Za-z0-9._:/-]+")) {
-      throw new ConfigException(n.key("address"), "'" + address + "' is not an event-bus address (letters, digits, . _ : / -)");
+      throw new ConfigException(
+          n.key("address"),
+          "'" + address + "' is not an event-bus address (letters, digits, . _ : / -)");
     }
-    var bus = new RouteConfig.Bus(address, n.choice("mode", RouteConfig.BusMode.class, RouteConfig.BusMode.REQUEST),
-        n.duration("timeout", RouteConfig.Bus.DEFAULT_TIMEOUT));
+    var bus =
+        new RouteConfig.Bus(
+            address,
+            n.choice("mode", RouteConfig.BusMode.class, RouteConfig.BusMode.REQUEST),
+            n.duration("timeout", RouteConfig.Bus.DEFAULT_TIMEOUT));
     n.finish();
     return bus;
   }
@@ -118,9 +142,16 @@ final class RouteReader {
   private static String onlyKind(ConfigNode n, List<String> kinds, String what, String name) {
     List<String> present = kinds.stream().filter(n::has).toList();
     if (present.size() != 1) {
-      throw new ConfigException(n.key(present.isEmpty() ? kinds.get(0) : present.get(1)),
-          what + " needs exactly one of " + String.join(", ", kinds) + " ('" + name + "' has "
-              + (present.isEmpty() ? "none" : String.join(" and ", present)) + ")");
+      throw new ConfigException(
+          n.key(present.isEmpty() ? kinds.get(0) : present.get(1)),
+          what
+              + " needs exactly one of "
+              + String.join(", ", kinds)
+              + " ('"
+              + name
+              + "' has "
+              + (present.isEmpty() ? "none" : String.join(" and ", present))
+              + ")");
     }
     return present.get(0);
   }
@@ -138,25 +169,38 @@ final class RouteReader {
   private Proxy proxy(ConfigNode n, Set<String> pathParams, Set<String> steps) {
     String upstream = n.requiredString("upstream");
     if (!upstreams.containsKey(upstream)) {
-      throw new ConfigException(n.key("upstream"), "unknown upstream '" + upstream + "' ("
-          + (upstreams.isEmpty() ? "no upstreams are configured" : "known: " + String.join(", ", upstreams.keySet())) + ")");
+      throw new ConfigException(
+          n.key("upstream"),
+          "unknown upstream '"
+              + upstream
+              + "' ("
+              + (upstreams.isEmpty()
+                  ? "no upstreams are configured"
+                  : "known: " + String.join(", ", upstreams.keySet()))
+              + ")");
     }
     Optional<String> strip = Optional.ofNullable(n.string("stripPrefix", null));
-    strip.ifPresent(s -> {
-      if (!s.startsWith("/")) {
-        throw new ConfigException(n.key("stripPrefix"), "must start with /");
-      }
-    });
+    strip.ifPresent(
+        s -> {
+          if (!s.startsWith("/")) {
+            throw new ConfigException(n.key("stripPrefix"), "must start with /");
+          }
+        });
     Optional<String> path = Optional.ofNullable(n.string("path", null));
     path.ifPresent(p -> checkTemplate(n.key("path"), p, pathParams, steps));
-    Optional<Duration> timeout = Optional.ofNullable(n.has("timeout") ? n.duration("timeout", null) : null);
+    Optional<Duration> timeout =
+        Optional.ofNullable(n.has("timeout") ? n.duration("timeout", null) : null);
     int retries = (int) n.integer("retries", 0, 0, 10);
     n.finish();
     return new Proxy(upstream, strip, path, timeout, retries);
   }
 
-  /** Template references: {@code path.X} of the route, {@code query.X}, {@code header.X}, or {@code STEP.body.FIELD}. */
-  private static void checkTemplate(String key, String template, Set<String> pathParams, Set<String> steps) {
+  /**
+   * Template references: {@code path.X} of the route, {@code query.X}, {@code header.X}, or {@code
+   * STEP.body.FIELD}.
+   */
+  private static void checkTemplate(
+      String key, String template, Set<String> pathParams, Set<String> steps) {
     if (!template.startsWith("/")) {
       throw new ConfigException(key, "'" + template + "' must start with /");
     }
@@ -164,12 +208,18 @@ final class RouteReader {
     while (m.find()) {
       String ref = m.group(1);
       String[] parts = ref.split("\\.");
-      boolean ok = parts.length == 2 && parts[0].equals("path") && pathParams.contains(parts[1])
-          || parts.length == 2 && (parts[0].equals("query") || parts[0].equals("header"))
-          || parts.length >= 3 && steps.contains(parts[0]) && parts[1].equals("body");
+      boolean ok =
+          parts.length == 2 && parts[0].equals("path") && pathParams.contains(parts[1])
+              || parts.length == 2 && (parts[0].equals("query") || parts[0].equals("header"))
+              || parts.length >= 3 && steps.contains(parts[0]) && parts[1].equals("body");
       if (!ok) {
-        throw new ConfigException(key, "'{" + ref + "}' refers to nothing known (use path.PARAM, query.X, header.X"
-            + (steps.isEmpty() ? "" : " or STEP.body.FIELD of a step listed in after") + ")");
+        throw new ConfigException(
+            key,
+            "'{"
+                + ref
+                + "}' refers to nothing known (use path.PARAM, query.X, header.X"
+                + (steps.isEmpty() ? "" : " or STEP.body.FIELD of a step listed in after")
+                + ")");
       }
     }
   }
@@ -190,11 +240,17 @@ final class RouteReader {
       highest = Math.max(highest, p);
     }
     if (highest != params.size() || used.size() != highest) {
-      throw new ConfigException(n.key("params"), "the query uses " + placeholders(highest, used)
-          + " but " + params.size() + " param(s) are declared");
+      throw new ConfigException(
+          n.key("params"),
+          "the query uses "
+              + placeholders(highest, used)
+              + " but "
+              + params.size()
+              + " param(s) are declared");
     }
     SqlResult result = n.choice("result", SqlResult.class, SqlResult.ROWS);
-    Optional<Duration> timeout = Optional.ofNullable(n.has("timeout") ? n.duration("timeout", null) : null);
+    Optional<Duration> timeout =
+        Optional.ofNullable(n.has("timeout") ? n.duration("timeout", null) : null);
     n.finish();
     return new Sql(query, params, result, timeout.or(() -> Optional.of(database.queryTimeout())));
   }
@@ -209,8 +265,12 @@ final class RouteReader {
   private static SqlParam param(String key, String spec, Set<String> pathParams) {
     Matcher m = PARAM.matcher(spec);
     if (!m.matches()) {
-      throw new ConfigException(key, "'" + spec + "' is not SOURCE.NAME[:TYPE] (path|query|header|body, "
-          + "types int bigint numeric bool uuid json)");
+      throw new ConfigException(
+          key,
+          "'"
+              + spec
+              + "' is not SOURCE.NAME[:TYPE] (path|query|header|body, "
+              + "types int bigint numeric bool uuid json)");
     }
     SqlParam.Source source = SqlParam.Source.valueOf(m.group(1).toUpperCase(Locale.ROOT));
     if (source == SqlParam.Source.PATH && !pathParams.contains(m.group(2))) {
@@ -221,7 +281,8 @@ final class RouteReader {
       try {
         type = ParamType.valueOf(m.group(3).toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(key, "unknown type ':" + m.group(3) + "' (int bigint numeric bool uuid json)");
+        throw new ConfigException(
+            key, "unknown type ':" + m.group(3) + "' (int bigint numeric bool uuid json)");
       }
     }
     return new SqlParam(source, m.group(2), type);
@@ -229,7 +290,8 @@ final class RouteReader {
 
   private Compose compose(ConfigNode n, Set<String> pathParams) {
     Duration timeout = n.duration("timeout", Compose.DEFAULT_TIMEOUT);
-    long maxStepBytes = n.integer("maxStepBytes", Compose.DEFAULT_MAX_STEP_BYTES, 1, 256L * 1024 * 1024);
+    long maxStepBytes =
+        n.integer("maxStepBytes", Compose.DEFAULT_MAX_STEP_BYTES, 1, 256L * 1024 * 1024);
     ConfigNode stepsNode = n.child("steps");
     if (stepsNode.keys().isEmpty()) {
       throw new ConfigException(n.key("steps"), "at least one step is required");

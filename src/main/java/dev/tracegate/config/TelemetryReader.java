@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Locale;
-import java.util.Set;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads the {@code telemetry} section, then lets the standard {@code OTEL_*} variables win, as the
@@ -21,55 +21,98 @@ final class TelemetryReader {
   }
 
   TelemetryConfig read(ConfigNode n) {
-    String serviceName = otel("OTEL_SERVICE_NAME", n.string("serviceName", TelemetryConfig.DEFAULT_SERVICE_NAME));
-    TelemetryConfig.Exporter exporter = n.choice("exporter", TelemetryConfig.Exporter.class, TelemetryConfig.Exporter.OTLP);
+    String serviceName =
+        otel("OTEL_SERVICE_NAME", n.string("serviceName", TelemetryConfig.DEFAULT_SERVICE_NAME));
+    TelemetryConfig.Exporter exporter =
+        n.choice("exporter", TelemetryConfig.Exporter.class, TelemetryConfig.Exporter.OTLP);
     exporter = otelExporter(exporter);
-    TelemetryConfig.Protocol protocol = protocol("OTEL_EXPORTER_OTLP_PROTOCOL",
-        named(TelemetryConfig.Protocol.class, n.string("protocol", TelemetryConfig.Protocol.HTTP_PROTOBUF.key()),
-            TelemetryConfig.Protocol::key, n.key("protocol")));
-    TelemetryConfig.Protocol tracesProtocol = protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocol);
+    TelemetryConfig.Protocol protocol =
+        protocol(
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+            named(
+                TelemetryConfig.Protocol.class,
+                n.string("protocol", TelemetryConfig.Protocol.HTTP_PROTOBUF.key()),
+                TelemetryConfig.Protocol::key,
+                n.key("protocol")));
+    TelemetryConfig.Protocol tracesProtocol =
+        protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocol);
     TelemetryConfig.Protocol logsProtocol = protocol("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", protocol);
     String endpoint = n.string("endpoint", null);
-    String tracesEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint, tracesProtocol, "/v1/traces");
-    String logsEndpoint = signalEndpoint("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint, logsProtocol, "/v1/logs");
-    String samplerText = otel("OTEL_TRACES_SAMPLER", n.string("sampler", TelemetryConfig.DEFAULT_SAMPLER.key()))
-        .trim().toLowerCase(Locale.ROOT);
-    TelemetryConfig.SamplerName sampler = named(TelemetryConfig.SamplerName.class, samplerText, TelemetryConfig.SamplerName::key,
-        keyOr("OTEL_TRACES_SAMPLER", "telemetry.sampler"));
+    String tracesEndpoint =
+        signalEndpoint(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint, tracesProtocol, "/v1/traces");
+    String logsEndpoint =
+        signalEndpoint("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint, logsProtocol, "/v1/logs");
+    String samplerText =
+        otel("OTEL_TRACES_SAMPLER", n.string("sampler", TelemetryConfig.DEFAULT_SAMPLER.key()))
+            .trim()
+            .toLowerCase(Locale.ROOT);
+    TelemetryConfig.SamplerName sampler =
+        named(
+            TelemetryConfig.SamplerName.class,
+            samplerText,
+            TelemetryConfig.SamplerName::key,
+            keyOr("OTEL_TRACES_SAMPLER", "telemetry.sampler"));
     double samplerArg = n.decimal("samplerArg", 1.0, 0.0, 1.0);
     if (env.containsKey("OTEL_TRACES_SAMPLER_ARG")) {
-      samplerArg = ConfigNode.of("", Map.of("OTEL_TRACES_SAMPLER_ARG", env.get("OTEL_TRACES_SAMPLER_ARG")))
-          .decimal("OTEL_TRACES_SAMPLER_ARG", 1.0, 0.0, 1.0);
+      samplerArg =
+          ConfigNode.of("", Map.of("OTEL_TRACES_SAMPLER_ARG", env.get("OTEL_TRACES_SAMPLER_ARG")))
+              .decimal("OTEL_TRACES_SAMPLER_ARG", 1.0, 0.0, 1.0);
     }
-    List<String> propagatorNames = n.strings("propagators",
-        TelemetryConfig.DEFAULT_PROPAGATORS.stream().map(TelemetryConfig.PropagatorName::key).toList());
+    List<String> propagatorNames =
+        n.strings(
+            "propagators",
+            TelemetryConfig.DEFAULT_PROPAGATORS.stream()
+                .map(TelemetryConfig.PropagatorName::key)
+                .toList());
     if (env.containsKey("OTEL_PROPAGATORS")) {
-      propagatorNames = ConfigNode.of("", Map.of("OTEL_PROPAGATORS", env.get("OTEL_PROPAGATORS")))
-          .strings("OTEL_PROPAGATORS", propagatorNames);
+      propagatorNames =
+          ConfigNode.of("", Map.of("OTEL_PROPAGATORS", env.get("OTEL_PROPAGATORS")))
+              .strings("OTEL_PROPAGATORS", propagatorNames);
     }
     List<TelemetryConfig.PropagatorName> propagators = new ArrayList<>();
     for (String p : propagatorNames) {
       if (!p.equals("none")) {
-        TelemetryConfig.PropagatorName name = named(TelemetryConfig.PropagatorName.class, p.trim().toLowerCase(Locale.ROOT),
-            TelemetryConfig.PropagatorName::key, keyOr("OTEL_PROPAGATORS", "telemetry.propagators"));
+        TelemetryConfig.PropagatorName name =
+            named(
+                TelemetryConfig.PropagatorName.class,
+                p.trim().toLowerCase(Locale.ROOT),
+                TelemetryConfig.PropagatorName::key,
+                keyOr("OTEL_PROPAGATORS", "telemetry.propagators"));
         if (!propagators.contains(name)) {
           propagators.add(name);
         }
       }
     }
-    int recent = (int) n.integer("recentTraces", TelemetryConfig.DEFAULT_RECENT_TRACES, 0, 1_000_000);
+    int recent =
+        (int) n.integer("recentTraces", TelemetryConfig.DEFAULT_RECENT_TRACES, 0, 1_000_000);
     Duration settle = n.duration("linkageSettle", TelemetryConfig.DEFAULT_LINKAGE_SETTLE);
     TelemetryConfig.CaptureHeaders capture = captureHeaders(n.child("captureHeaders"));
     Set<String> redact = new LinkedHashSet<>();
     n.strings("redactQueryKeys", TelemetryConfig.DEFAULT_REDACT_QUERY_KEYS)
         .forEach(k -> redact.add(k.toLowerCase(Locale.ROOT)));
     n.finish();
-    return new TelemetryConfig(serviceName, exporter, tracesEndpoint, sampler, samplerArg, propagators,
-        recent, settle, resourceAttributes(), batch(), logsEndpoint, capture, redact, tracesProtocol, logsProtocol);
+    return new TelemetryConfig(
+        serviceName,
+        exporter,
+        tracesEndpoint,
+        sampler,
+        samplerArg,
+        propagators,
+        recent,
+        settle,
+        resourceAttributes(),
+        batch(),
+        logsEndpoint,
+        capture,
+        redact,
+        tracesProtocol,
+        logsProtocol);
   }
 
   private static TelemetryConfig.CaptureHeaders captureHeaders(ConfigNode n) {
-    var capture = new TelemetryConfig.CaptureHeaders(headerNames(n, "request"), headerNames(n, "response"));
+    var capture =
+        new TelemetryConfig.CaptureHeaders(headerNames(n, "request"), headerNames(n, "response"));
     n.finish();
     return capture;
   }
@@ -90,8 +133,8 @@ final class TelemetryReader {
   }
 
   /** The constant of {@code type} whose key is {@code text}, or the error naming every key. */
-  private static <E extends Enum<E>> E named(Class<E> type, String text, java.util.function.Function<E, String> key,
-                                             String where) {
+  private static <E extends Enum<E>> E named(
+      Class<E> type, String text, java.util.function.Function<E, String> key, String where) {
     for (E e : type.getEnumConstants()) {
       if (key.apply(e).equals(text)) {
         return e;
@@ -122,10 +165,16 @@ final class TelemetryReader {
       return fromFile;
     }
     switch (v.trim().toLowerCase()) {
-      case "otlp": return TelemetryConfig.Exporter.OTLP;
-      case "logging": case "console": return TelemetryConfig.Exporter.LOGGING;
-      case "none": return TelemetryConfig.Exporter.NONE;
-      default: throw new ConfigException("OTEL_TRACES_EXPORTER", "'" + v + "' is not one of otlp, logging, none");
+      case "otlp":
+        return TelemetryConfig.Exporter.OTLP;
+      case "logging":
+      case "console":
+        return TelemetryConfig.Exporter.LOGGING;
+      case "none":
+        return TelemetryConfig.Exporter.NONE;
+      default:
+        throw new ConfigException(
+            "OTEL_TRACES_EXPORTER", "'" + v + "' is not one of otlp, logging, none");
     }
   }
 
@@ -135,7 +184,11 @@ final class TelemetryReader {
     if (v == null || v.isBlank()) {
       return fallback;
     }
-    return named(TelemetryConfig.Protocol.class, v.trim().toLowerCase(Locale.ROOT), TelemetryConfig.Protocol::key, var);
+    return named(
+        TelemetryConfig.Protocol.class,
+        v.trim().toLowerCase(Locale.ROOT),
+        TelemetryConfig.Protocol::key,
+        var);
   }
 
   /**
@@ -144,15 +197,20 @@ final class TelemetryReader {
    * signal's path for http/protobuf; gRPC names the service in the request, so its URL has no path,
    * as the OTLP exporter specification says.
    */
-  private String signalEndpoint(String signalVar, String fromFile, TelemetryConfig.Protocol protocol, String path) {
+  private String signalEndpoint(
+      String signalVar, String fromFile, TelemetryConfig.Protocol protocol, String path) {
     String own = env.get(signalVar);
     String key = signalVar;
     String url;
     if (own != null && !own.isBlank()) {
       url = own.trim();
     } else {
-      String fallback = fromFile != null ? fromFile : protocol == TelemetryConfig.Protocol.GRPC
-          ? TelemetryConfig.DEFAULT_GRPC_ENDPOINT : TelemetryConfig.DEFAULT_ENDPOINT;
+      String fallback =
+          fromFile != null
+              ? fromFile
+              : protocol == TelemetryConfig.Protocol.GRPC
+                  ? TelemetryConfig.DEFAULT_GRPC_ENDPOINT
+                  : TelemetryConfig.DEFAULT_ENDPOINT;
       String base = otel("OTEL_EXPORTER_OTLP_ENDPOINT", fallback).trim();
       key = keyOr("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry.endpoint");
       base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
@@ -174,12 +232,15 @@ final class TelemetryReader {
       int eq = pair.indexOf('=');
       if (eq <= 0) {
         if (!pair.isBlank()) {
-          throw new ConfigException("OTEL_RESOURCE_ATTRIBUTES", "'" + pair.trim() + "' is not key=value");
+          throw new ConfigException(
+              "OTEL_RESOURCE_ATTRIBUTES", "'" + pair.trim() + "' is not key=value");
         }
         continue;
       }
-      out.put(pair.substring(0, eq).trim(), java.net.URLDecoder.decode(pair.substring(eq + 1).trim(),
-          java.nio.charset.StandardCharsets.UTF_8));
+      out.put(
+          pair.substring(0, eq).trim(),
+          java.net.URLDecoder.decode(
+              pair.substring(eq + 1).trim(), java.nio.charset.StandardCharsets.UTF_8));
     }
     return out;
   }
@@ -188,7 +249,8 @@ final class TelemetryReader {
     return new TelemetryConfig.Batch(
         millis("OTEL_BSP_SCHEDULE_DELAY", TelemetryConfig.Batch.DEFAULT_SCHEDULE_DELAY),
         count("OTEL_BSP_MAX_QUEUE_SIZE", TelemetryConfig.Batch.DEFAULT_MAX_QUEUE_SIZE),
-        count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", TelemetryConfig.Batch.DEFAULT_MAX_EXPORT_BATCH_SIZE),
+        count(
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", TelemetryConfig.Batch.DEFAULT_MAX_EXPORT_BATCH_SIZE),
         millis("OTEL_BSP_EXPORT_TIMEOUT", TelemetryConfig.Batch.DEFAULT_EXPORT_TIMEOUT));
   }
 

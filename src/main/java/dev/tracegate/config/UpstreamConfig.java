@@ -17,21 +17,27 @@ public record UpstreamConfig(
     Optional<OutlierDetection> outlierDetection,
     Optional<HealthCheck> healthCheck) {
 
-  /** {@code healthCheck}: {@code GET path} every {@code interval}; out after {@code unhealthyAfter} failures, in after {@code healthyAfter} passes. */
-  public record HealthCheck(String path, Duration interval, Duration timeout, int unhealthyAfter, int healthyAfter) {}
+  /**
+   * {@code healthCheck}: {@code GET path} every {@code interval}; out after {@code unhealthyAfter}
+   * failures, in after {@code healthyAfter} passes.
+   */
+  public record HealthCheck(
+      String path, Duration interval, Duration timeout, int unhealthyAfter, int healthyAfter) {}
 
   /**
-   * {@code outlierDetection}: {@code consecutiveFailures} in a row eject an endpoint for
-   * {@code baseEjection} times the number of its ejections; at most {@code maxEjectedPercent} out.
+   * {@code outlierDetection}: {@code consecutiveFailures} in a row eject an endpoint for {@code
+   * baseEjection} times the number of its ejections; at most {@code maxEjectedPercent} out.
    */
-  public record OutlierDetection(int consecutiveFailures, Duration baseEjection, int maxEjectedPercent) {}
+  public record OutlierDetection(
+      int consecutiveFailures, Duration baseEjection, int maxEjectedPercent) {}
 
   /**
-   * {@code circuitBreaker}: open when at least {@code minRequests} attempts in the last
-   * {@code window} failed in a ratio of {@code failureRatio} or more; open for {@code openFor},
-   * then one probe at a time until one succeeds.
+   * {@code circuitBreaker}: open when at least {@code minRequests} attempts in the last {@code
+   * window} failed in a ratio of {@code failureRatio} or more; open for {@code openFor}, then one
+   * probe at a time until one succeeds.
    */
-  public record CircuitBreaker(double failureRatio, int minRequests, Duration window, Duration openFor) {}
+  public record CircuitBreaker(
+      double failureRatio, int minRequests, Duration window, Duration openFor) {}
 
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);

@@ -32,20 +32,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The demo's event-bus services, consumers on the gateway's own Vert.x under their own service
- * names: {@code pricing} answers {@code shop.pricing} (a CPU-bound worker step through
- * {@code executeBlocking}, then PostgreSQL; {@code ?delay=MS} and {@code ?fail=CODE} as the HTTP
- * demo services have), {@code inventory} restocks on every {@code shop.restock} event. Their SQL
- * spans are made here with the consumer's span as parent, found through {@code Context.current()}:
- * the point of {@link TracedConsumer} is that it is still right after the worker hop.
+ * names: {@code pricing} answers {@code shop.pricing} (a CPU-bound worker step through {@code
+ * executeBlocking}, then PostgreSQL; {@code ?delay=MS} and {@code ?fail=CODE} as the HTTP demo
+ * services have), {@code inventory} restocks on every {@code shop.restock} event. Their SQL spans
+ * are made here with the consumer's span as parent, found through {@code Context.current()}: the
+ * point of {@link TracedConsumer} is that it is still right after the worker hop.
  */
 public final class DemoBus {
   /** The services, by name, and the address each consumes. */
   public static final List<String> SERVICES = List.of("pricing", "inventory");
+
   static final String PRICING = "shop.pricing";
   static final String RESTOCK = "shop.restock";
+
   /** Answers at once with the message's path captures: the bus's own cost, for bench/run.sh. */
   static final String ECHO = "shop.echo";
-  private static final String PRICE_SQL = "SELECT sku, qty FROM stock WHERE sku = $1 OR order_id = $2 ORDER BY sku LIMIT 1";
+
+  private static final String PRICE_SQL =
+      "SELECT sku, qty FROM stock WHERE sku = $1 OR order_id = $2 ORDER BY sku LIMIT 1";
   private static final String RESTOCK_SQL = "UPDATE stock SET qty = qty + $2 WHERE sku = $1";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DemoBus.class);
@@ -59,16 +63,27 @@ public final class DemoBus {
     this.telemetry = telemetry;
   }
 
-  /** Both services as consumers on {@code vertx} (the gateway's own, in the {@code demo} command). */
-  static DemoBus start(Vertx vertx, String databaseUrl, TelemetryConfig base, List<SpanProcessor> shared) {
+  /**
+   * Both services as consumers on {@code vertx} (the gateway's own, in the {@code demo} command).
+   */
+  static DemoBus start(
+      Vertx vertx, String databaseUrl, TelemetryConfig base, List<SpanProcessor> shared) {
     return start(vertx, databaseUrl, base, shared, List.of("pricing", "inventory", "echo"));
   }
 
-  private static DemoBus start(Vertx vertx, String databaseUrl, TelemetryConfig base, List<SpanProcessor> shared,
-                               List<String> services) {
-    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
-        .connectingTo(PgConnectOptions.fromUri(databaseUrl).setTracingPolicy(TracingPolicy.IGNORE))
-        .using(vertx).build();
+  private static DemoBus start(
+      Vertx vertx,
+      String databaseUrl,
+      TelemetryConfig base,
+      List<SpanProcessor> shared,
+      List<String> services) {
+    Pool pool =
+        PgBuilder.pool()
+            .with(new PoolOptions().setMaxSize(4))
+            .connectingTo(
+                PgConnectOptions.fromUri(databaseUrl).setTracingPolicy(TracingPolicy.IGNORE))
+            .using(vertx)
+            .build();
     List<Telemetry> telemetry = new java.util.ArrayList<>();
     DemoBus bus = new DemoBus(vertx, pool, telemetry);
     for (String name : services) {
@@ -78,8 +93,14 @@ public final class DemoBus {
       if (name.equals("pricing")) {
         TracedConsumer.register(vertx, t.openTelemetry(), PRICING, msg -> bus.price(msg, tracer));
       } else if (name.equals("echo")) {
-        TracedConsumer.register(vertx, t.openTelemetry(), ECHO, msg -> Future.succeededFuture(
-            new JsonObject().put("echo", ((JsonObject) msg.body()).getJsonObject("params"))));
+        TracedConsumer.register(
+            vertx,
+            t.openTelemetry(),
+            ECHO,
+            msg ->
+                Future.succeededFuture(
+                    new JsonObject()
+                        .put("echo", ((JsonObject) msg.body()).getJsonObject("params"))));
       } else {
         TracedConsumer.register(vertx, t.openTelemetry(), RESTOCK, msg -> bus.restock(msg, tracer));
       }
@@ -88,17 +109,29 @@ public final class DemoBus {
   }
 
   /** One service in its own process: a clustered Vert.x that joins the gateway's cluster. */
-  public static Future<Member> join(String name, String databaseUrl, TelemetryConfig base,
-                                    dev.tracegate.config.GatewayConfig.EventBus eventBus) {
-    return dev.tracegate.Cluster.build(Vertx.builder().with(new io.vertx.core.VertxOptions()
-            .setEventBusOptions(dev.tracegate.Cluster.eventBusOptions(eventBus))), eventBus)
-        .compose(vertx -> DemoSchema.seed(vertx, databaseUrl).map(vertx)) // idempotent, as `demo` does
-        .map(vertx -> {
-          DemoBus bus = start(vertx, databaseUrl, base, List.of(), List.of(name));
-          LOG.info("demo service '{}' consuming {} as a member of the cluster {}", name,
-              name.equals("pricing") ? PRICING : RESTOCK, eventBus.members());
-          return new Member(vertx, bus);
-        });
+  public static Future<Member> join(
+      String name,
+      String databaseUrl,
+      TelemetryConfig base,
+      dev.tracegate.config.GatewayConfig.EventBus eventBus) {
+    return dev.tracegate.Cluster.build(
+            Vertx.builder()
+                .with(
+                    new io.vertx.core.VertxOptions()
+                        .setEventBusOptions(dev.tracegate.Cluster.eventBusOptions(eventBus))),
+            eventBus)
+        .compose(
+            vertx -> DemoSchema.seed(vertx, databaseUrl).map(vertx)) // idempotent, as `demo` does
+        .map(
+            vertx -> {
+              DemoBus bus = start(vertx, databaseUrl, base, List.of(), List.of(name));
+              LOG.info(
+                  "demo service '{}' consuming {} as a member of the cluster {}",
+                  name,
+                  name.equals("pricing") ? PRICING : RESTOCK,
+                  eventBus.members());
+              return new Member(vertx, bus);
+            });
   }
 
   /** A running clustered service; {@link #stop} leaves the cluster and flushes the spans. */
@@ -119,40 +152,71 @@ public final class DemoBus {
     JsonObject params = m.getJsonObject("params", new JsonObject());
     if (query.getString("fail") != null) {
       int code = parse(query.getString("fail"), 500);
-      return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, "pricing refused (?fail=" + code + ")"));
+      return Future.failedFuture(
+          new ReplyException(
+              ReplyFailure.RECIPIENT_FAILURE, code, "pricing refused (?fail=" + code + ")"));
     }
     String sku = params.getString("sku", "");
     int orderId = parse(params.getString("id"), -1);
     long delay = parse(query.getString("delay"), 0);
-    return vertx.executeBlocking(() -> cents(sku.isEmpty() ? "order-" + orderId : sku))
-        .compose(cents -> query(tracer, "SELECT stock", PRICE_SQL, Tuple.of(sku, orderId)).map(rows -> {
-          Row row = rows.iterator().hasNext() ? rows.iterator().next() : null;
-          return new JsonObject().put("service", "pricing").put("sku", row == null ? sku : row.getString("sku"))
-              .put("price", cents / 100.0).put("inStock", row != null && row.getInteger("qty") > 0);
-        }))
-        .compose(reply -> delay > 0 ? vertx.timer(delay, TimeUnit.MILLISECONDS).map(reply) : Future.succeededFuture(reply));
+    return vertx
+        .executeBlocking(() -> cents(sku.isEmpty() ? "order-" + orderId : sku))
+        .compose(
+            cents ->
+                query(tracer, "SELECT stock", PRICE_SQL, Tuple.of(sku, orderId))
+                    .map(
+                        rows -> {
+                          Row row = rows.iterator().hasNext() ? rows.iterator().next() : null;
+                          return new JsonObject()
+                              .put("service", "pricing")
+                              .put("sku", row == null ? sku : row.getString("sku"))
+                              .put("price", cents / 100.0)
+                              .put("inStock", row != null && row.getInteger("qty") > 0);
+                        }))
+        .compose(
+            reply ->
+                delay > 0
+                    ? vertx.timer(delay, TimeUnit.MILLISECONDS).map(reply)
+                    : Future.succeededFuture(reply));
   }
 
   private Future<Object> restock(Message<Object> msg, Tracer tracer) {
     JsonObject body = ((JsonObject) msg.body()).getJsonObject("body", new JsonObject());
-    return query(tracer, "UPDATE stock", RESTOCK_SQL, Tuple.of(body.getString("sku", ""), body.getInteger("qty", 0)))
+    return query(
+            tracer,
+            "UPDATE stock",
+            RESTOCK_SQL,
+            Tuple.of(body.getString("sku", ""), body.getInteger("qty", 0)))
         .map(rows -> null);
   }
 
   /** A CLIENT span for one statement, under whatever span is current: the consumer's own. */
   private Future<RowSet<Row>> query(Tracer tracer, String name, String sql, Tuple args) {
-    Span span = tracer.spanBuilder(name).setParent(Context.current()).setSpanKind(SpanKind.CLIENT)
-        .setAttribute(Attr.DB_SYSTEM_NAME, "postgresql").setAttribute(Attr.DB_SYSTEM, "postgresql")
-        .setAttribute(Attr.DB_QUERY_TEXT, sql).startSpan();
-    return pool.preparedQuery(sql).execute(args).andThen(ar -> {
-      if (ar.failed()) {
-        Spans.fail(span, ar.cause().getClass().getName(), ar.cause().getMessage(), ar.cause());
-      }
-      span.end();
-    });
+    Span span =
+        tracer
+            .spanBuilder(name)
+            .setParent(Context.current())
+            .setSpanKind(SpanKind.CLIENT)
+            .setAttribute(Attr.DB_SYSTEM_NAME, "postgresql")
+            .setAttribute(Attr.DB_SYSTEM, "postgresql")
+            .setAttribute(Attr.DB_QUERY_TEXT, sql)
+            .startSpan();
+    return pool.preparedQuery(sql)
+        .execute(args)
+        .andThen(
+            ar -> {
+              if (ar.failed()) {
+                Spans.fail(
+                    span, ar.cause().getClass().getName(), ar.cause().getMessage(), ar.cause());
+              }
+              span.end();
+            });
   }
 
-  /** A price from a few thousand SHA-256 rounds: CPU work that belongs on a worker, not an event loop. */
+  /**
+   * A price from a few thousand SHA-256 rounds: CPU work that belongs on a worker, not an event
+   * loop.
+   */
   private static long cents(String sku) throws Exception {
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     byte[] h = sku.getBytes(StandardCharsets.UTF_8);

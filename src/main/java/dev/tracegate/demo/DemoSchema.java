@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The demo shop's tables and rows, from {@code demo-shop.sql} (the same file docker compose
- * seeds PostgreSQL with), run idempotently at every demo start.
+ * The demo shop's tables and rows, from {@code demo-shop.sql} (the same file docker compose seeds
+ * PostgreSQL with), run idempotently at every demo start.
  */
 final class DemoSchema {
   static final String SCRIPT = "demo-shop.sql";

@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The linkage audit: judges every trace of the recent-trace buffer once it has settled, off the
  * request path, on one thread of its own, and keeps per violation kind a count and the newest
- * example trace ids. A trace in flight is never judged; one evicted before it settled is counted
- * as such, never as broken. {@code split_request} compares request ids across the traces judged
- * lately (a bounded memory, a few times the buffer's size).
+ * example trace ids. A trace in flight is never judged; one evicted before it settled is counted as
+ * such, never as broken. {@code split_request} compares request ids across the traces judged lately
+ * (a bounded memory, a few times the buffer's size).
  */
 public final class LinkageAudit implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LinkageAudit.class);
@@ -38,31 +38,37 @@ public final class LinkageAudit implements AutoCloseable {
     this.recent = recent;
     this.settle = settle;
     int remembered = Math.max(1024, capacity * 4);
-    this.traceOfRequest = new LinkedHashMap<>(256, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-        return size() > remembered;
-      }
-    };
+    this.traceOfRequest =
+        new LinkedHashMap<>(256, 0.75f, false) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > remembered;
+          }
+        };
     for (Violation v : Violation.values()) {
       counts.put(v, 0L);
       examples.put(v, new ArrayDeque<>(EXAMPLES));
     }
-    this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "tracegate-linkage");
-      t.setDaemon(true);
-      return t;
-    });
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "tracegate-linkage");
+              t.setDaemon(true);
+              return t;
+            });
     long period = Math.max(50, Math.min(1000, settle.toMillis() / 4));
     thread.scheduleWithFixedDelay(this::round, period, period, TimeUnit.MILLISECONDS);
   }
 
   private void round() {
     try {
-      recent.drainSettled(settle.toNanos(), settled -> record(settled.traceId(),
-          TraceJudge.judge(settled.spans(), settled.truncated())));
+      recent.drainSettled(
+          settle.toNanos(),
+          settled ->
+              record(settled.traceId(), TraceJudge.judge(settled.spans(), settled.truncated())));
     } catch (Throwable e) {
-      // anything thrown out of a scheduled task cancels it for good: the audit would stop in silence
+      // anything thrown out of a scheduled task cancels it for good: the audit would stop in
+      // silence
       LOG.warn("linkage audit: a round failed, the next one goes on: " + e, e);
     }
   }
@@ -131,15 +137,22 @@ public final class LinkageAudit implements AutoCloseable {
     return recent.evictedUnsettled();
   }
 
-  /** {@code GET /linkage}: per kind a count, its meaning and up to ten example trace ids, newest last. */
+  /**
+   * {@code GET /linkage}: per kind a count, its meaning and up to ten example trace ids, newest
+   * last.
+   */
   public synchronized JsonObject report() {
     JsonObject kinds = new JsonObject();
     long total = 0;
     for (Violation kind : Violation.values()) {
       long n = counts.get(kind);
       total += n;
-      kinds.put(kind.key(), new JsonObject().put("count", n).put("examples", new JsonArray(List.copyOf(examples.get(kind))))
-          .put("meaning", kind.meaning()));
+      kinds.put(
+          kind.key(),
+          new JsonObject()
+              .put("count", n)
+              .put("examples", new JsonArray(List.copyOf(examples.get(kind))))
+              .put("meaning", kind.meaning()));
     }
     return new JsonObject()
         .put("tracesJudged", judged)
@@ -153,12 +166,17 @@ public final class LinkageAudit implements AutoCloseable {
   /** {@code GET /linkage?format=text}: the same as a short table. */
   public synchronized String text() {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("linkage audit: %d trace(s) judged, %d evicted before they settled, %d not kept "
-        + "(over the buffer's intake); settle %d ms%n", judged, recent.evictedUnsettled(), recent.skipped(),
-        settle.toMillis()));
+    out.append(
+        String.format(
+            "linkage audit: %d trace(s) judged, %d evicted before they settled, %d not kept "
+                + "(over the buffer's intake); settle %d ms%n",
+            judged, recent.evictedUnsettled(), recent.skipped(), settle.toMillis()));
     out.append(String.format("%-16s %8s  %s%n", "kind", "count", "example traces (newest last)"));
     for (Violation kind : Violation.values()) {
-      out.append(String.format("%-16s %8d  %s%n", kind.key(), counts.get(kind), String.join(" ", examples.get(kind))));
+      out.append(
+          String.format(
+              "%-16s %8d  %s%n",
+              kind.key(), counts.get(kind), String.join(" ", examples.get(kind))));
     }
     return out.toString();
   }

@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Judges one settled trace on its own: which spans break which rule. A pure function of the
- * spans, so each rule is tested without a gateway. {@code split_request} needs other traces and
- * is the audit's business; the request ids it needs are collected here.
+ * Judges one settled trace on its own: which spans break which rule. A pure function of the spans,
+ * so each rule is tested without a gateway. {@code split_request} needs other traces and is the
+ * audit's business; the request ids it needs are collected here.
  */
 final class TraceJudge {
   static final long CLOCK_TOLERANCE_NANOS = 1_000_000;

@@ -1,10 +1,10 @@
 package dev.tracegate.logging;
 
 import ch.qos.logback.classic.LoggerContext;
-import dev.tracegate.config.LogFormat;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import dev.tracegate.config.LogFormat;
 
 /**
  * Logback's configuration until {@link Logging#configure} has read {@code logging.format}: text

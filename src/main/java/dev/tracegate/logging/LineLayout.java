@@ -1,20 +1,20 @@
 package dev.tracegate.logging;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import dev.tracegate.config.LogFormat;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
+import dev.tracegate.config.LogFormat;
 import java.util.List;
 import org.slf4j.event.KeyValuePair;
 
 /**
- * One record, one line: {@code text} reads
- * {@code 2026-12-02T11:43:06.120Z WARN  dev.tracegate.proxy.UpstreamCall: message trace_id=… span_id=…}
- * (a stack trace, if any, on the lines below); {@code json} is one object per line with
- * {@code timestamp}, {@code level}, {@code logger}, {@code thread}, {@code message}, every key-value
- * pair of the record ({@code trace_id}, {@code span_id}, …) and {@code exception}.
+ * One record, one line: {@code text} reads {@code 2026-12-02T11:43:06.120Z WARN
+ * dev.tracegate.proxy.UpstreamCall: message trace_id=… span_id=…} (a stack trace, if any, on the
+ * lines below); {@code json} is one object per line with {@code timestamp}, {@code level}, {@code
+ * logger}, {@code thread}, {@code message}, every key-value pair of the record ({@code trace_id},
+ * {@code span_id}, …) and {@code exception}.
  */
 final class LineLayout extends LayoutBase<ILoggingEvent> {
   private final LogFormat format;

@@ -1,6 +1,5 @@
 package dev.tracegate.metrics;
 
-
 /**
  * Hands the span of the request being recorded to Prometheus' exemplar sampler. tracegate passes
  * spans explicitly rather than making them current, so the recording thread names it here for the

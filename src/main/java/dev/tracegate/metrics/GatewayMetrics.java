@@ -38,44 +38,87 @@ import java.util.function.ToDoubleFunction;
  */
 public final class GatewayMetrics implements RequestObserver {
   private static final Duration[] BUCKETS = {
-      Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
-      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
-      Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
-  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+    Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+    Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)
+  };
+  private static final Set<String> METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
   private final ExemplarSource exemplars = new ExemplarSource();
   private final PrometheusMeterRegistry registry;
+
   /** By route, method, then status code: nothing is allocated on the hot path. */
-  private final ConcurrentHashMap<String, ConcurrentHashMap<String, AtomicReferenceArray<Timer>>> requests =
-      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, AtomicReferenceArray<Timer>>>
+      requests = new ConcurrentHashMap<>();
+
   private final ConcurrentHashMap<String, Counter> attempts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> queries = new ConcurrentHashMap<>();
 
   public GatewayMetrics(SpanStats spans, Admission admission, InvalidTraceHeaders invalidHeaders) {
-    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
-        io.micrometer.core.instrument.Clock.SYSTEM, exemplars);
+    this.registry =
+        new PrometheusMeterRegistry(
+            PrometheusConfig.DEFAULT,
+            new PrometheusRegistry(),
+            io.micrometer.core.instrument.Clock.SYSTEM,
+            exemplars);
     reloads("applied");
     reloads("refused");
     Gauge.builder("tracegate.requests.in.flight", admission, Admission::inFlight)
-        .description("Requests in progress").register(registry);
-    Gauge.builder("tracegate.request.bodies.buffered", admission, a -> a.bodies().used()).baseUnit("bytes")
-        .description("Bytes of request bodies held in memory (server.maxBufferedBytes bounds them)").register(registry);
+        .description("Requests in progress")
+        .register(registry);
+    Gauge.builder("tracegate.request.bodies.buffered", admission, a -> a.bodies().used())
+        .baseUnit("bytes")
+        .description("Bytes of request bodies held in memory (server.maxBufferedBytes bounds them)")
+        .register(registry);
     FunctionCounter.builder("tracegate.spans.started", spans, SpanStats::started)
-        .description("Spans started").register(registry);
+        .description("Spans started")
+        .register(registry);
     Gauge.builder("tracegate.spans.open", spans, SpanStats::open)
-        .description("Spans started and not yet ended").register(registry);
+        .description("Spans started and not yet ended")
+        .register(registry);
     FunctionCounter.builder("tracegate.spans.exported", spans, SpanStats::exported)
-        .description("Spans the collector accepted").register(registry);
-    counter("tracegate.spans.dropped", "reason", "queue_full", "Spans dropped before export", spans,
+        .description("Spans the collector accepted")
+        .register(registry);
+    counter(
+        "tracegate.spans.dropped",
+        "reason",
+        "queue_full",
+        "Spans dropped before export",
+        spans,
         SpanStats::droppedQueueFull);
-    counter("tracegate.spans.dropped", "reason", "export_failed", "Spans dropped before export", spans,
+    counter(
+        "tracegate.spans.dropped",
+        "reason",
+        "export_failed",
+        "Spans dropped before export",
+        spans,
         SpanStats::exportFailed);
     Gauge.builder("tracegate.spans.queued", spans, SpanStats::pending)
-        .description("Spans waiting for or in export").register(registry);
+        .description("Spans waiting for or in export")
+        .register(registry);
     String invalid = "Requests whose trace headers could not be used";
-    counter("tracegate.trace.headers.invalid", "header", "traceparent", invalid, invalidHeaders, InvalidTraceHeaders::traceparent);
-    counter("tracegate.trace.headers.invalid", "header", "tracestate", invalid, invalidHeaders, InvalidTraceHeaders::tracestate);
-    counter("tracegate.trace.headers.invalid", "header", "baggage", invalid, invalidHeaders, InvalidTraceHeaders::baggage);
+    counter(
+        "tracegate.trace.headers.invalid",
+        "header",
+        "traceparent",
+        invalid,
+        invalidHeaders,
+        InvalidTraceHeaders::traceparent);
+    counter(
+        "tracegate.trace.headers.invalid",
+        "header",
+        "tracestate",
+        invalid,
+        invalidHeaders,
+        InvalidTraceHeaders::tracestate);
+    counter(
+        "tracegate.trace.headers.invalid",
+        "header",
+        "baggage",
+        invalid,
+        invalidHeaders,
+        InvalidTraceHeaders::baggage);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -111,36 +154,60 @@ public final class GatewayMetrics implements RequestObserver {
   /** The access log's accounting: records written, and dropped by reason. */
   public void bindAccessLog(AccessLog log) {
     FunctionCounter.builder("tracegate.access.log.written", log, AccessLog::written)
-        .description("Access records written").register(registry);
-    counter("tracegate.access.log.dropped", "reason", "queue_full", "Access records dropped, never written", log,
+        .description("Access records written")
+        .register(registry);
+    counter(
+        "tracegate.access.log.dropped",
+        "reason",
+        "queue_full",
+        "Access records dropped, never written",
+        log,
         AccessLog::droppedQueueFull);
-    counter("tracegate.access.log.dropped", "reason", "write_failed", "Access records dropped, never written", log,
+    counter(
+        "tracegate.access.log.dropped",
+        "reason",
+        "write_failed",
+        "Access records dropped, never written",
+        log,
         AccessLog::droppedWriteFailed);
   }
 
   /** An endpoint was ejected or restored by outlier detection. */
   public void endpointChange(String upstream, String endpoint, boolean ejected) {
-    Counter.builder("tracegate.upstream.endpoint.changes").description("Endpoints ejected or restored")
-        .tags("upstream", upstream, "endpoint", endpoint, "change", ejected ? "ejected" : "restored")
-        .register(registry).increment();
+    Counter.builder("tracegate.upstream.endpoint.changes")
+        .description("Endpoints ejected or restored")
+        .tags(
+            "upstream", upstream, "endpoint", endpoint, "change", ejected ? "ejected" : "restored")
+        .register(registry)
+        .increment();
   }
 
   /** {@code tracegate_upstream_endpoint_healthy{upstream, endpoint}}: 1 in, 0 ejected. */
-  public void bindEndpoint(String upstream, String endpoint, java.util.function.BooleanSupplier healthy) {
-    Gauge.builder("tracegate.upstream.endpoint.healthy", healthy, h -> h.getAsBoolean() ? 1 : 0).strongReference(true)
-        .description("Endpoint in (1) or ejected (0)").tags("upstream", upstream, "endpoint", endpoint).register(registry);
+  public void bindEndpoint(
+      String upstream, String endpoint, java.util.function.BooleanSupplier healthy) {
+    Gauge.builder("tracegate.upstream.endpoint.healthy", healthy, h -> h.getAsBoolean() ? 1 : 0)
+        .strongReference(true)
+        .description("Endpoint in (1) or ejected (0)")
+        .tags("upstream", upstream, "endpoint", endpoint)
+        .register(registry);
   }
 
   /** A circuit changed state: counted by upstream and the state it moved to. */
   public void circuitTransition(String upstream, String state) {
-    Counter.builder("tracegate.circuit.transitions").description("Circuit state changes, by the state entered")
-        .tags("upstream", upstream, "state", state).register(registry).increment();
+    Counter.builder("tracegate.circuit.transitions")
+        .description("Circuit state changes, by the state entered")
+        .tags("upstream", upstream, "state", state)
+        .register(registry)
+        .increment();
   }
 
   /** {@code tracegate_circuit_state{upstream}}: 0 closed, 1 half-open, 2 open. */
   public void bindCircuit(String upstream, IntSupplier state) {
-    Gauge.builder("tracegate.circuit.state", state, IntSupplier::getAsInt).strongReference(true)
-        .description("Circuit state: 0 closed, 1 half-open, 2 open").tag("upstream", upstream).register(registry);
+    Gauge.builder("tracegate.circuit.state", state, IntSupplier::getAsInt)
+        .strongReference(true)
+        .description("Circuit state: 0 closed, 1 half-open, 2 open")
+        .tag("upstream", upstream)
+        .register(registry);
   }
 
   /** One configuration reload: {@code applied} or {@code refused}. */
@@ -150,25 +217,45 @@ public final class GatewayMetrics implements RequestObserver {
 
   /** The reload counter for {@code outcome} (registered once, found after). */
   private Counter reloads(String outcome) {
-    return Counter.builder("tracegate.config.reloads").description("Configuration reloads (SIGHUP) by outcome")
-        .tag("outcome", outcome).register(registry);
+    return Counter.builder("tracegate.config.reloads")
+        .description("Configuration reloads (SIGHUP) by outcome")
+        .tag("outcome", outcome)
+        .register(registry);
   }
 
-  /** The linkage audit's findings, one series per violation kind (0 until one is found), and its traces. */
+  /**
+   * The linkage audit's findings, one series per violation kind (0 until one is found), and its
+   * traces.
+   */
   public void bindLinkage(LinkageAudit audit) {
     for (Violation kind : Violation.values()) {
-      counter("tracegate.linkage.violations", "kind", kind.key(), "Linkage violations found in settled traces", audit,
+      counter(
+          "tracegate.linkage.violations",
+          "kind",
+          kind.key(),
+          "Linkage violations found in settled traces",
+          audit,
           a -> a.violations(kind));
     }
     String traces = "Traces the linkage audit judged, lost before they settled, or never buffered";
     counter("tracegate.linkage.traces", "outcome", "judged", traces, audit, LinkageAudit::judged);
-    counter("tracegate.linkage.traces", "outcome", "evicted_unsettled", traces, audit, LinkageAudit::evictedUnsettled);
+    counter(
+        "tracegate.linkage.traces",
+        "outcome",
+        "evicted_unsettled",
+        traces,
+        audit,
+        LinkageAudit::evictedUnsettled);
     counter("tracegate.linkage.traces", "outcome", "skipped", traces, audit, LinkageAudit::skipped);
   }
 
   /** A counter read from {@code source} when scraped, with one tag. */
-  private <T> void counter(String name, String tag, String value, String description, T source, ToDoubleFunction<T> f) {
-    FunctionCounter.builder(name, source, f).tag(tag, value).description(description).register(registry);
+  private <T> void counter(
+      String name, String tag, String value, String description, T source, ToDoubleFunction<T> f) {
+    FunctionCounter.builder(name, source, f)
+        .tag(tag, value)
+        .description(description)
+        .register(registry);
   }
 
   /** Registers (or, when the registry has it already, finds) the request timer for these tags. */
@@ -181,28 +268,46 @@ public final class GatewayMetrics implements RequestObserver {
   }
 
   private AtomicReferenceArray<Timer> byStatus(String route, String method) {
-    return requests.computeIfAbsent(route, r -> new ConcurrentHashMap<>())
+    return requests
+        .computeIfAbsent(route, r -> new ConcurrentHashMap<>())
         .computeIfAbsent(method, m -> new AtomicReferenceArray<>(600));
   }
 
-  /** One upstream attempt ended: {@code outcome} is a status class ({@code 2xx}) or an error type. */
+  /**
+   * One upstream attempt ended: {@code outcome} is a status class ({@code 2xx}) or an error type.
+   */
   public void upstreamAttempt(String upstream, String outcome) {
-    attempts.computeIfAbsent(upstream + '\u0000' + outcome, k -> Counter.builder("tracegate.upstream.attempts")
-        .description("Upstream attempts by outcome")
-        .tags("upstream", upstream, "outcome", outcome)
-        .register(registry)).increment();
+    attempts
+        .computeIfAbsent(
+            upstream + '\u0000' + outcome,
+            k ->
+                Counter.builder("tracegate.upstream.attempts")
+                    .description("Upstream attempts by outcome")
+                    .tags("upstream", upstream, "outcome", outcome)
+                    .register(registry))
+        .increment();
   }
 
-  /** One statement ended: {@code outcome} is {@code ok}, {@code timeout}, {@code unavailable} or {@code error}. */
+  /**
+   * One statement ended: {@code outcome} is {@code ok}, {@code timeout}, {@code unavailable} or
+   * {@code error}.
+   */
   public void query(String statement, String outcome, long durationNanos) {
-    queries.computeIfAbsent(statement + '\u0000' + outcome, k -> Timer.builder("tracegate.db.queries")
-        .description("Database statements by outcome")
-        .tags("statement", statement, "outcome", outcome)
-        .serviceLevelObjectives(BUCKETS)
-        .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+    queries
+        .computeIfAbsent(
+            statement + '\u0000' + outcome,
+            k ->
+                Timer.builder("tracegate.db.queries")
+                    .description("Database statements by outcome")
+                    .tags("statement", statement, "outcome", outcome)
+                    .serviceLevelObjectives(BUCKETS)
+                    .register(registry))
+        .record(durationNanos, TimeUnit.NANOSECONDS);
   }
 
-  /** The exposition for {@code accept}: Prometheus text, or OpenMetrics (with exemplars) when asked. */
+  /**
+   * The exposition for {@code accept}: Prometheus text, or OpenMetrics (with exemplars) when asked.
+   */
   public String scrape(String accept) {
     return registry.scrape(accept);
   }

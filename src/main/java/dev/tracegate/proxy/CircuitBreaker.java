@@ -16,10 +16,18 @@ import java.util.function.Consumer;
  * it and one record after it.
  */
 public final class CircuitBreaker {
-  public enum State { CLOSED, HALF_OPEN, OPEN }
+  public enum State {
+    CLOSED,
+    HALF_OPEN,
+    OPEN
+  }
 
   /** What {@link #acquire} allowed: a normal attempt, the half-open probe, or nothing. */
-  enum Permit { ATTEMPT, PROBE, REFUSED }
+  enum Permit {
+    ATTEMPT,
+    PROBE,
+    REFUSED
+  }
 
   private static final int BUCKETS = 10;
 
@@ -30,14 +38,20 @@ public final class CircuitBreaker {
   private final AtomicInteger state = new AtomicInteger(State.CLOSED.ordinal());
   private volatile long openUntilNanos;
   private final AtomicInteger probing = new AtomicInteger();
+
   /** Per bucket: the bucket's number (time / bucketNanos), attempts, failures. */
   private final AtomicLongArray epochs = new AtomicLongArray(BUCKETS);
+
   private final AtomicLongArray attempts = new AtomicLongArray(BUCKETS);
   private final AtomicLongArray failures = new AtomicLongArray(BUCKETS);
   private final Consumer<State> transitions;
 
-  /** {@code transitions} hears every change of state (log line, metric), on the thread that caused it. */
-  public CircuitBreaker(String upstream, UpstreamConfig.CircuitBreaker config, Consumer<State> transitions) {
+  /**
+   * {@code transitions} hears every change of state (log line, metric), on the thread that caused
+   * it.
+   */
+  public CircuitBreaker(
+      String upstream, UpstreamConfig.CircuitBreaker config, Consumer<State> transitions) {
     this.upstream = upstream;
     this.config = config;
     this.bucketNanos = Math.max(1, config.window().toNanos() / BUCKETS);
@@ -111,7 +125,9 @@ public final class CircuitBreaker {
     return null;
   }
 
-  /** An allowed attempt that ended without a verdict on the upstream (the request was abandoned). */
+  /**
+   * An allowed attempt that ended without a verdict on the upstream (the request was abandoned).
+   */
   void release(Permit permit) {
     if (permit == Permit.PROBE) {
       probing.set(0);

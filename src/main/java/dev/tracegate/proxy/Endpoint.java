@@ -7,11 +7,17 @@ final class Endpoint {
   final String host;
   final int port;
   final boolean ssl;
-  /** The URL's own path, prefixed to every forwarded path ({@code http://h:1/v2} -> {@code /v2/...}). */
+
+  /**
+   * The URL's own path, prefixed to every forwarded path ({@code http://h:1/v2} -> {@code
+   * /v2/...}).
+   */
   final String basePath;
+
   private final String origin;
   private final String address;
   private volatile long ejectedUntilNanos;
+
   /** Its position in the upstream's {@code urls}: how the shared outlier state knows it. */
   final int index;
 

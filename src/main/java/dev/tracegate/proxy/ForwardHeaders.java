@@ -9,17 +9,35 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Header hygiene both ways: hop-by-hop headers (RFC 9110 §7.6.1) never cross the gateway,
- * incoming trace headers are dropped so exactly one set for the attempt's CLIENT span goes out,
- * and the {@code X-Forwarded-*} and {@code Forwarded} headers tell the upstream who asked.
- * Works by copying and then removing a fixed list of names from Vert.x's case-insensitive maps,
- * so the common request costs no per-header string work.
+ * Header hygiene both ways: hop-by-hop headers (RFC 9110 §7.6.1) never cross the gateway, incoming
+ * trace headers are dropped so exactly one set for the attempt's CLIENT span goes out, and the
+ * {@code X-Forwarded-*} and {@code Forwarded} headers tell the upstream who asked. Works by copying
+ * and then removing a fixed list of names from Vert.x's case-insensitive maps, so the common
+ * request costs no per-header string work.
  */
 final class ForwardHeaders {
-  private static final List<CharSequence> HOP_BY_HOP = optimized("connection", "keep-alive", "proxy-authenticate",
-      "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
-  private static final List<CharSequence> TRACE = optimized("traceparent", "tracestate", "b3", "uber-trace-id",
-      "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags");
+  private static final List<CharSequence> HOP_BY_HOP =
+      optimized(
+          "connection",
+          "keep-alive",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "proxy-connection",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade");
+  private static final List<CharSequence> TRACE =
+      optimized(
+          "traceparent",
+          "tracestate",
+          "b3",
+          "uber-trace-id",
+          "x-b3-traceid",
+          "x-b3-spanid",
+          "x-b3-parentspanid",
+          "x-b3-sampled",
+          "x-b3-flags");
   private static final List<CharSequence> SET_BY_GATEWAY = optimized("host", "content-length");
   private static final CharSequence BAGGAGE = HttpHeaders.createOptimized("baggage");
   private static final CharSequence TRACE_ID = RequestHandler.TRACE_ID_HEADER;
@@ -43,7 +61,8 @@ final class ForwardHeaders {
    * replaced by what the gateway saw, so a client cannot pose as another address, host or scheme.
    * Several lines of one of them count as one list, in order.
    */
-  static MultiMap request(HttpServerRequest req, String requestId, boolean dropBaggage, boolean trustedPeer) {
+  static MultiMap request(
+      HttpServerRequest req, String requestId, boolean dropBaggage, boolean trustedPeer) {
     MultiMap in = req.headers();
     MultiMap out = HttpHeaders.headers().addAll(in);
     removeHopByHop(in, out);
@@ -67,7 +86,12 @@ final class ForwardHeaders {
     } else {
       out.remove(XFH);
     }
-    String forwarded = "for=" + forwardedNode(client) + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
+    String forwarded =
+        "for="
+            + forwardedNode(client)
+            + ";proto="
+            + proto
+            + (host == null ? "" : ";host=\"" + host + "\"");
     String priorForwarded = trustedPeer ? joined(in, FORWARDED) : null;
     out.set(FORWARDED, priorForwarded == null ? forwarded : priorForwarded + ", " + forwarded);
     out.set(REQUEST_ID, requestId);

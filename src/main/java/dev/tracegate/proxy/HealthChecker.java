@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Active health checks of one upstream's endpoints, one per gateway: every {@code interval} a
- * {@code GET path} to each endpoint, a 2xx or 3xx within {@code timeout} a pass; after
- * {@code unhealthyAfter} failed checks in a row the endpoint is out of the selector, after
- * {@code healthyAfter} passes it is back. Not traced (a probe is no request of anyone's).
+ * {@code GET path} to each endpoint, a 2xx or 3xx within {@code timeout} a pass; after {@code
+ * unhealthyAfter} failed checks in a row the endpoint is out of the selector, after {@code
+ * healthyAfter} passes it is back. Not traced (a probe is no request of anyone's).
  */
 public final class HealthChecker {
   /** Hears an endpoint going down ({@code false}) or coming back ({@code true}). */
@@ -34,10 +34,15 @@ public final class HealthChecker {
   private final int[] passes;
   private final int[] fails;
   private final List<Long> timers = new ArrayList<>();
-  /** Changes not yet told to a request: the next attempt to this upstream carries them as span events. */
+
+  /**
+   * Changes not yet told to a request: the next attempt to this upstream carries them as span
+   * events.
+   */
   private final ConcurrentLinkedQueue<String> news = new ConcurrentLinkedQueue<>();
 
-  public HealthChecker(Vertx vertx, List<URI> urls, UpstreamConfig.HealthCheck config, Listener listener) {
+  public HealthChecker(
+      Vertx vertx, List<URI> urls, UpstreamConfig.HealthCheck config, Listener listener) {
     this.vertx = vertx;
     this.config = config;
     for (int i = 0; i < urls.size(); i++) {
@@ -50,8 +55,12 @@ public final class HealthChecker {
     }
     this.passes = new int[urls.size()];
     this.fails = new int[urls.size()];
-    this.client = vertx.createHttpClient(new HttpClientOptions().setTracingPolicy(TracingPolicy.IGNORE)
-        .setKeepAlive(false).setConnectTimeout((int) config.timeout().toMillis()));
+    this.client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setTracingPolicy(TracingPolicy.IGNORE)
+                .setKeepAlive(false)
+                .setConnectTimeout((int) config.timeout().toMillis()));
   }
 
   public void start() {
@@ -65,14 +74,25 @@ public final class HealthChecker {
 
   private void check(int i) {
     Endpoint e = endpoints.get(i);
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(e.host).setPort(e.port)
-        .setSsl(e.ssl).setURI(config.path())
-        .setConnectTimeout(config.timeout().toMillis()).setIdleTimeout(config.timeout().toMillis());
-    client.request(options).compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode()))
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setHost(e.host)
+            .setPort(e.port)
+            .setSsl(e.ssl)
+            .setURI(config.path())
+            .setConnectTimeout(config.timeout().toMillis())
+            .setIdleTimeout(config.timeout().toMillis());
+    client
+        .request(options)
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(b -> resp.statusCode()))
         .onComplete(ar -> result(i, ar.succeeded() && ar.result() >= 200 && ar.result() < 400));
   }
 
-  /** Runs on the periodic timer's event loop; one check per endpoint at a time, so plain counters. */
+  /**
+   * Runs on the periodic timer's event loop; one check per endpoint at a time, so plain counters.
+   */
   private synchronized void result(int i, boolean passed) {
     if (passed) {
       fails[i] = 0;

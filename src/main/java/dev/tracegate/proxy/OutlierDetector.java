@@ -21,8 +21,10 @@ public final class OutlierDetector {
   private final AtomicIntegerArray failuresInARow;
   private final AtomicIntegerArray timesEjected;
   private final AtomicLongArray ejectedUntil;
+
   /** 1 while an endpoint is out (its restoration is reported once). */
   private final AtomicIntegerArray out;
+
   private final AtomicInteger outNow = new AtomicInteger();
 
   public OutlierDetector(UpstreamConfig.OutlierDetection config, int endpoints) {

@@ -12,10 +12,10 @@ import java.util.function.Function;
 /**
  * Expands upstream path templates: {@code {path.id}}, {@code {query.x}}, {@code {header.x}} and, in
  * compose steps, {@code {step.body.field}} from an earlier step's JSON answer. Every value is
- * percent-encoded as one path segment, so no value can add segments or escape the template; a
- * value that would be a dot segment ({@code .} or {@code ..}, which percent-encoding leaves as they
- * are and an upstream resolves) is refused: {@code 400 bad_request} when the client gave it,
- * {@code 502 upstream_unavailable} when an earlier step's answer did.
+ * percent-encoded as one path segment, so no value can add segments or escape the template; a value
+ * that would be a dot segment ({@code .} or {@code ..}, which percent-encoding leaves as they are
+ * and an upstream resolves) is refused: {@code 400 bad_request} when the client gave it, {@code 502
+ * upstream_unavailable} when an earlier step's answer did.
  */
 public final class PathTemplate {
   private PathTemplate() {}
@@ -46,25 +46,38 @@ public final class PathTemplate {
   private static String resolve(String ref, Exchange ex, Function<String, Object> steps) {
     String[] parts = ref.split("\\.");
     switch (parts[0]) {
-      case "path": return ex.params().getOrDefault(parts[1], "");
-      case "query": return nonNull(ex.request().getParam(parts[1]));
-      case "header": return nonNull(ex.request().getHeader(parts[1]));
+      case "path":
+        return ex.params().getOrDefault(parts[1], "");
+      case "query":
+        return nonNull(ex.request().getParam(parts[1]));
+      case "header":
+        return nonNull(ex.request().getHeader(parts[1]));
       default:
         Object node = steps == null ? null : steps.apply(parts[0]);
         for (int k = 2; k < parts.length && node != null; k++) {
-          node = node instanceof JsonObject ? ((JsonObject) node).getValue(parts[k])
-              : node instanceof Map ? ((Map<?, ?>) node).get(parts[k]) : null;
+          node =
+              node instanceof JsonObject
+                  ? ((JsonObject) node).getValue(parts[k])
+                  : node instanceof Map ? ((Map<?, ?>) node).get(parts[k]) : null;
         }
         return node == null ? "" : String.valueOf(node);
     }
   }
 
   private static GatewayError dotSegment(String ref) {
-    boolean fromClient = ref.startsWith("path.") || ref.startsWith("query.") || ref.startsWith("header.");
+    boolean fromClient =
+        ref.startsWith("path.") || ref.startsWith("query.") || ref.startsWith("header.");
     return fromClient
-        ? new GatewayError(ErrorKey.BAD_REQUEST, "{" + ref + "} may not be a dot segment ('.' or '..')", "dot_segment", null)
-        : new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE, "{" + ref + "} from an earlier step's answer is a dot segment",
-            "dot_segment", null);
+        ? new GatewayError(
+            ErrorKey.BAD_REQUEST,
+            "{" + ref + "} may not be a dot segment ('.' or '..')",
+            "dot_segment",
+            null)
+        : new GatewayError(
+            ErrorKey.UPSTREAM_UNAVAILABLE,
+            "{" + ref + "} from an earlier step's answer is a dot segment",
+            "dot_segment",
+            null);
   }
 
   private static String nonNull(String s) {

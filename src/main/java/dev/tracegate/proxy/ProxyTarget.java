@@ -10,17 +10,17 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import java.util.function.Predicate;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.function.Predicate;
 
 /**
- * A proxy route: forwards the request to its upstream (path rewritten by {@code stripPrefix} or
- * the {@code path} template, query kept) and streams the answer back with back-pressure. The
- * upstream's own status, 4xx and 5xx included, passes through unchanged.
+ * A proxy route: forwards the request to its upstream (path rewritten by {@code stripPrefix} or the
+ * {@code path} template, query kept) and streams the answer back with back-pressure. The upstream's
+ * own status, 4xx and 5xx included, passes through unchanged.
  */
 public final class ProxyTarget implements RouteTarget {
   private final RouteConfig.Proxy config;
@@ -31,9 +31,16 @@ public final class ProxyTarget implements RouteTarget {
   private final Predicate<String> trustedProxy;
   private final long timeoutMs;
 
-  /** {@code trustedProxy} says whether a peer address is one whose forwarding headers are believed. */
-  public ProxyTarget(RouteConfig.Proxy config, Upstream upstream, Tracer tracer, TextMapPropagator propagator,
-                     boolean baggagePropagated, Predicate<String> trustedProxy) {
+  /**
+   * {@code trustedProxy} says whether a peer address is one whose forwarding headers are believed.
+   */
+  public ProxyTarget(
+      RouteConfig.Proxy config,
+      Upstream upstream,
+      Tracer tracer,
+      TextMapPropagator propagator,
+      boolean baggagePropagated,
+      Predicate<String> trustedProxy) {
     this.config = config;
     this.upstream = upstream;
     this.tracer = tracer;
@@ -52,11 +59,15 @@ public final class ProxyTarget implements RouteTarget {
     } catch (GatewayError e) {
       return Future.failedFuture(e);
     }
-    boolean trusted = req.remoteAddress() != null && trustedProxy.test(req.remoteAddress().hostAddress());
+    boolean trusted =
+        req.remoteAddress() != null && trustedProxy.test(req.remoteAddress().hostAddress());
     MultiMap headers = ForwardHeaders.request(req, ex.outcome().requestId(), dropBaggage, trusted);
-    UpstreamCall.Plan plan = ex.streamedBody()
-        ? new UpstreamCall.Plan(req.method(), uri, headers, Buffer.buffer(), timeoutMs, 0, req, ex.streamedLength())
-        : new UpstreamCall.Plan(req.method(), uri, headers, ex.body(), timeoutMs, config.retries());
+    UpstreamCall.Plan plan =
+        ex.streamedBody()
+            ? new UpstreamCall.Plan(
+                req.method(), uri, headers, Buffer.buffer(), timeoutMs, 0, req, ex.streamedLength())
+            : new UpstreamCall.Plan(
+                req.method(), uri, headers, ex.body(), timeoutMs, config.retries());
     return UpstreamCall.start(upstream, tracer, propagator, ex, ex.context(), plan)
         .compose(reply -> relay(ex, reply));
   }
@@ -89,14 +100,18 @@ public final class ProxyTarget implements RouteTarget {
     return query == null || query.isEmpty() ? path : path + "?" + query;
   }
 
-  /** Answers up to this size are read whole and written with their head in one go; larger ones stream. */
+  /**
+   * Answers up to this size are read whole and written with their head in one go; larger ones
+   * stream.
+   */
   static final long SMALL_BODY_BYTES = 64 * 1024;
 
   private Future<Void> relay(Exchange ex, UpstreamReply reply) {
     HttpClientResponse in = reply.response();
     HttpServerResponse out = ex.request().response();
     if (out.closed() || out.ended()) {
-      GatewayError gone = new GatewayError(ErrorKey.BAD_REQUEST, "client went away", "client_closed", null);
+      GatewayError gone =
+          new GatewayError(ErrorKey.BAD_REQUEST, "client went away", "client_closed", null);
       reply.end(gone);
       in.request().reset();
       return Future.failedFuture(gone);
@@ -111,21 +126,32 @@ public final class ProxyTarget implements RouteTarget {
     // response ends: observers of the finished request must see the whole upstream exchange
     Future<Void> relayed;
     if (length >= 0 && length <= SMALL_BODY_BYTES) {
-      // one write for head and body; should the upstream break off, the client still gets a clean 502
-      relayed = in.body()
-          .andThen(ar -> reply.end(ar.failed() ? ar.cause() : null))
-          .compose(out::end);
+      // one write for head and body; should the upstream break off, the client still gets a clean
+      // 502
+      relayed =
+          in.body().andThen(ar -> reply.end(ar.failed() ? ar.cause() : null)).compose(out::end);
     } else {
       if (length < 0) {
         out.setChunked(true);
       }
-      relayed = in.pipe().endOnSuccess(false).endOnFailure(false).to(out)
-          .andThen(ar -> reply.end(ar.failed() ? ar.cause() : null))
-          .compose(v -> out.end());
+      relayed =
+          in.pipe()
+              .endOnSuccess(false)
+              .endOnFailure(false)
+              .to(out)
+              .andThen(ar -> reply.end(ar.failed() ? ar.cause() : null))
+              .compose(v -> out.end());
     }
-    return relayed.recover(t -> Future.failedFuture(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
-        "the answer from upstream '" + upstream.name() + "' broke off: " + t.getMessage(),
-        t.getClass().getName(), t)));
+    return relayed.recover(
+        t ->
+            Future.failedFuture(
+                new GatewayError(
+                    ErrorKey.UPSTREAM_UNAVAILABLE,
+                    "the answer from upstream '"
+                        + upstream.name()
+                        + "' broke off: "
+                        + t.getMessage(),
+                    t.getClass().getName(),
+                    t)));
   }
-
 }

@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Round robin over an upstream's endpoints, skipping for {@link #EJECT_FOR_MS} one that just
- * failed to connect, and any the outlier detection has ejected or the health checks hold out. When every endpoint is skipped it picks the one whose ejection ends first
- * rather than failing outright (Envoy's panic mode): a lone endpoint is never locked out.
- * Used by one event loop only, so plain fields suffice.
+ * Round robin over an upstream's endpoints, skipping for {@link #EJECT_FOR_MS} one that just failed
+ * to connect, and any the outlier detection has ejected or the health checks hold out. When every
+ * endpoint is skipped it picks the one whose ejection ends first rather than failing outright
+ * (Envoy's panic mode): a lone endpoint is never locked out. Used by one event loop only, so plain
+ * fields suffice.
  */
 final class RoundRobinSelector {
   static final long EJECT_FOR_MS = 2000;

@@ -27,24 +27,28 @@ public final class Upstream {
   private final Set<String> redactQueryKeys;
   private final Guards guards;
 
-  public Upstream(Vertx vertx, UpstreamConfig config, int eventLoops, GatewayMetrics metrics,
-                  Set<String> redactQueryKeys, Guards guards) {
+  public Upstream(
+      Vertx vertx,
+      UpstreamConfig config,
+      int eventLoops,
+      GatewayMetrics metrics,
+      Set<String> redactQueryKeys,
+      Guards guards) {
     this.config = config;
     this.guards = guards;
     this.metrics = metrics;
     this.redactQueryKeys = redactQueryKeys;
     int perLoop = Math.max(1, (config.maxConnections() + eventLoops - 1) / eventLoops);
-    HttpClientOptions options = new HttpClientOptions()
-        .setKeepAlive(true)
-        .setConnectTimeout((int) config.connectTimeout().toMillis())
-        .setIdleTimeout((int) config.idleTimeout().toMillis())
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-        .setKeepAliveTimeout((int) Math.max(1, config.idleTimeout().toSeconds()))
-        .setDecompressionSupported(false)
-        .setTracingPolicy(TracingPolicy.IGNORE);
-    PoolOptions pool = new PoolOptions()
-        .setHttp1MaxSize(perLoop)
-        .setMaxWaitQueueSize(perLoop * 64);
+    HttpClientOptions options =
+        new HttpClientOptions()
+            .setKeepAlive(true)
+            .setConnectTimeout((int) config.connectTimeout().toMillis())
+            .setIdleTimeout((int) config.idleTimeout().toMillis())
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setKeepAliveTimeout((int) Math.max(1, config.idleTimeout().toSeconds()))
+            .setDecompressionSupported(false)
+            .setTracingPolicy(TracingPolicy.IGNORE);
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(perLoop).setMaxWaitQueueSize(perLoop * 64);
     this.client = vertx.createHttpClient(options, pool);
     List<Endpoint> endpoints = new ArrayList<>();
     for (int i = 0; i < config.urls().size(); i++) {
@@ -53,7 +57,10 @@ public final class Upstream {
     this.selector = new RoundRobinSelector(endpoints, guards);
   }
 
-  /** {@code host:port} of an upstream URL, the port defaulted by scheme: how logs, spans and metrics name an endpoint. */
+  /**
+   * {@code host:port} of an upstream URL, the port defaulted by scheme: how logs, spans and metrics
+   * name an endpoint.
+   */
   public static String address(java.net.URI url) {
     int port = url.getPort() > 0 ? url.getPort() : "https".equals(url.getScheme()) ? 443 : 80;
     return url.getHost() + ":" + port;
@@ -75,18 +82,23 @@ public final class Upstream {
     return metrics;
   }
 
-  /** {@code url.full} of an attempt to {@code uri} on {@code endpoint}, secret query values masked. */
+  /**
+   * {@code url.full} of an attempt to {@code uri} on {@code endpoint}, secret query values masked.
+   */
   String spanUrl(Endpoint endpoint, String uri) {
     int q = uri.indexOf('?');
-    return q < 0 ? endpoint.url(uri)
-        : endpoint.url(uri.substring(0, q + 1) + Redaction.query(uri.substring(q + 1), redactQueryKeys));
+    return q < 0
+        ? endpoint.url(uri)
+        : endpoint.url(
+            uri.substring(0, q + 1) + Redaction.query(uri.substring(q + 1), redactQueryKeys));
   }
 
   /**
    * What guards an upstream across every event loop of the gateway: its circuit and its endpoints'
    * outlier state, each null when not configured.
    */
-  public record Guards(CircuitBreaker breaker, OutlierDetector outliers, HealthChecker health, RetryBudget retries) {
+  public record Guards(
+      CircuitBreaker breaker, OutlierDetector outliers, HealthChecker health, RetryBudget retries) {
     /** For an upstream on its own (tests, tools): nothing configured, a budget of its own. */
     public static Guards none() {
       return new Guards(null, null, null, new RetryBudget());
@@ -94,7 +106,8 @@ public final class Upstream {
 
     /** Whether endpoint {@code i} may take traffic: not ejected, and passing its health checks. */
     public boolean available(int i, long now) {
-      return (outliers == null || outliers.available(i, now)) && (health == null || health.healthy(i));
+      return (outliers == null || outliers.available(i, now))
+          && (health == null || health.healthy(i));
     }
 
     /** Stops what runs on its own (the health checks). */
@@ -120,7 +133,10 @@ public final class Upstream {
     return guards.retries();
   }
 
-  /** Its endpoints' outlier state, shared by every event loop; null without {@code outlierDetection}. */
+  /**
+   * Its endpoints' outlier state, shared by every event loop; null without {@code
+   * outlierDetection}.
+   */
   OutlierDetector outliers() {
     return guards.outliers();
   }

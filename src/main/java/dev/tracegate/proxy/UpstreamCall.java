@@ -3,8 +3,8 @@ package dev.tracegate.proxy;
 import dev.tracegate.logging.RequestLogs;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.route.ErrorKey;
-import dev.tracegate.route.Framing;
 import dev.tracegate.route.Exchange;
+import dev.tracegate.route.Framing;
 import dev.tracegate.route.GatewayError;
 import dev.tracegate.telemetry.Attr;
 import dev.tracegate.telemetry.Spans;
@@ -31,22 +31,39 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One logical call to an upstream: up to {@code 1 + retries} attempts, each with its own CLIENT
- * span (also when no socket was ever reached), its own trace headers, a connect timeout and a
- * timer until the response head arrives. Completes with the first answer's head; the caller
- * relays the body and ends the reply's span.
+ * span (also when no socket was ever reached), its own trace headers, a connect timeout and a timer
+ * until the response head arrives. Completes with the first answer's head; the caller relays the
+ * body and ends the reply's span.
  */
 public final class UpstreamCall {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamCall.class);
+
   /** Methods whose empty body is still sent as {@code Content-Length: 0}. */
-  private static final Set<HttpMethod> BODY_EXPECTED = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
-  private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
-      HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
+  private static final Set<HttpMethod> BODY_EXPECTED =
+      Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
+
+  private static final Set<HttpMethod> IDEMPOTENT =
+      Set.of(
+          HttpMethod.GET,
+          HttpMethod.HEAD,
+          HttpMethod.OPTIONS,
+          HttpMethod.PUT,
+          HttpMethod.DELETE,
+          HttpMethod.TRACE);
 
   /** What to send: everything but the endpoint, which each attempt picks anew. */
-  public record Plan(HttpMethod method, String uri, MultiMap headers, Buffer body, long timeoutMs, int retries,
-                     ReadStream<Buffer> bodyStream, long bodyLength) {
+  public record Plan(
+      HttpMethod method,
+      String uri,
+      MultiMap headers,
+      Buffer body,
+      long timeoutMs,
+      int retries,
+      ReadStream<Buffer> bodyStream,
+      long bodyLength) {
     /** A plan whose body is in memory (and so can be resent). */
-    public Plan(HttpMethod method, String uri, MultiMap headers, Buffer body, long timeoutMs, int retries) {
+    public Plan(
+        HttpMethod method, String uri, MultiMap headers, Buffer body, long timeoutMs, int retries) {
       this(method, uri, headers, body, timeoutMs, retries, null, -1);
     }
   }
@@ -59,8 +76,13 @@ public final class UpstreamCall {
   private final Plan plan;
   private final Promise<UpstreamReply> result = Promise.promise();
 
-  private UpstreamCall(Upstream upstream, Tracer tracer, TextMapPropagator propagator, Exchange exchange,
-                       Context parent, Plan plan) {
+  private UpstreamCall(
+      Upstream upstream,
+      Tracer tracer,
+      TextMapPropagator propagator,
+      Exchange exchange,
+      Context parent,
+      Plan plan) {
     this.upstream = upstream;
     this.tracer = tracer;
     this.propagator = propagator;
@@ -73,8 +95,13 @@ public final class UpstreamCall {
     return IDEMPOTENT.contains(method);
   }
 
-  public static Future<UpstreamReply> start(Upstream upstream, Tracer tracer, TextMapPropagator propagator,
-                                            Exchange exchange, Context parent, Plan plan) {
+  public static Future<UpstreamReply> start(
+      Upstream upstream,
+      Tracer tracer,
+      TextMapPropagator propagator,
+      Exchange exchange,
+      Context parent,
+      Plan plan) {
     UpstreamCall call = new UpstreamCall(upstream, tracer, propagator, exchange, parent, plan);
     call.attempt(0);
     return call.result.future();
@@ -82,51 +109,63 @@ public final class UpstreamCall {
 
   private void attempt(int n) {
     CircuitBreaker breaker = upstream.breaker();
-    CircuitBreaker.Permit permit = breaker == null ? CircuitBreaker.Permit.ATTEMPT : breaker.acquire(System.nanoTime());
+    CircuitBreaker.Permit permit =
+        breaker == null ? CircuitBreaker.Permit.ATTEMPT : breaker.acquire(System.nanoTime());
     if (permit == CircuitBreaker.Permit.REFUSED) {
       // no connection is tried, so no CLIENT span: the SERVER span says circuit_open
       upstream.metrics().upstreamAttempt(upstream.name(), "circuit_open");
       exchange.span().addEvent("circuit open: upstream '" + upstream.name() + "' not tried");
-      result.fail(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE, 503, "upstream '" + upstream.name()
-          + "' is failing and its circuit is open; not tried", "circuit_open", null));
+      result.fail(
+          new GatewayError(
+              ErrorKey.UPSTREAM_UNAVAILABLE,
+              503,
+              "upstream '" + upstream.name() + "' is failing and its circuit is open; not tried",
+              "circuit_open",
+              null));
       return;
     }
     Endpoint endpoint = upstream.selector().next();
     Span span = startSpan(endpoint, n);
-    upstream.healthNews().forEach(span::addEvent); // what the health checks changed since the last attempt
+    upstream
+        .healthNews()
+        .forEach(span::addEvent); // what the health checks changed since the last attempt
     if (permit == CircuitBreaker.Permit.PROBE) {
       span.addEvent("circuit half-open: this attempt is the probe");
     }
     // set() replaces: each attempt overwrites the previous attempt's trace headers
     MultiMap headers = plan.headers();
     propagator.inject(parent.with(span), headers, MultiMap::set);
-    RequestOptions options = new RequestOptions()
-        .setMethod(plan.method())
-        .setHost(endpoint.host)
-        .setPort(endpoint.port)
-        .setSsl(endpoint.ssl)
-        .setURI(endpoint.basePath + plan.uri())
-        .setHeaders(headers)
-        // TCP connect is bounded by the client's connectTimeout; this bounds the wait for a pooled
-        // connection too, which under load may queue behind busy ones
-        .setConnectTimeout(upstream.config().connectTimeout().toMillis() + plan.timeoutMs())
-        .setIdleTimeout(upstream.config().idleTimeout().toMillis());
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(plan.method())
+            .setHost(endpoint.host)
+            .setPort(endpoint.port)
+            .setSsl(endpoint.ssl)
+            .setURI(endpoint.basePath + plan.uri())
+            .setHeaders(headers)
+            // TCP connect is bounded by the client's connectTimeout; this bounds the wait for a
+            // pooled
+            // connection too, which under load may queue behind busy ones
+            .setConnectTimeout(upstream.config().connectTimeout().toMillis() + plan.timeoutMs())
+            .setIdleTimeout(upstream.config().idleTimeout().toMillis());
     exchange.outcome().upstreamAttempt(upstream.name(), endpoint.address());
     new Attempt(n, endpoint, span, permit).run(options);
   }
 
   private Span startSpan(Endpoint endpoint, int n) {
     String method = Framing.spanMethod(plan.method().name());
-    var b = tracer.spanBuilder(method)
-        .setParent(parent)
-        .setSpanKind(SpanKind.CLIENT)
-        .setAttribute(Attr.HTTP_REQUEST_METHOD, method)
-        .setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))
-        .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
-        .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
-        .setAttribute(Attr.UPSTREAM, upstream.name())
-        .setAttribute(Attr.PEER_SERVICE, upstream.name())
-        .setAttribute(Attr.SERVICE_PEER_NAME, upstream.name());
+    var b =
+        tracer
+            .spanBuilder(method)
+            .setParent(parent)
+            .setSpanKind(SpanKind.CLIENT)
+            .setAttribute(Attr.HTTP_REQUEST_METHOD, method)
+            .setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))
+            .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
+            .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
+            .setAttribute(Attr.UPSTREAM, upstream.name())
+            .setAttribute(Attr.PEER_SERVICE, upstream.name())
+            .setAttribute(Attr.SERVICE_PEER_NAME, upstream.name());
     if (n > 0) {
       b.setAttribute(Attr.HTTP_REQUEST_RESEND_COUNT, (long) n);
     }
@@ -154,26 +193,40 @@ public final class UpstreamCall {
       upstream.retries().started(n > 0);
     }
 
-    /** Tells the circuit and the outlier state how this attempt went; each change is an event on its span. */
+    /**
+     * Tells the circuit and the outlier state how this attempt went; each change is an event on its
+     * span.
+     */
     private void judge(boolean failed) {
       long now = System.nanoTime();
       CircuitBreaker breaker = upstream.breaker();
       if (breaker != null) {
         CircuitBreaker.State moved = breaker.record(permit, failed, now);
         if (moved != null) {
-          span.addEvent("circuit " + moved.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
-              + ": upstream '" + upstream.name() + "'");
+          span.addEvent(
+              "circuit "
+                  + moved.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                  + ": upstream '"
+                  + upstream.name()
+                  + "'");
         }
       }
       OutlierDetector outliers = upstream.outliers();
       if (outliers != null) {
         OutlierDetector.Change change = outliers.record(endpoint.index, failed, now);
         if (change != null) {
-          String what = change.ejected()
-              ? "endpoint " + endpoint.address() + " ejected for " + change.forNanos() / 1_000_000 + " ms (ejection "
-                  + change.times() + ", after " + upstream.config().outlierDetection().orElseThrow().consecutiveFailures()
-                  + " failures in a row)"
-              : "endpoint " + endpoint.address() + " restored";
+          String what =
+              change.ejected()
+                  ? "endpoint "
+                      + endpoint.address()
+                      + " ejected for "
+                      + change.forNanos() / 1_000_000
+                      + " ms (ejection "
+                      + change.times()
+                      + ", after "
+                      + upstream.config().outlierDetection().orElseThrow().consecutiveFailures()
+                      + " failures in a row)"
+                  : "endpoint " + endpoint.address() + " restored";
           span.addEvent(what);
           upstream.metrics().endpointChange(upstream.name(), endpoint.address(), change.ejected());
           LOG.warn("upstream '" + upstream.name() + "': " + what);
@@ -187,39 +240,46 @@ public final class UpstreamCall {
         failed(abortedBy);
         return;
       }
-      upstream.client().request(options).onComplete(ar -> {
-        if (ar.failed()) {
-          failed(ar.cause());
-          return;
-        }
-        request = ar.result();
-        if (abortedBy != null) {
-          request.reset(0, abortedBy);
-          failed(abortedBy);
-          return;
-        }
-        // the request deadline has its own timer; this one is the route's or upstream's timeout
-        long wait = plan.timeoutMs();
-        timer = exchange.vertx().timer(wait);
-        timer.onSuccess(v -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
-        Buffer body = plan.body();
-        Future<HttpClientResponse> sent;
-        if (plan.bodyStream() != null) {
-          request.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(plan.bodyLength()));
-          sent = request.send(plan.bodyStream());
-        } else if (body.length() == 0 && !BODY_EXPECTED.contains(plan.method())) {
-          sent = request.send();
-        } else {
-          sent = request.send(body);
-        }
-        sent.onComplete(r -> {
-          if (r.succeeded()) {
-            answered(r.result());
-          } else {
-            failed(r.cause());
-          }
-        });
-      });
+      upstream
+          .client()
+          .request(options)
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  failed(ar.cause());
+                  return;
+                }
+                request = ar.result();
+                if (abortedBy != null) {
+                  request.reset(0, abortedBy);
+                  failed(abortedBy);
+                  return;
+                }
+                // the request deadline has its own timer; this one is the route's or upstream's
+                // timeout
+                long wait = plan.timeoutMs();
+                timer = exchange.vertx().timer(wait);
+                timer.onSuccess(
+                    v -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
+                Buffer body = plan.body();
+                Future<HttpClientResponse> sent;
+                if (plan.bodyStream() != null) {
+                  request.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(plan.bodyLength()));
+                  sent = request.send(plan.bodyStream());
+                } else if (body.length() == 0 && !BODY_EXPECTED.contains(plan.method())) {
+                  sent = request.send();
+                } else {
+                  sent = request.send(body);
+                }
+                sent.onComplete(
+                    r -> {
+                      if (r.succeeded()) {
+                        answered(r.result());
+                      } else {
+                        failed(r.cause());
+                      }
+                    });
+              });
     }
 
     void abort(GatewayError why) {
@@ -240,9 +300,16 @@ public final class UpstreamCall {
         // 101 Switching Protocols (or any other 1xx that reached here): no route is a tunnel, and
         // passing it on would hand the client a raw connection to the upstream
         response.request().reset(0);
-        failed(new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE, "upstream '" + upstream.name() + "' answered "
-            + response.statusCode() + ", which no route of this gateway passes on", Integer.toString(response.statusCode()),
-            null));
+        failed(
+            new GatewayError(
+                ErrorKey.UPSTREAM_UNAVAILABLE,
+                "upstream '"
+                    + upstream.name()
+                    + "' answered "
+                    + response.statusCode()
+                    + ", which no route of this gateway passes on",
+                Integer.toString(response.statusCode()),
+                null));
         return;
       }
       settled = true;
@@ -257,12 +324,13 @@ public final class UpstreamCall {
         span.setAttribute(Attr.ERROR_TYPE, Integer.toString(status));
       }
       UpstreamReply reply = new UpstreamReply(response, span, exchange.outcome(), startNanos);
-      exchange.onCancel(() -> {
-        if (!reply.ended()) { // only an exchange still under way is torn down
-          response.request().reset(0, exchange.abandonedBy());
-          reply.end(exchange.abandonedBy());
-        }
-      });
+      exchange.onCancel(
+          () -> {
+            if (!reply.ended()) { // only an exchange still under way is torn down
+              response.request().reset(0, exchange.abandonedBy());
+              reply.end(exchange.abandonedBy());
+            }
+          });
       result.complete(reply);
     }
 
@@ -273,27 +341,47 @@ public final class UpstreamCall {
       settled = true;
       upstream.retries().ended(n > 0);
       cancelTimer();
-      GatewayError error = abortedBy != null ? abortedBy : UpstreamFailures.classify(cause, upstream.name());
+      GatewayError error =
+          abortedBy != null ? abortedBy : UpstreamFailures.classify(cause, upstream.name());
       if (abortedBy == null || abortedBy.key() == ErrorKey.UPSTREAM_TIMEOUT) {
         judge(true);
       } else if (upstream.breaker() != null) {
-        upstream.breaker().release(permit); // the client leaving or the request's deadline says nothing about the upstream
+        upstream
+            .breaker()
+            .release(permit); // the client leaving or the request's deadline says nothing about the
+        // upstream
       }
       upstream.metrics().upstreamAttempt(upstream.name(), error.errorType());
       if (UpstreamFailures.connectFailure(error)) {
         upstream.selector().failedToConnect(endpoint);
       }
-      Spans.fail(span, error.errorType(), error.getMessage(), error.getCause() != null ? error.getCause() : cause);
+      Spans.fail(
+          span,
+          error.errorType(),
+          error.getMessage(),
+          error.getCause() != null ? error.getCause() : cause);
       span.end();
       exchange.outcome().upstreamTime(System.nanoTime() - startNanos);
       RequestLogs.of(LOG.atDebug(), exchange)
-          .log("upstream '{}' attempt {} to {} failed: {} ({})", upstream.name(), n + 1, endpoint.address(),
-              error.errorType(), error.getMessage());
-      boolean retry = UpstreamFailures.retryable(error) && n < plan.retries() && IDEMPOTENT.contains(plan.method())
-          && exchange.abandonedBy() == null && exchange.remainingMillis() > 0;
+          .log(
+              "upstream '{}' attempt {} to {} failed: {} ({})",
+              upstream.name(),
+              n + 1,
+              endpoint.address(),
+              error.errorType(),
+              error.getMessage());
+      boolean retry =
+          UpstreamFailures.retryable(error)
+              && n < plan.retries()
+              && IDEMPOTENT.contains(plan.method())
+              && exchange.abandonedBy() == null
+              && exchange.remainingMillis() > 0;
       if (retry && !upstream.retries().allowsRetry()) {
         retry = false;
-        exchange.span().addEvent("retry not sent: upstream '" + upstream.name() + "' is over its retry budget");
+        exchange
+            .span()
+            .addEvent(
+                "retry not sent: upstream '" + upstream.name() + "' is over its retry budget");
         upstream.metrics().upstreamAttempt(upstream.name(), "retry_budget_exhausted");
       }
       if (retry) {

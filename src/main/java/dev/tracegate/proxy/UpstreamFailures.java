@@ -9,7 +9,9 @@ import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
-/** Maps what the HTTP client reports to the contract's error keys and the spans' {@code error.type}. */
+/**
+ * Maps what the HTTP client reports to the contract's error keys and the spans' {@code error.type}.
+ */
 final class UpstreamFailures {
   static final String CONNECTION_CLOSED = "connection_closed";
 
@@ -23,30 +25,50 @@ final class UpstreamFailures {
       return (GatewayError) t;
     }
     if (t instanceof io.netty.channel.ConnectTimeoutException
-        || t instanceof TimeoutException && String.valueOf(t.getMessage()).contains("getting a connection")) {
-      return new GatewayError(ErrorKey.UPSTREAM_CONNECT_TIMEOUT,
-          "no connection to upstream '" + upstream + "' within its connectTimeout", "connect_timeout", t);
+        || t instanceof TimeoutException
+            && String.valueOf(t.getMessage()).contains("getting a connection")) {
+      return new GatewayError(
+          ErrorKey.UPSTREAM_CONNECT_TIMEOUT,
+          "no connection to upstream '" + upstream + "' within its connectTimeout",
+          "connect_timeout",
+          t);
     }
     if (t instanceof ConnectException) {
-      return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
-          "upstream '" + upstream + "' refused the connection", "connection_refused", t);
+      return new GatewayError(
+          ErrorKey.UPSTREAM_UNAVAILABLE,
+          "upstream '" + upstream + "' refused the connection",
+          "connection_refused",
+          t);
     }
-    if (t instanceof HttpClosedException || t instanceof IOException && !(t instanceof SSLException)) {
+    if (t instanceof HttpClosedException
+        || t instanceof IOException && !(t instanceof SSLException)) {
       // typically a pooled keep-alive connection the upstream closed just as the request went out
-      return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
-          "upstream '" + upstream + "' closed the connection before answering", CONNECTION_CLOSED, t);
+      return new GatewayError(
+          ErrorKey.UPSTREAM_UNAVAILABLE,
+          "upstream '" + upstream + "' closed the connection before answering",
+          CONNECTION_CLOSED,
+          t);
     }
     if (t instanceof TimeoutException) {
-      return new GatewayError(ErrorKey.UPSTREAM_TIMEOUT,
-          "upstream '" + upstream + "' went idle past its idleTimeout", "timeout", t);
+      return new GatewayError(
+          ErrorKey.UPSTREAM_TIMEOUT,
+          "upstream '" + upstream + "' went idle past its idleTimeout",
+          "timeout",
+          t);
     }
-    return new GatewayError(ErrorKey.UPSTREAM_UNAVAILABLE,
-        "upstream '" + upstream + "' failed: " + t.getClass().getSimpleName(), t.getClass().getName(), t);
+    return new GatewayError(
+        ErrorKey.UPSTREAM_UNAVAILABLE,
+        "upstream '" + upstream + "' failed: " + t.getClass().getSimpleName(),
+        t.getClass().getName(),
+        t);
   }
 
   static GatewayError responseTimeout(String upstream, long ms) {
-    return new GatewayError(ErrorKey.UPSTREAM_TIMEOUT,
-        "upstream '" + upstream + "' sent no response headers within " + ms + "ms", "timeout", null);
+    return new GatewayError(
+        ErrorKey.UPSTREAM_TIMEOUT,
+        "upstream '" + upstream + "' sent no response headers within " + ms + "ms",
+        "timeout",
+        null);
   }
 
   /**
@@ -55,11 +77,14 @@ final class UpstreamFailures {
    * just closed, or a restart), or no answer came in time.
    */
   static boolean retryable(GatewayError e) {
-    return e.key() == ErrorKey.UPSTREAM_CONNECT_TIMEOUT || e.key() == ErrorKey.UPSTREAM_TIMEOUT
-        || "connection_refused".equals(e.errorType()) || CONNECTION_CLOSED.equals(e.errorType());
+    return e.key() == ErrorKey.UPSTREAM_CONNECT_TIMEOUT
+        || e.key() == ErrorKey.UPSTREAM_TIMEOUT
+        || "connection_refused".equals(e.errorType())
+        || CONNECTION_CLOSED.equals(e.errorType());
   }
 
   static boolean connectFailure(GatewayError e) {
-    return e.key() == ErrorKey.UPSTREAM_CONNECT_TIMEOUT || "connection_refused".equals(e.errorType());
+    return e.key() == ErrorKey.UPSTREAM_CONNECT_TIMEOUT
+        || "connection_refused".equals(e.errorType());
   }
 }

@@ -1,8 +1,8 @@
 package dev.tracegate.proxy;
 
-import dev.tracegate.telemetry.Spans;
 import dev.tracegate.route.GatewayError;
 import dev.tracegate.route.Outcome;
+import dev.tracegate.telemetry.Spans;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.http.HttpClientResponse;
 
@@ -33,16 +33,21 @@ public final class UpstreamReply {
     return response;
   }
 
-  /** Ends the attempt's span; a non-null {@code failure} (body cut off, client gone) marks it ERROR. */
+  /**
+   * Ends the attempt's span; a non-null {@code failure} (body cut off, client gone) marks it ERROR.
+   */
   public void end(Throwable failure) {
     if (ended) {
       return;
     }
     ended = true;
     if (failure != null) {
-      GatewayError e = failure instanceof GatewayError ? (GatewayError) failure
-          : UpstreamFailures.classify(failure, "");
-      Spans.fail(span, e.errorType(), "answer body not completed: " + failure.getMessage(), failure);
+      GatewayError e =
+          failure instanceof GatewayError
+              ? (GatewayError) failure
+              : UpstreamFailures.classify(failure, "");
+      Spans.fail(
+          span, e.errorType(), "answer body not completed: " + failure.getMessage(), failure);
     }
     span.end();
     outcome.upstreamTime(System.nanoTime() - startNanos);

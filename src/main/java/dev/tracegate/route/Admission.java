@@ -14,7 +14,10 @@ public final class Admission {
 
   private final BodyBudget bodies;
 
-  /** At most {@code maxInFlight} requests, holding at most {@code maxBufferedBytes} of bodies between them. */
+  /**
+   * At most {@code maxInFlight} requests, holding at most {@code maxBufferedBytes} of bodies
+   * between them.
+   */
   public Admission(int maxInFlight, long maxBufferedBytes) {
     this.maxInFlight = maxInFlight;
     this.bodies = new BodyBudget(maxBufferedBytes);

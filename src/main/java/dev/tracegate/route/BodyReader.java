@@ -39,8 +39,8 @@ public final class BodyReader {
   }
 
   /**
-   * The whole body, each chunk reserved in {@code budget} (what was reserved is added to
-   * {@code ex}, for release when the request ends): past the budget, {@code 503 overloaded}.
+   * The whole body, each chunk reserved in {@code budget} (what was reserved is added to {@code
+   * ex}, for release when the request ends): past the budget, {@code 503 overloaded}.
    */
   static Future<Buffer> read(HttpServerRequest req, long maxBytes, BodyBudget budget, Exchange ex) {
     String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -49,7 +49,8 @@ public final class BodyReader {
       try {
         declared = Long.parseLong(length.trim());
       } catch (NumberFormatException e) {
-        return Future.failedFuture(new GatewayError(ErrorKey.BAD_REQUEST, "invalid Content-Length"));
+        return Future.failedFuture(
+            new GatewayError(ErrorKey.BAD_REQUEST, "invalid Content-Length"));
       }
       if (declared > maxBytes) {
         return Future.failedFuture(tooLarge(maxBytes));
@@ -63,32 +64,35 @@ public final class BodyReader {
     boolean reserved = length != null;
     Promise<Buffer> promise = Promise.promise();
     Buffer body = Buffer.buffer();
-    req.handler(chunk -> {
-      if (promise.future().isComplete()) {
-        return; // refused already: the rest is discarded
-      }
-      if (body.length() + chunk.length() > maxBytes) {
-        promise.tryFail(tooLarge(maxBytes));
-      } else if (!reserved && !budget.reserve(chunk.length())) {
-        promise.tryFail(overBudget());
-      } else {
-        if (!reserved) {
-          ex.bufferedBytes(chunk.length());
-        }
-        body.appendBuffer(chunk);
-      }
-    });
+    req.handler(
+        chunk -> {
+          if (promise.future().isComplete()) {
+            return; // refused already: the rest is discarded
+          }
+          if (body.length() + chunk.length() > maxBytes) {
+            promise.tryFail(tooLarge(maxBytes));
+          } else if (!reserved && !budget.reserve(chunk.length())) {
+            promise.tryFail(overBudget());
+          } else {
+            if (!reserved) {
+              ex.bufferedBytes(chunk.length());
+            }
+            body.appendBuffer(chunk);
+          }
+        });
     req.exceptionHandler(promise::tryFail);
     req.endHandler(v -> promise.tryComplete(body));
     return promise.future();
   }
 
   private static GatewayError overBudget() {
-    return new GatewayError(ErrorKey.OVERLOADED,
+    return new GatewayError(
+        ErrorKey.OVERLOADED,
         "request bodies held by the gateway are at server.maxBufferedBytes; try again shortly");
   }
 
   private static GatewayError tooLarge(long maxBytes) {
-    return new GatewayError(ErrorKey.PAYLOAD_TOO_LARGE, "request body exceeds " + maxBytes + " bytes");
+    return new GatewayError(
+        ErrorKey.PAYLOAD_TOO_LARGE, "request body exceeds " + maxBytes + " bytes");
   }
 }

@@ -5,7 +5,10 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
-/** Renders a {@link GatewayError} as the contract's JSON answer; the only place errors become responses. */
+/**
+ * Renders a {@link GatewayError} as the contract's JSON answer; the only place errors become
+ * responses.
+ */
 final class ErrorResponses {
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
 
@@ -22,13 +25,16 @@ final class ErrorResponses {
     if (response.headWritten()) {
       return response.reset();
     }
-    // whatever an upstream's answer had put on the response (length, type) does not describe this one
+    // whatever an upstream's answer had put on the response (length, type) does not describe this
+    // one
     String connection = response.headers().get(HttpHeaders.CONNECTION);
     String requestId = response.headers().get(RequestIds.HEADER);
     String retryAfter = response.headers().get(HttpHeaders.RETRY_AFTER);
     response.headers().clear();
-    if (retryAfter != null && (error.key() == ErrorKey.RATE_LIMITED || error.key() == ErrorKey.OVERLOADED)) {
-      response.putHeader(HttpHeaders.RETRY_AFTER, retryAfter); // set by the gateway for this very answer
+    if (retryAfter != null
+        && (error.key() == ErrorKey.RATE_LIMITED || error.key() == ErrorKey.OVERLOADED)) {
+      response.putHeader(
+          HttpHeaders.RETRY_AFTER, retryAfter); // set by the gateway for this very answer
     }
     response.putHeader(RequestHandler.TRACE_ID_HEADER, traceId);
     if (requestId != null) {
@@ -37,12 +43,14 @@ final class ErrorResponses {
     if (connection != null) {
       response.putHeader(HttpHeaders.CONNECTION, connection);
     }
-    String body = new JsonObject()
-        .put("error", error.key().key())
-        .put("message", error.getMessage())
-        .put("traceId", traceId)
-        .encode();
-    return response.setStatusCode(error.status())
+    String body =
+        new JsonObject()
+            .put("error", error.key().key())
+            .put("message", error.getMessage())
+            .put("traceId", traceId)
+            .encode();
+    return response
+        .setStatusCode(error.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .end(body);
   }

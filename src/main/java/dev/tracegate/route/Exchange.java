@@ -29,8 +29,15 @@ public final class Exchange {
   private List<Runnable> cancelHooks;
   private GatewayError abandonedBy;
 
-  Exchange(Vertx vertx, HttpServerRequest request, Route route, Map<String, String> params,
-           Span span, Context context, long deadlineNanos, Outcome outcome) {
+  Exchange(
+      Vertx vertx,
+      HttpServerRequest request,
+      Route route,
+      Map<String, String> params,
+      Span span,
+      Context context,
+      long deadlineNanos,
+      Outcome outcome) {
     this.vertx = vertx;
     this.request = request;
     this.route = route;
@@ -91,7 +98,9 @@ public final class Exchange {
     this.body = body;
   }
 
-  /** True when the body was left unread, paused, for the target to stream from {@link #request()}. */
+  /**
+   * True when the body was left unread, paused, for the target to stream from {@link #request()}.
+   */
   public boolean streamedBody() {
     return streamedLength >= 0;
   }
@@ -111,7 +120,10 @@ public final class Exchange {
     return Math.max(left, 0);
   }
 
-  /** Runs {@code hook} if the request is abandoned (deadline passed, client gone) before it completes. */
+  /**
+   * Runs {@code hook} if the request is abandoned (deadline passed, client gone) before it
+   * completes.
+   */
   public void onCancel(Runnable hook) {
     if (abandonedBy != null) {
       hook.run();

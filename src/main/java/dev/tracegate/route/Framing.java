@@ -9,16 +9,17 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Requests whose framing or target RFC 9112 says a server must not guess at, refused with 400 and
- * a closed connection before anything is forwarded: two {@code Host} headers, both
- * {@code Content-Length} and {@code Transfer-Encoding}, {@code Transfer-Encoding} in HTTP/1.0 or
- * other than plain {@code chunked}, an empty path segment ({@code //api/...}, which matching and
- * prefix stripping would read differently), control bytes in the query. Also the method names
- * spans may carry, as the HTTP semantic conventions list them.
+ * Requests whose framing or target RFC 9112 says a server must not guess at, refused with 400 and a
+ * closed connection before anything is forwarded: two {@code Host} headers, both {@code
+ * Content-Length} and {@code Transfer-Encoding}, {@code Transfer-Encoding} in HTTP/1.0 or other
+ * than plain {@code chunked}, an empty path segment ({@code //api/...}, which matching and prefix
+ * stripping would read differently), control bytes in the query. Also the method names spans may
+ * carry, as the HTTP semantic conventions list them.
  */
 public final class Framing {
-  static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
-      "TRACE", "PATCH");
+  static final Set<String> KNOWN_METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
   /** What spans and metrics say for any other method: the conventions' {@code _OTHER}. */
   public static final String OTHER_METHOD = "_OTHER";
 
@@ -30,8 +31,10 @@ public final class Framing {
     if (headers.getAll(HttpHeaders.HOST).size() > 1) {
       return "more than one Host header";
     }
-    List<String> te = headers.contains(HttpHeaders.TRANSFER_ENCODING) ? headers.getAll(HttpHeaders.TRANSFER_ENCODING)
-        : List.of();
+    List<String> te =
+        headers.contains(HttpHeaders.TRANSFER_ENCODING)
+            ? headers.getAll(HttpHeaders.TRANSFER_ENCODING)
+            : List.of();
     if (!te.isEmpty()) {
       if (req.version() == HttpVersion.HTTP_1_0) {
         return "Transfer-Encoding in an HTTP/1.0 request";

@@ -1,9 +1,9 @@
 package dev.tracegate.route;
 
 /**
- * The one failure type of a request: an {@link ErrorKey} (status and key for the client), a
- * message safe to show, and the {@code error.type} the span records. Rendered in exactly one place,
- * {@link ErrorResponses}.
+ * The one failure type of a request: an {@link ErrorKey} (status and key for the client), a message
+ * safe to show, and the {@code error.type} the span records. Rendered in exactly one place, {@link
+ * ErrorResponses}.
  */
 public final class GatewayError extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -16,7 +16,9 @@ public final class GatewayError extends RuntimeException {
     this(key, key.status(), message, errorType, cause);
   }
 
-  /** With a status other than the key's own: an open circuit is {@code 503 upstream_unavailable}. */
+  /**
+   * With a status other than the key's own: an open circuit is {@code 503 upstream_unavailable}.
+   */
   public GatewayError(ErrorKey key, int status, String message, String errorType, Throwable cause) {
     super(message, cause, false, false);
     this.key = key;
@@ -37,7 +39,10 @@ public final class GatewayError extends RuntimeException {
     return key;
   }
 
-  /** The span's {@code error.type}: {@code timeout}, {@code connection_refused}, a SQLSTATE, a class name. */
+  /**
+   * The span's {@code error.type}: {@code timeout}, {@code connection_refused}, a SQLSTATE, a class
+   * name.
+   */
   public String errorType() {
     return errorType;
   }

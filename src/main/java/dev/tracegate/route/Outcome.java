@@ -1,11 +1,11 @@
 package dev.tracegate.route;
 
 /**
- * What became of one request, gathered in one place while it runs and read by every
- * {@link RequestObserver} once it has ended: the status and error key, the duration, bytes in and
- * out, and which upstreams, statements and event-bus calls it made and how long they took.
- * Targets add to it through the {@code upstream…}, {@code db…} and {@code bus…} methods; like its
- * {@link Exchange}, it is confined to the request's event loop.
+ * What became of one request, gathered in one place while it runs and read by every {@link
+ * RequestObserver} once it has ended: the status and error key, the duration, bytes in and out, and
+ * which upstreams, statements and event-bus calls it made and how long they took. Targets add to it
+ * through the {@code upstream…}, {@code db…} and {@code bus…} methods; like its {@link Exchange},
+ * it is confined to the request's event loop.
  */
 public final class Outcome {
   private final String requestId;
@@ -25,7 +25,9 @@ public final class Outcome {
     this.requestId = requestId;
   }
 
-  /** One upstream attempt starts, to {@code address} ({@code host:port}) of upstream {@code name}. */
+  /**
+   * One upstream attempt starts, to {@code address} ({@code host:port}) of upstream {@code name}.
+   */
   public void upstreamAttempt(String name, String address) {
     upstreamAttempts++;
     upstreamAddress = address;
@@ -64,7 +66,10 @@ public final class Outcome {
     return requestId;
   }
 
-  /** The status sent; 499 ({@code RequestHandler.CLIENT_CLOSED}) when the client closed the connection first. */
+  /**
+   * The status sent; 499 ({@code RequestHandler.CLIENT_CLOSED}) when the client closed the
+   * connection first.
+   */
   public int status() {
     return status;
   }
@@ -73,7 +78,6 @@ public final class Outcome {
   public ErrorKey error() {
     return error;
   }
-
 
   public long durationNanos() {
     return durationNanos;
@@ -103,7 +107,10 @@ public final class Outcome {
     return upstreamAttempts;
   }
 
-  /** Summed over attempts (parallel compose steps can add up past the request's duration); -1 when none. */
+  /**
+   * Summed over attempts (parallel compose steps can add up past the request's duration); -1 when
+   * none.
+   */
   public long upstreamNanos() {
     return upstreamNanos;
   }

@@ -31,6 +31,7 @@ import java.time.Duration;
 public final class RequestHandler implements Handler<HttpServerRequest> {
   public static final CharSequence TRACE_ID_HEADER = HttpHeaders.createOptimized("X-Trace-Id");
   private static final String TRACEPARENT = "traceparent";
+
   /** The status recorded (not sent) for a request whose client left first, as nginx logs it. */
   public static final int CLIENT_CLOSED = 499;
 
@@ -48,10 +49,19 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private final HeaderTimeout headerTimeout;
   private final HeaderCapture capture;
 
-  public RequestHandler(Vertx vertx, Routing routing, Admission admission, Tracer tracer,
-                        TextMapPropagator propagator, InvalidTraceHeaders invalidHeaders, boolean baggagePropagated,
-                        Duration requestTimeout, long maxBodyBytes,
-                        Duration headerTimeout, HeaderCapture capture, RequestObserver observer) {
+  public RequestHandler(
+      Vertx vertx,
+      Routing routing,
+      Admission admission,
+      Tracer tracer,
+      TextMapPropagator propagator,
+      InvalidTraceHeaders invalidHeaders,
+      boolean baggagePropagated,
+      Duration requestTimeout,
+      long maxBodyBytes,
+      Duration headerTimeout,
+      HeaderCapture capture,
+      RequestObserver observer) {
     this.vertx = vertx;
     this.routing = routing;
     this.admission = admission;
@@ -94,23 +104,38 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     }
     ErrorKey refused = admission.admit();
     Routing generation = routing;
-    RouteTable.Match match = generation.table().match(method, req.path()); // also for refused ones: spans and metrics name the route
+    RouteTable.Match match =
+        generation
+            .table()
+            .match(method, req.path()); // also for refused ones: spans and metrics name the route
 
-    Completion completion = begin(req, startNanos, extractParent(req.headers()), method, match, generation);
+    Completion completion =
+        begin(req, startNanos, extractParent(req.headers()), method, match, generation);
     Exchange ex = completion.ex;
 
     if (refused != null) {
-      completion.fail(new GatewayError(refused, refused == ErrorKey.OVERLOADED
-          ? "too many requests in progress" : "the gateway is shutting down"));
+      completion.fail(
+          new GatewayError(
+              refused,
+              refused == ErrorKey.OVERLOADED
+                  ? "too many requests in progress"
+                  : "the gateway is shutting down"));
     } else if (match.route == null) {
       completion.fail(miss(match, method));
     } else {
       long wait = match.route.admit();
       if (wait > 0) {
         // whole seconds, rounded up, as Retry-After takes them
-        req.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, (wait + 999_999_999) / 1_000_000_000)));
-        completion.fail(new GatewayError(ErrorKey.RATE_LIMITED, "route '" + match.route.name()
-            + "' is over its rate limit", "rate_limited", null));
+        req.response()
+            .putHeader(
+                HttpHeaders.RETRY_AFTER,
+                Long.toString(Math.max(1, (wait + 999_999_999) / 1_000_000_000)));
+        completion.fail(
+            new GatewayError(
+                ErrorKey.RATE_LIMITED,
+                "route '" + match.route.name() + "' is over its rate limit",
+                "rate_limited",
+                null));
       } else {
         serve(ex, completion);
       }
@@ -118,21 +143,31 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   }
 
   /**
-   * Requests the HTTP decoder rejected (oversized headers or line, malformed syntax): answered
-   * with the contract's JSON, a trace id and a SERVER span, then the connection is closed, since
-   * what follows on it cannot be trusted.
+   * Requests the HTTP decoder rejected (oversized headers or line, malformed syntax): answered with
+   * the contract's JSON, a trace id and a SERVER span, then the connection is closed, since what
+   * follows on it cannot be trusted.
    */
   public void handleInvalid(HttpServerRequest req) {
     Throwable cause = req.decoderResult().cause();
-    ErrorKey key = cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException ? ErrorKey.HEADERS_TOO_LARGE
-        : cause instanceof io.netty.handler.codec.http.TooLongHttpLineException ? ErrorKey.URI_TOO_LONG
-        : ErrorKey.BAD_REQUEST;
+    ErrorKey key =
+        cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
+            ? ErrorKey.HEADERS_TOO_LARGE
+            : cause instanceof io.netty.handler.codec.http.TooLongHttpLineException
+                ? ErrorKey.URI_TOO_LONG
+                : ErrorKey.BAD_REQUEST;
     admission.admit();
     req.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     String method = req.method() == null ? "HTTP" : req.method().name();
-    Completion completion = begin(req, System.nanoTime(), Context.root(), method, RouteTable.NO_MATCH, routing);
-    completion.fail(new GatewayError(key, key == ErrorKey.BAD_REQUEST ? "malformed HTTP request"
-        : key == ErrorKey.URI_TOO_LONG ? "request line too long" : "request headers too large"));
+    Completion completion =
+        begin(req, System.nanoTime(), Context.root(), method, RouteTable.NO_MATCH, routing);
+    completion.fail(
+        new GatewayError(
+            key,
+            key == ErrorKey.BAD_REQUEST
+                ? "malformed HTTP request"
+                : key == ErrorKey.URI_TOO_LONG
+                    ? "request line too long"
+                    : "request headers too large"));
   }
 
   /** A request whose framing or target cannot be trusted: 400, then the connection is closed. */
@@ -141,17 +176,31 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     req.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     // what follows on this connection cannot be trusted either: close it once the answer is out
     req.response().bodyEndHandler(v -> req.connection().close());
-    Completion completion = begin(req, startNanos, Context.root(), method, RouteTable.NO_MATCH, routing);
+    Completion completion =
+        begin(req, startNanos, Context.root(), method, RouteTable.NO_MATCH, routing);
     completion.fail(new GatewayError(ErrorKey.BAD_REQUEST, "refused: " + why, "bad_framing", null));
   }
 
   /** Starts the SERVER span and the exchange, and hooks the span's end to the response's. */
-  private Completion begin(HttpServerRequest req, long startNanos, Context parent, String method,
-                           RouteTable.Match match, Routing generation) {
+  private Completion begin(
+      HttpServerRequest req,
+      long startNanos,
+      Context parent,
+      String method,
+      RouteTable.Match match,
+      Routing generation) {
     String requestId = RequestIds.accept(req.headers().get(RequestIds.HEADER));
     Span span = startServerSpan(req, parent, method, match.route, requestId);
-    Exchange ex = new Exchange(vertx, req, match.route, match.params, span, parent.with(span),
-        startNanos + requestTimeoutMs * 1_000_000, new Outcome(requestId));
+    Exchange ex =
+        new Exchange(
+            vertx,
+            req,
+            match.route,
+            match.params,
+            span,
+            parent.with(span),
+            startNanos + requestTimeoutMs * 1_000_000,
+            new Outcome(requestId));
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     resp.putHeader(RequestIds.HEADER, requestId);
@@ -165,8 +214,14 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private void serve(Exchange ex, Completion completion) {
     // vertx.timer schedules on the event loop directly: lighter than setTimer for one per request
     Timer timer = vertx.timer(Math.max(1, requestTimeoutMs));
-    timer.onSuccess(v -> completion.fail(new GatewayError(ErrorKey.DEADLINE_EXCEEDED,
-        "request did not complete within " + requestTimeoutMs + "ms", "timeout", null)));
+    timer.onSuccess(
+        v ->
+            completion.fail(
+                new GatewayError(
+                    ErrorKey.DEADLINE_EXCEEDED,
+                    "request did not complete within " + requestTimeoutMs + "ms",
+                    "timeout",
+                    null)));
     completion.timer = timer;
     RouteTarget target = ex.route().target();
     HttpServerRequest req = ex.request();
@@ -178,10 +233,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       target.serve(ex).onFailure(completion::fail);
     } else if (target.needsBody() && BodyReader.hasBody(req)) {
       BodyReader.read(req, maxBodyBytes, bodyBudget, ex)
-          .compose(body -> {
-            ex.body(body);
-            return target.serve(ex);
-          })
+          .compose(
+              body -> {
+                ex.body(body);
+                return target.serve(ex);
+              })
           .onFailure(completion::fail);
     } else {
       // consume the (empty) request so the connection keeps reading and notices a client hang-up
@@ -191,12 +247,12 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   }
 
   /**
-   * After refusing a body, discard what the client is still sending for a moment so it can read
-   * the 413 (closing at once would reset the connection under it), then close: the rest of the body
-   * is never parsed as another request.
+   * After refusing a body, discard what the client is still sending for a moment so it can read the
+   * 413 (closing at once would reset the connection under it), then close: the rest of the body is
+   * never parsed as another request.
    */
   private void lingerThenClose(HttpServerRequest req, Future<Void> written) {
-    req.handler(chunk -> { });
+    req.handler(chunk -> {});
     req.resume();
     written.onComplete(v -> vertx.setTimer(LINGER_MS, id -> req.connection().close()));
   }
@@ -206,10 +262,15 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private static GatewayError miss(RouteTable.Match match, String method) {
     switch (match.miss) {
       case METHOD_NOT_ALLOWED:
-        return new GatewayError(ErrorKey.METHOD_NOT_ALLOWED, method + " is not allowed here (allowed: "
-            + String.join(", ", new java.util.TreeSet<>(match.allowed)) + ")");
+        return new GatewayError(
+            ErrorKey.METHOD_NOT_ALLOWED,
+            method
+                + " is not allowed here (allowed: "
+                + String.join(", ", new java.util.TreeSet<>(match.allowed))
+                + ")");
       case BAD_REQUEST:
-        return new GatewayError(ErrorKey.BAD_REQUEST, "path contains dot segments or encoded separators");
+        return new GatewayError(
+            ErrorKey.BAD_REQUEST, "path contains dot segments or encoded separators");
       default:
         return new GatewayError(ErrorKey.NOT_FOUND, "no route for this path");
     }
@@ -226,17 +287,22 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     return extracted;
   }
 
-  private Span startServerSpan(HttpServerRequest req, Context parent, String method, Route route, String requestId) {
+  private Span startServerSpan(
+      HttpServerRequest req, Context parent, String method, Route route, String requestId) {
     String known = Framing.spanMethod(method);
-    SpanBuilder b = tracer.spanBuilder(route == null ? known : route.spanName(known))
-        .setParent(parent)
-        .setSpanKind(SpanKind.SERVER)
-        .setAttribute(Attr.HTTP_REQUEST_METHOD, known)
-        .setAttribute(Attr.URL_PATH, req.path())
-        .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme())
-        .setAttribute(Attr.REQUEST_ID, requestId);
+    SpanBuilder b =
+        tracer
+            .spanBuilder(route == null ? known : route.spanName(known))
+            .setParent(parent)
+            .setSpanKind(SpanKind.SERVER)
+            .setAttribute(Attr.HTTP_REQUEST_METHOD, known)
+            .setAttribute(Attr.URL_PATH, req.path())
+            .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme())
+            .setAttribute(Attr.REQUEST_ID, requestId);
     if (!known.equals(method)) {
-      b.setAttribute(Attr.HTTP_REQUEST_METHOD_ORIGINAL, method.length() <= 32 ? method : method.substring(0, 32));
+      b.setAttribute(
+          Attr.HTTP_REQUEST_METHOD_ORIGINAL,
+          method.length() <= 32 ? method : method.substring(0, 32));
     }
     capture.request(b, req.headers());
     SocketAddress local = req.localAddress();
@@ -280,11 +346,13 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       ex.abandon(err);
       HttpServerResponse resp = ex.request().response();
       // answering before the body was read (too large, or the upstream failed first): close after
-      boolean unreadBody = BodyReader.hasBody(ex.request()) && !ex.request().isEnded() && !resp.headWritten();
+      boolean unreadBody =
+          BodyReader.hasBody(ex.request()) && !ex.request().isEnded() && !resp.headWritten();
       if (unreadBody) {
         resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
       }
-      Future<Void> written = ErrorResponses.write(resp, err, ex.span().getSpanContext().getTraceId());
+      Future<Void> written =
+          ErrorResponses.write(resp, err, ex.span().getSpanContext().getTraceId());
       if (unreadBody) {
         lingerThenClose(ex.request(), written);
       }
@@ -302,7 +370,9 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       Span span = ex.span();
       boolean aborted = !resp.ended();
       if (aborted) {
-        ex.abandon(new GatewayError(ErrorKey.BAD_REQUEST, "client closed the connection", "client_closed", null));
+        ex.abandon(
+            new GatewayError(
+                ErrorKey.BAD_REQUEST, "client closed the connection", "client_closed", null));
         span.setAttribute(Attr.ERROR_TYPE, "client_closed");
         span.addEvent("client closed the connection before the response ended");
       } else {
@@ -330,8 +400,13 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       generation.leave();
       bodyBudget.release(ex.bufferedBytes());
       headerTimeout.requestDone(ex.request().connection());
-      ex.outcome().finish(aborted ? CLIENT_CLOSED : resp.getStatusCode(), error == null ? null : error.key(),
-          System.nanoTime() - startNanos, ex.request().bytesRead(), resp.bytesWritten());
+      ex.outcome()
+          .finish(
+              aborted ? CLIENT_CLOSED : resp.getStatusCode(),
+              error == null ? null : error.key(),
+              System.nanoTime() - startNanos,
+              ex.request().bytesRead(),
+              resp.bytesWritten());
       observer.completed(ex, ex.outcome());
     }
   }

@@ -5,9 +5,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code X-Request-Id}: a client's value of 1-128 characters from {@code [A-Za-z0-9._:-]} is kept
- * (so a caller's id follows the request through logs and upstreams), anything else is replaced,
- * and a missing one is made: a random UUID, from a thread-local generator (no lock, no entropy
- * pool on the event loop; the id names a request, it guards nothing).
+ * (so a caller's id follows the request through logs and upstreams), anything else is replaced, and
+ * a missing one is made: a random UUID, from a thread-local generator (no lock, no entropy pool on
+ * the event loop; the id names a request, it guards nothing).
  */
 public final class RequestIds {
   public static final CharSequence HEADER = HttpHeaders.createOptimized("X-Request-Id");
@@ -27,8 +27,14 @@ public final class RequestIds {
     }
     for (int i = 0; i < id.length(); i++) {
       char c = id.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '.' || c == '_' || c == ':' || c == '-';
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '_'
+              || c == ':'
+              || c == '-';
       if (!ok) {
         return false;
       }
@@ -39,7 +45,7 @@ public final class RequestIds {
   /** A version-4 UUID in its usual text form. */
   static String make() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    long hi = (random.nextLong() & ~0xF000L) | 0x4000L;                      // version 4
+    long hi = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
     long lo = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // IETF variant
     char[] out = new char[36];
     int p = 0;

@@ -15,7 +15,10 @@ public final class Route {
   private final TokenBucket limiter;
   private final Map<String, String> spanNames = new HashMap<>();
 
-  /** {@code limiter}: the route's token bucket, shared by every event loop; null without {@code rateLimit}. */
+  /**
+   * {@code limiter}: the route's token bucket, shared by every event loop; null without {@code
+   * rateLimit}.
+   */
   public Route(RouteConfig config, RouteTarget target, TokenBucket limiter) {
     this.config = config;
     this.target = target;

@@ -43,8 +43,10 @@ public final class RouteTable {
   }
 
   private static final Match NOT_FOUND = new Match(null, Map.of(), ErrorKey.NOT_FOUND, Set.of());
+
   /** For requests that never reached matching (the decoder rejected them). */
   static final Match NO_MATCH = new Match(null, Map.of(), ErrorKey.BAD_REQUEST, Set.of());
+
   private static final Match BAD_PATH = new Match(null, Map.of(), ErrorKey.BAD_REQUEST, Set.of());
 
   public Match match(String method, String rawPath) {
@@ -66,10 +68,9 @@ public final class RouteTable {
   }
 
   /**
-   * Rejects paths that could escape a route's prefix once an upstream normalizes them: dot
-   * segments (also with {@code ;} parameters, {@code ..;}, which Tomcat and Spring resolve as
-   * {@code ..}), encoded slashes or backslashes, control bytes, and anything not starting with a
-   * slash.
+   * Rejects paths that could escape a route's prefix once an upstream normalizes them: dot segments
+   * (also with {@code ;} parameters, {@code ..;}, which Tomcat and Spring resolve as {@code ..}),
+   * encoded slashes or backslashes, control bytes, and anything not starting with a slash.
    */
   static boolean isSafe(String path) {
     if (path == null || path.isEmpty() || path.charAt(0) != '/') {
@@ -83,7 +84,10 @@ public final class RouteTable {
     }
     if (path.indexOf('%') >= 0) {
       String lower = path.toLowerCase();
-      if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") || lower.contains("%2e")) {
+      if (lower.contains("%2f")
+          || lower.contains("%5c")
+          || lower.contains("%00")
+          || lower.contains("%2e")) {
         return false;
       }
     }

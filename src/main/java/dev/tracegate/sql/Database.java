@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The process's one PostgreSQL pool: sized from {@code database.*}, prepared statements cached,
- * the wait for a connection bounded by {@code connectTimeout} (so an outage answers fast instead of
+ * The process's one PostgreSQL pool: sized from {@code database.*}, prepared statements cached, the
+ * wait for a connection bounded by {@code connectTimeout} (so an outage answers fast instead of
  * queueing for 30 s), and a light health probe that readiness reads. Vert.x's own SQL tracing is
  * off: {@link SqlRunner} owns exactly one span per statement.
  */
@@ -38,22 +38,29 @@ public final class Database {
 
   /** Builds the pool for {@code url} (a {@code postgresql://} URL, credentials allowed). */
   public static Database create(Vertx vertx, String url, GatewayConfig.Database config) {
-    PgConnectOptions connect = PgConnectOptions.fromUri(url)
-        .setPipeliningLimit(config.pipeliningLimit())
-        .setCachePreparedStatements(true)
-        .setPreparedStatementCacheMaxSize(1024)
-        .setTracingPolicy(TracingPolicy.IGNORE);
-    PoolOptions options = new PoolOptions()
-        .setMaxSize(config.poolSize())
-        .setMaxWaitQueueSize(config.poolSize() * 128)
-        .setConnectionTimeout((int) config.connectTimeout().toMillis())
-        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
-        .setIdleTimeout(60)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS)
-        .setPoolCleanerPeriod(5000);
-    NetClientOptions net = new NetClientOptions().setConnectTimeout((int) config.connectTimeout().toMillis());
+    PgConnectOptions connect =
+        PgConnectOptions.fromUri(url)
+            .setPipeliningLimit(config.pipeliningLimit())
+            .setCachePreparedStatements(true)
+            .setPreparedStatementCacheMaxSize(1024)
+            .setTracingPolicy(TracingPolicy.IGNORE);
+    PoolOptions options =
+        new PoolOptions()
+            .setMaxSize(config.poolSize())
+            .setMaxWaitQueueSize(config.poolSize() * 128)
+            .setConnectionTimeout((int) config.connectTimeout().toMillis())
+            .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setIdleTimeout(60)
+            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            .setPoolCleanerPeriod(5000);
+    NetClientOptions net =
+        new NetClientOptions().setConnectTimeout((int) config.connectTimeout().toMillis());
     Pool pool = PgBuilder.pool().with(options).with(net).connectingTo(connect).using(vertx).build();
-    LOG.info("database: pool of " + config.poolSize() + " connections to " + GatewayConfig.Database.redact(url));
+    LOG.info(
+        "database: pool of "
+            + config.poolSize()
+            + " connections to "
+            + GatewayConfig.Database.redact(url));
     return new Database(vertx, pool, connect);
   }
 
@@ -80,23 +87,29 @@ public final class Database {
 
   /** Probes now and completes when the answer (or failure) is known. */
   public Future<Boolean> probe() {
-    return pool.query("SELECT 1").execute()
+    return pool.query("SELECT 1")
+        .execute()
         .timeout(PROBE_INTERVAL_MS * 2, TimeUnit.MILLISECONDS)
         .map(rows -> true)
         .otherwise(false)
-        .onSuccess(now -> {
-          if (now != up) {
-            if (now) {
-              LOG.info("database: reachable again");
-            } else {
-              LOG.warn("database: unreachable; SQL routes answer 503 db_unavailable and readiness is 503");
-            }
-          }
-          up = now;
-        });
+        .onSuccess(
+            now -> {
+              if (now != up) {
+                if (now) {
+                  LOG.info("database: reachable again");
+                } else {
+                  LOG.warn(
+                      "database: unreachable; SQL routes answer 503 db_unavailable and readiness is 503");
+                }
+              }
+              up = now;
+            });
   }
 
-  /** Called for every statement outcome, so an outage is noticed at once rather than at the next probe. */
+  /**
+   * Called for every statement outcome, so an outage is noticed at once rather than at the next
+   * probe.
+   */
   void observed(boolean reachable) {
     if (up != reachable) {
       probe();

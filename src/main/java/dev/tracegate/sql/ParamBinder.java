@@ -15,8 +15,8 @@ import java.util.Locale;
 import java.util.UUID;
 
 /**
- * Turns a request's path, query, header and body values into a statement's typed parameters.
- * A value that is missing or does not convert is a 400 naming the parameter, and no query is sent.
+ * Turns a request's path, query, header and body values into a statement's typed parameters. A
+ * value that is missing or does not convert is a 400 naming the parameter, and no query is sent.
  * Values go only into the bound tuple: never into SQL text, spans or logs.
  */
 final class ParamBinder {
@@ -28,9 +28,15 @@ final class ParamBinder {
     for (SqlParam p : params) {
       Object raw;
       switch (p.source()) {
-        case PATH: raw = ex.params().get(p.name()); break;
-        case QUERY: raw = ex.request().getParam(p.name()); break;
-        case HEADER: raw = ex.request().getHeader(p.name()); break;
+        case PATH:
+          raw = ex.params().get(p.name());
+          break;
+        case QUERY:
+          raw = ex.request().getParam(p.name());
+          break;
+        case HEADER:
+          raw = ex.request().getHeader(p.name());
+          break;
         default:
           if (body == null) {
             body = jsonBody(ex);
@@ -65,12 +71,18 @@ final class ParamBinder {
     String text = String.valueOf(raw).trim();
     try {
       switch (type) {
-        case INT: return Integer.parseInt(text);
-        case BIGINT: return Long.parseLong(text);
-        case NUMERIC: return new BigDecimal(text);
-        case UUID: return UUID.fromString(text);
-        case BOOL: return bool(p, text);
-        default: return String.valueOf(raw);
+        case INT:
+          return Integer.parseInt(text);
+        case BIGINT:
+          return Long.parseLong(text);
+        case NUMERIC:
+          return new BigDecimal(text);
+        case UUID:
+          return UUID.fromString(text);
+        case BOOL:
+          return bool(p, text);
+        default:
+          return String.valueOf(raw);
       }
     } catch (IllegalArgumentException e) {
       throw bad(p, "is not a valid " + type.name().toLowerCase(Locale.ROOT));
@@ -87,9 +99,16 @@ final class ParamBinder {
 
   private static Boolean bool(SqlParam p, String text) {
     switch (text.toLowerCase(Locale.ROOT)) {
-      case "true": case "1": case "yes": return Boolean.TRUE;
-      case "false": case "0": case "no": return Boolean.FALSE;
-      default: throw bad(p, "is not a valid bool");
+      case "true":
+      case "1":
+      case "yes":
+        return Boolean.TRUE;
+      case "false":
+      case "0":
+      case "no":
+        return Boolean.FALSE;
+      default:
+        throw bad(p, "is not a valid bool");
     }
   }
 

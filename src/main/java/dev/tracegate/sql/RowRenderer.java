@@ -13,7 +13,8 @@ import java.util.UUID;
 
 /**
  * PostgreSQL values as natural JSON: numbers as numbers, booleans, nested JSON for json/jsonb,
- * ISO-8601 text for dates and times, UUIDs as text, bytea as base64, arrays as arrays, NULL as null.
+ * ISO-8601 text for dates and times, UUIDs as text, bytea as base64, arrays as arrays, NULL as
+ * null.
  */
 final class RowRenderer {
   private RowRenderer() {}
@@ -34,8 +35,11 @@ final class RowRenderer {
       Numeric n = (Numeric) v;
       return n.isNaN() ? "NaN" : n.bigDecimalValue();
     }
-    if (v instanceof Number || v instanceof Boolean || v instanceof String
-        || v instanceof JsonObject || v instanceof JsonArray) {
+    if (v instanceof Number
+        || v instanceof Boolean
+        || v instanceof String
+        || v instanceof JsonObject
+        || v instanceof JsonArray) {
       return v;
     }
     if (v instanceof Temporal || v instanceof UUID) {

@@ -28,11 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one prepared statement for a request, with exactly one CLIENT span covering the wait for a
- * connection and the statement. When its timeout fires (or the request is abandoned) the span
- * ends ERROR with {@code error.type=timeout}, the request is answered {@code db_timeout} at once
- * and the statement is cancelled on the server ({@code pg_cancel}); the connection returns to the
- * pool healthy when the server confirms (SQLSTATE 57014). The span covers the gateway's wait, not
- * the cancellation after it, so it never outlives the request's SERVER span.
+ * connection and the statement. When its timeout fires (or the request is abandoned) the span ends
+ * ERROR with {@code error.type=timeout}, the request is answered {@code db_timeout} at once and the
+ * statement is cancelled on the server ({@code pg_cancel}); the connection returns to the pool
+ * healthy when the server confirms (SQLSTATE 57014). The span covers the gateway's wait, not the
+ * cancellation after it, so it never outlives the request's SERVER span.
  */
 public final class SqlRunner {
   public static final String QUERY_CANCELED = "57014";
@@ -50,26 +50,31 @@ public final class SqlRunner {
 
   public Future<RowSet<Row>> run(Exchange ex, Context parent, SqlStatement stmt, Tuple args) {
     long timeoutMs = Math.min(stmt.timeoutMs, Math.max(1, ex.remainingMillis()));
-    Span span = tracer.spanBuilder(stmt.spanName)
-        .setParent(parent)
-        .setSpanKind(SpanKind.CLIENT)
-        .setAttribute(Attr.DB_SYSTEM_NAME, "postgresql")
-        .setAttribute(Attr.DB_SYSTEM, "postgresql")
-        .setAttribute(Attr.DB_NAMESPACE, db.database())
-        .setAttribute(Attr.DB_QUERY_TEXT, stmt.text)
-        .setAttribute(Attr.DB_OPERATION_NAME, stmt.operation)
-        .setAttribute(Attr.SERVER_ADDRESS, db.host())
-        .setAttribute(Attr.SERVER_PORT, (long) db.port())
-        .startSpan();
+    Span span =
+        tracer
+            .spanBuilder(stmt.spanName)
+            .setParent(parent)
+            .setSpanKind(SpanKind.CLIENT)
+            .setAttribute(Attr.DB_SYSTEM_NAME, "postgresql")
+            .setAttribute(Attr.DB_SYSTEM, "postgresql")
+            .setAttribute(Attr.DB_NAMESPACE, db.database())
+            .setAttribute(Attr.DB_QUERY_TEXT, stmt.text)
+            .setAttribute(Attr.DB_OPERATION_NAME, stmt.operation)
+            .setAttribute(Attr.SERVER_ADDRESS, db.host())
+            .setAttribute(Attr.SERVER_PORT, (long) db.port())
+            .startSpan();
     stmt.table.ifPresent(t -> span.setAttribute(Attr.DB_COLLECTION_NAME, t));
     Execution run = new Execution(ex, span, timeoutMs, stmt.spanName);
-    db.pool().getConnection().onComplete(ar -> {
-      if (ar.failed()) {
-        run.finish(null, ar.cause());
-      } else {
-        run.execute(ar.result(), stmt, args);
-      }
-    });
+    db.pool()
+        .getConnection()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                run.finish(null, ar.cause());
+              } else {
+                run.execute(ar.result(), stmt, args);
+              }
+            });
     return run.answer.future();
   }
 
@@ -83,6 +88,7 @@ public final class SqlRunner {
     private final String name;
     private final long startNanos = System.nanoTime();
     private GatewayError cancelledBy;
+
     /** Set once the statement is over: the connection may already serve someone else's query. */
     private boolean completed;
 
@@ -100,20 +106,33 @@ public final class SqlRunner {
         return;
       }
       timer = ex.vertx().timer(timeoutMs);
-      timer.onSuccess(v -> cancel(conn, new GatewayError(ErrorKey.DB_TIMEOUT,
-          "the query ran past its " + timeoutMs + "ms timeout and was cancelled", "timeout", null)));
+      timer.onSuccess(
+          v ->
+              cancel(
+                  conn,
+                  new GatewayError(
+                      ErrorKey.DB_TIMEOUT,
+                      "the query ran past its " + timeoutMs + "ms timeout and was cancelled",
+                      "timeout",
+                      null)));
       ex.onCancel(() -> cancel(conn, ex.abandonedBy()));
-      conn.preparedQuery(stmt.text).execute(args).onComplete(ar -> {
-        completed = true;
-        timer.cancel();
-        conn.close();
-        if (cancelledBy == null) {
-          finish(ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
-        } else {
-          RequestLogs.of(LOG.atDebug(), ex).log("statement {} after its cancellation: {}", name,
-              ar.failed() ? ar.cause().getMessage() : "it had finished");
-        }
-      });
+      conn.preparedQuery(stmt.text)
+          .execute(args)
+          .onComplete(
+              ar -> {
+                completed = true;
+                timer.cancel();
+                conn.close();
+                if (cancelledBy == null) {
+                  finish(ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
+                } else {
+                  RequestLogs.of(LOG.atDebug(), ex)
+                      .log(
+                          "statement {} after its cancellation: {}",
+                          name,
+                          ar.failed() ? ar.cause().getMessage() : "it had finished");
+                }
+              });
     }
 
     private void cancel(SqlConnection conn, GatewayError why) {
@@ -141,12 +160,17 @@ public final class SqlRunner {
       }
       // the fixed description only, never the server's text or the driver's exception: both can
       // quote a parameter's value ("invalid input syntax for type integer: \"<value>\"")
-      Spans.fail(span, failure instanceof PgException ? ((PgException) failure).getSqlState() : error.errorType(),
-          error.getMessage(), null);
+      Spans.fail(
+          span,
+          failure instanceof PgException
+              ? ((PgException) failure).getSqlState()
+              : error.errorType(),
+          error.getMessage(),
+          null);
       span.end();
       metrics.query(name, outcome(error.key()), System.nanoTime() - startNanos);
-      RequestLogs.of(LOG.atDebug(), ex).log("statement {} failed: {} ({})", name, error.errorType(),
-          error.getMessage());
+      RequestLogs.of(LOG.atDebug(), ex)
+          .log("statement {} failed: {} ({})", name, error.errorType(), error.getMessage());
       db.observed(error.key() != ErrorKey.DB_UNAVAILABLE);
       answer.tryFail(error);
     }
@@ -154,9 +178,12 @@ public final class SqlRunner {
 
   private static String outcome(ErrorKey key) {
     switch (key) {
-      case DB_TIMEOUT: return "timeout";
-      case DB_UNAVAILABLE: return "unavailable";
-      default: return "error";
+      case DB_TIMEOUT:
+        return "timeout";
+      case DB_UNAVAILABLE:
+        return "unavailable";
+      default:
+        return "error";
     }
   }
 
@@ -171,18 +198,38 @@ public final class SqlRunner {
     }
     if (t instanceof PgException) {
       String state = ((PgException) t).getSqlState();
-      if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P03"))) {
-        return new GatewayError(ErrorKey.DB_UNAVAILABLE, "the database is unavailable (SQLSTATE " + state + ")", state, null);
+      if (state != null
+          && (state.startsWith("08") || state.equals("57P01") || state.equals("57P03"))) {
+        return new GatewayError(
+            ErrorKey.DB_UNAVAILABLE,
+            "the database is unavailable (SQLSTATE " + state + ")",
+            state,
+            null);
       }
       if (QUERY_CANCELED.equals(state)) {
-        return new GatewayError(ErrorKey.DB_TIMEOUT, "the query was cancelled (SQLSTATE 57014)", state, null);
+        return new GatewayError(
+            ErrorKey.DB_TIMEOUT, "the query was cancelled (SQLSTATE 57014)", state, null);
       }
-      return new GatewayError(ErrorKey.DB_ERROR, "the database rejected the statement (SQLSTATE " + state + ")", state, null);
+      return new GatewayError(
+          ErrorKey.DB_ERROR,
+          "the database rejected the statement (SQLSTATE " + state + ")",
+          state,
+          null);
     }
-    if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException
+    if (t instanceof ConnectException
+        || t instanceof ClosedConnectionException
+        || t instanceof TimeoutException
         || t.getCause() instanceof ConnectException) {
-      return new GatewayError(ErrorKey.DB_UNAVAILABLE, "no database connection could be had", t.getClass().getName(), null);
+      return new GatewayError(
+          ErrorKey.DB_UNAVAILABLE,
+          "no database connection could be had",
+          t.getClass().getName(),
+          null);
     }
-    return new GatewayError(ErrorKey.DB_ERROR, "database error: " + t.getClass().getSimpleName(), t.getClass().getName(), null);
+    return new GatewayError(
+        ErrorKey.DB_ERROR,
+        "database error: " + t.getClass().getSimpleName(),
+        t.getClass().getName(),
+        null);
   }
 }

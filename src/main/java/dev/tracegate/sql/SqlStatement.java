@@ -7,13 +7,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A configured statement with what its span needs worked out once: the operation, the table when
- * it is clear, and the span name ({@code SELECT stock}, or the route's name otherwise).
+ * A configured statement with what its span needs worked out once: the operation, the table when it
+ * is clear, and the span name ({@code SELECT stock}, or the route's name otherwise).
  */
 public final class SqlStatement {
   private static final Pattern OPERATION = Pattern.compile("^\\s*([A-Za-z]+)");
-  private static final Pattern TABLE = Pattern.compile(
-      "(?i)\\b(?:from|into|update|join)\\s+(\"?[A-Za-z_][A-Za-z0-9_.]*\"?)");
+  private static final Pattern TABLE =
+      Pattern.compile("(?i)\\b(?:from|into|update|join)\\s+(\"?[A-Za-z_][A-Za-z0-9_.]*\"?)");
 
   final RouteConfig.Sql config;
   final String text;

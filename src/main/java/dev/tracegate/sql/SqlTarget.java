@@ -13,7 +13,9 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowIterator;
 import io.vertx.sqlclient.RowSet;
 
-/** A SQL route: binds the request's values, runs the statement, answers row, rows or count as JSON. */
+/**
+ * A SQL route: binds the request's values, runs the statement, answers row, rows or count as JSON.
+ */
 public final class SqlTarget implements RouteTarget {
   private final SqlStatement statement;
   private final SqlRunner runner;
@@ -30,12 +32,15 @@ public final class SqlTarget implements RouteTarget {
 
   @Override
   public Future<Void> serve(Exchange ex) {
-    return query(runner, statement, ex).compose(json -> {
-      ex.request().response()
-          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-          .end(json.toString());
-      return Future.succeededFuture();
-    });
+    return query(runner, statement, ex)
+        .compose(
+            json -> {
+              ex.request()
+                  .response()
+                  .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                  .end(json.toString());
+              return Future.succeededFuture();
+            });
   }
 
   /** Runs {@code stmt} for {@code ex} and renders the result as its {@code result} mode says. */
@@ -44,7 +49,8 @@ public final class SqlTarget implements RouteTarget {
   }
 
   /** Like {@link #query(SqlRunner, SqlStatement, Exchange)}, the DB span under {@code parent}. */
-  public static Future<Object> query(SqlRunner runner, SqlStatement stmt, Exchange ex, io.opentelemetry.context.Context parent) {
+  public static Future<Object> query(
+      SqlRunner runner, SqlStatement stmt, Exchange ex, io.opentelemetry.context.Context parent) {
     io.vertx.sqlclient.Tuple args;
     try {
       args = ParamBinder.bind(stmt.config.params(), ex);

@@ -10,7 +10,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Counts each batch's outcome into {@link SpanStats} and logs export failures at most once a minute. */
+/**
+ * Counts each batch's outcome into {@link SpanStats} and logs export failures at most once a
+ * minute.
+ */
 final class CountingExporter implements SpanExporter {
   private static final Logger LOG = LoggerFactory.getLogger(CountingExporter.class);
   private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -36,12 +39,13 @@ final class CountingExporter implements SpanExporter {
       result = CompletableResultCode.ofExceptionalFailure(e);
     }
     CompletableResultCode done = result;
-    done.whenComplete(() -> {
-      stats.exportFinished(count, done.isSuccess());
-      if (!done.isSuccess()) {
-        logThrottled(count, done.getFailureThrowable());
-      }
-    });
+    done.whenComplete(
+        () -> {
+          stats.exportFinished(count, done.isSuccess());
+          if (!done.isSuccess()) {
+            logThrottled(count, done.getFailureThrowable());
+          }
+        });
     return done;
   }
 
@@ -49,9 +53,16 @@ final class CountingExporter implements SpanExporter {
     long now = System.nanoTime();
     long last = lastLogged.get();
     if (now - last >= LOG_INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {
-      LOG.warn("telemetry: exporting to " + target + " failed (" + count + " spans lost"
-          + reason(cause) + "); " + stats.dropped()
-          + " spans lost so far; requests are unaffected. Next report in a minute at most.");
+      LOG.warn(
+          "telemetry: exporting to "
+              + target
+              + " failed ("
+              + count
+              + " spans lost"
+              + reason(cause)
+              + "); "
+              + stats.dropped()
+              + " spans lost so far; requests are unaffected. Next report in a minute at most.");
     }
   }
 
@@ -60,12 +71,15 @@ final class CountingExporter implements SpanExporter {
    * pointed at an OTLP/HTTP port), else the innermost cause.
    */
   private static String reason(Throwable cause) {
-    if (cause instanceof FailedExportException.HttpExportException http && http.failedWithResponse()) {
+    if (cause instanceof FailedExportException.HttpExportException http
+        && http.failedWithResponse()) {
       return ": HTTP status " + http.getResponse().getStatusCode();
     }
-    if (cause instanceof FailedExportException.GrpcExportException grpc && grpc.failedWithResponse()) {
+    if (cause instanceof FailedExportException.GrpcExportException grpc
+        && grpc.failedWithResponse()) {
       String description = grpc.getResponse().getStatusDescription();
-      return ": gRPC status " + grpc.getResponse().getStatusCode()
+      return ": gRPC status "
+          + grpc.getResponse().getStatusCode()
           + (description == null || description.isBlank() ? "" : " (" + description + ")");
     }
     Throwable root = cause;

@@ -12,8 +12,8 @@ import java.util.function.BiConsumer;
 /**
  * {@code telemetry.captureHeaders}: copies the named request and response headers onto the SERVER
  * span as {@code http.request.header.<name>} / {@code http.response.header.<name>} (string arrays,
- * as the HTTP semantic conventions have them), each value cut at 256 characters. Credential
- * headers are refused when the configuration is read, so they can never get here.
+ * as the HTTP semantic conventions have them), each value cut at 256 characters. Credential headers
+ * are refused when the configuration is read, so they can never get here.
  */
 public final class HeaderCapture {
   public static final HeaderCapture NONE = new HeaderCapture(TelemetryConfig.CaptureHeaders.NONE);
@@ -29,7 +29,9 @@ public final class HeaderCapture {
   }
 
   private static Header[] headers(List<String> names, String prefix) {
-    return names.stream().map(n -> new Header(n, AttributeKey.stringArrayKey(prefix + n))).toArray(Header[]::new);
+    return names.stream()
+        .map(n -> new Header(n, AttributeKey.stringArrayKey(prefix + n)))
+        .toArray(Header[]::new);
   }
 
   public void request(SpanBuilder span, MultiMap headers) {
@@ -40,7 +42,8 @@ public final class HeaderCapture {
     capture(response, headers, span::setAttribute);
   }
 
-  private static void capture(Header[] wanted, MultiMap headers, BiConsumer<AttributeKey<List<String>>, List<String>> set) {
+  private static void capture(
+      Header[] wanted, MultiMap headers, BiConsumer<AttributeKey<List<String>>, List<String>> set) {
     for (Header h : wanted) {
       List<String> values = values(headers, h.name);
       if (values != null) {

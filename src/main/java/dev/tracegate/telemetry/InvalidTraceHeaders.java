@@ -33,7 +33,9 @@ public final class InvalidTraceHeaders {
     maybeSummarise();
   }
 
-  /** Compares what came ({@code headers}) with what the propagators made of it ({@code extracted}). */
+  /**
+   * Compares what came ({@code headers}) with what the propagators made of it ({@code extracted}).
+   */
   public void check(MultiMap headers, Context extracted, boolean baggagePropagated) {
     SpanContext parent = Span.fromContext(extracted).getSpanContext();
     boolean found = false;
@@ -45,7 +47,8 @@ public final class InvalidTraceHeaders {
       tracestate.increment();
       found = true;
     }
-    if (baggagePropagated && hasContent(headers, "baggage")
+    if (baggagePropagated
+        && hasContent(headers, "baggage")
         && Baggage.fromContext(extracted).size() < members(headers, "baggage")) {
       baggage.increment();
       found = true;
@@ -88,9 +91,17 @@ public final class InvalidTraceHeaders {
     }
     long total = total();
     long since = total - lastTotal.getAndSet(total);
-    LOG.warn("trace headers: " + since + " request(s) with invalid trace headers since the last report (in all: "
-        + "traceparent " + traceparent.sum() + ", tracestate " + tracestate.sum() + ", baggage " + baggage.sum()
-        + "); each was served, with a new trace or without the invalid part. Next report in a minute at most.");
+    LOG.warn(
+        "trace headers: "
+            + since
+            + " request(s) with invalid trace headers since the last report (in all: "
+            + "traceparent "
+            + traceparent.sum()
+            + ", tracestate "
+            + tracestate.sum()
+            + ", baggage "
+            + baggage.sum()
+            + "); each was served, with a new trace or without the invalid part. Next report in a minute at most.");
   }
 
   private long total() {

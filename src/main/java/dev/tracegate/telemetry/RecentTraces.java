@@ -20,46 +20,69 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
- * The last {@code telemetry.recentTraces} traces, kept in memory for the admin {@code /traces}
- * view and the linkage audit. Bounded three times: by traces (oldest evicted), by spans per trace
- * ({@value #MAX_SPANS_PER_TRACE}), and by spans in all ({@link #HEAP_SHARE} of the heap at
- * {@link #SPAN_BYTES} a span), so no client, whatever trace ids it sends, takes more of the heap.
- * Spans are kept from the moment they start, so a span that never ends is still seen (the audit
- * calls it {@code unended}); the views show ended spans only. Lock-free but for one small lock per
- * trace, as event loops feed it concurrently: a new trace takes the next slot of a ring and evicts
- * the trace that held it. Several SDKs (gateway, in-process demo services) may feed one buffer.
+ * The last {@code telemetry.recentTraces} traces, kept in memory for the admin {@code /traces} view
+ * and the linkage audit. Bounded three times: by traces (oldest evicted), by spans per trace
+ * ({@value #MAX_SPANS_PER_TRACE}), and by spans in all ({@link #HEAP_SHARE} of the heap at {@link
+ * #SPAN_BYTES} a span), so no client, whatever trace ids it sends, takes more of the heap. Spans
+ * are kept from the moment they start, so a span that never ends is still seen (the audit calls it
+ * {@code unended}); the views show ended spans only. Lock-free but for one small lock per trace, as
+ * event loops feed it concurrently: a new trace takes the next slot of a ring and evicts the trace
+ * that held it. Several SDKs (gateway, in-process demo services) may feed one buffer.
  */
 public final class RecentTraces implements SpanProcessor {
-  /** A request of the gateway makes a handful of spans; a client reusing one trace id gets no more than this. */
+  /**
+   * A request of the gateway makes a handful of spans; a client reusing one trace id gets no more
+   * than this.
+   */
   static final int MAX_SPANS_PER_TRACE = 64;
+
   /** The spans' share of the heap the buffer may take, at {@link #SPAN_BYTES} a span. */
   static final double HEAP_SHARE = 0.10;
+
   /**
    * What a buffered span costs at most, about: the SDK's span with its attributes, of which a
    * client can fill several up to {@code Telemetry.MAX_ATTRIBUTE_LENGTH} (path, user agent,
    * captured headers).
    */
   static final int SPAN_BYTES = 16 * 1024;
+
   /** A held trace still in flight after this long is given up on (counted, never judged). */
   static final long MAX_HOLD_NANOS = 60_000_000_000L;
 
   private final int capacity;
   private final ConcurrentHashMap<String, Kept> traces = new ConcurrentHashMap<>();
-  /** The n-th trace seen sits in slot {@code n % capacity} until the (n + capacity)-th evicts it. */
+
+  /**
+   * The n-th trace seen sits in slot {@code n % capacity} until the (n + capacity)-th evicts it.
+   */
   private final AtomicReferenceArray<Kept> ring;
+
   private final AtomicLong seen = new AtomicLong();
   private final LongAdder evictedUnsettled = new LongAdder();
   private final ConcurrentLinkedQueue<Kept> heldQueue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger held = new AtomicInteger();
-  /** Every trace before this sequence number has been handed to {@link #drainSettled} or evicted. */
+
+  /**
+   * Every trace before this sequence number has been handed to {@link #drainSettled} or evicted.
+   */
   private long drained;
 
   private final boolean audited;
-  /** Audited: at most {@code capacity} new traces per settle on average, bursts of a quarter of the capacity; else null. */
+
+  /**
+   * Audited: at most {@code capacity} new traces per settle on average, bursts of a quarter of the
+   * capacity; else null.
+   */
   private final TokenBucket intake;
+
   private final LongAdder skipped = new LongAdder();
-  /** At most this many spans are kept in all, whatever clients send: {@link #HEAP_SHARE} of the heap. */
+
+  /**
+   * At most this many spans are kept in all, whatever clients send: {@link #HEAP_SHARE} of the
+   * heap.
+   */
   private final int maxSpans;
+
   private final AtomicInteger spanCount = new AtomicInteger();
 
   /** A buffer for the trace views only: every trace is kept until newer ones push it out. */
@@ -72,12 +95,12 @@ public final class RecentTraces implements SpanProcessor {
   }
 
   /**
-   * A buffer that a linkage audit drains after traces stay quiet for {@code settle}. New traces
-   * are taken at most {@code capacity} per {@code settle} (the rest are counted in
-   * {@link #skipped} and cost one map lookup per span), so under load the ring turns over no faster
-   * than its traces settle and the buffer holds a steady sample instead of the last few
-   * milliseconds; a trace pushed out before it settled is held for the audit, up to
-   * {@code capacity} of them (at most twice the capacity in all).
+   * A buffer that a linkage audit drains after traces stay quiet for {@code settle}. New traces are
+   * taken at most {@code capacity} per {@code settle} (the rest are counted in {@link #skipped} and
+   * cost one map lookup per span), so under load the ring turns over no faster than its traces
+   * settle and the buffer holds a steady sample instead of the last few milliseconds; a trace
+   * pushed out before it settled is held for the audit, up to {@code capacity} of them (at most
+   * twice the capacity in all).
    */
   public RecentTraces(int capacity, Duration settle) {
     this.capacity = capacity;
@@ -89,7 +112,11 @@ public final class RecentTraces implements SpanProcessor {
 
   /** {@link #HEAP_SHARE} of the maximum heap, in spans of {@link #SPAN_BYTES}. */
   static int spanBudget() {
-    return (int) Math.max(256, Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() * HEAP_SHARE / SPAN_BYTES));
+    return (int)
+        Math.max(
+            256,
+            Math.min(
+                Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() * HEAP_SHARE / SPAN_BYTES));
   }
 
   /** The most spans this buffer keeps at once. */
@@ -109,8 +136,10 @@ public final class RecentTraces implements SpanProcessor {
     final List<ReadableSpan> spans = new ArrayList<>(4);
     volatile long lastActivityNanos = System.nanoTime();
     long heldSinceNanos;
+
     /** Set once, by whichever comes first: the audit taking the trace, or its eviction. */
     private boolean done;
+
     /** Part of the trace is missing: it outgrew the per-trace bound. */
     boolean truncated;
 
@@ -278,12 +307,12 @@ public final class RecentTraces implements SpanProcessor {
   public record Settled(String traceId, List<SpanData> spans, boolean truncated) {}
 
   /**
-   * Hands each trace that has settled since the last call to {@code judge}, once: every span
-   * whose parent lies outside this process (a remote parent, or none) has ended, and no span of
-   * it started or ended for {@code quietNanos}. A trace still in flight is left for a later call;
-   * one evicted before it settled (more than {@code capacity} already held, or held for a minute)
-   * is counted in {@link #evictedUnsettled}. Work per call is at most one pass over the ring and
-   * one over the held traces. Called from one thread at a time.
+   * Hands each trace that has settled since the last call to {@code judge}, once: every span whose
+   * parent lies outside this process (a remote parent, or none) has ended, and no span of it
+   * started or ended for {@code quietNanos}. A trace still in flight is left for a later call; one
+   * evicted before it settled (more than {@code capacity} already held, or held for a minute) is
+   * counted in {@link #evictedUnsettled}. Work per call is at most one pass over the ring and one
+   * over the held traces. Called from one thread at a time.
    */
   public synchronized void drainSettled(long quietNanos, Consumer<Settled> judge) {
     long now = System.nanoTime();
@@ -308,7 +337,8 @@ public final class RecentTraces implements SpanProcessor {
     boolean contiguous = true;
     for (long n = from; n < head; n++) {
       Kept kept = ring.get((int) (n % capacity));
-      boolean gone = kept == null || kept.seq != n || kept.isDone() || tryJudge(kept, now, quietNanos, judge);
+      boolean gone =
+          kept == null || kept.seq != n || kept.isDone() || tryJudge(kept, now, quietNanos, judge);
       if (gone && contiguous) {
         drained = n + 1;
       } else {

@@ -4,16 +4,19 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * What never leaves the gateway verbatim: the values of secret-looking query parameters (in
- * {@code url.full} and access records) and the credentials of URLs it logs (a collector endpoint
- * with {@code user:password@}, a database URL).
+ * What never leaves the gateway verbatim: the values of secret-looking query parameters (in {@code
+ * url.full} and access records) and the credentials of URLs it logs (a collector endpoint with
+ * {@code user:password@}, a database URL).
  */
 public final class Redaction {
   public static final String MASK = "REDACTED";
 
   private Redaction() {}
 
-  /** {@code query} with the value of every parameter named in {@code keys} (case-insensitive) masked. */
+  /**
+   * {@code query} with the value of every parameter named in {@code keys} (case-insensitive)
+   * masked.
+   */
   public static String query(String query, Set<String> keys) {
     if (query == null || query.isEmpty() || keys.isEmpty()) {
       return query;

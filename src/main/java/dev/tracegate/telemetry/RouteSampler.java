@@ -33,13 +33,20 @@ final class RouteSampler implements Sampler {
       return fallback;
     }
     Map<String, Sampler> byRoute = new HashMap<>();
-    ratios.forEach((route, ratio) -> byRoute.put(route, Sampler.parentBased(Sampler.traceIdRatioBased(ratio))));
+    ratios.forEach(
+        (route, ratio) ->
+            byRoute.put(route, Sampler.parentBased(Sampler.traceIdRatioBased(ratio))));
     return new RouteSampler(fallback, Map.copyOf(byRoute));
   }
 
   @Override
-  public SamplingResult shouldSample(Context parentContext, String traceId, String name, SpanKind spanKind,
-                                     Attributes attributes, List<LinkData> parentLinks) {
+  public SamplingResult shouldSample(
+      Context parentContext,
+      String traceId,
+      String name,
+      SpanKind spanKind,
+      Attributes attributes,
+      List<LinkData> parentLinks) {
     if (!Span.fromContext(parentContext).getSpanContext().isValid()) {
       String route = attributes.get(ROUTE);
       Sampler own = route == null ? null : byRoute.get(route);
@@ -52,6 +59,10 @@ final class RouteSampler implements Sampler {
 
   @Override
   public String getDescription() {
-    return "RouteSampler{fallback=" + fallback.getDescription() + ", routes=" + byRoute.keySet() + "}";
+    return "RouteSampler{fallback="
+        + fallback.getDescription()
+        + ", routes="
+        + byRoute.keySet()
+        + "}";
   }
 }

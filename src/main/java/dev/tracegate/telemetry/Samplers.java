@@ -3,7 +3,9 @@ package dev.tracegate.telemetry;
 import dev.tracegate.config.TelemetryConfig.SamplerName;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 
-/** The OpenTelemetry sampler names ({@code OTEL_TRACES_SAMPLER}) mapped to SDK samplers, every one. */
+/**
+ * The OpenTelemetry sampler names ({@code OTEL_TRACES_SAMPLER}) mapped to SDK samplers, every one.
+ */
 final class Samplers {
   private Samplers() {}
 

@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts every recorded span from start to export, and bounds what waits for the exporter:
- * a span that finds {@code maxPending} spans already waiting is dropped and counted here, so a
- * slow or dead collector costs memory up to that bound and never blocks the event loop.
- * {@code started == ended} is the invariant the tests check after every suite.
+ * Counts every recorded span from start to export, and bounds what waits for the exporter: a span
+ * that finds {@code maxPending} spans already waiting is dropped and counted here, so a slow or
+ * dead collector costs memory up to that bound and never blocks the event loop. {@code started ==
+ * ended} is the invariant the tests check after every suite.
  */
 public final class SpanStats implements SpanProcessor {
   private final LongAdder started = new LongAdder();
@@ -24,7 +24,10 @@ public final class SpanStats implements SpanProcessor {
   private volatile SpanProcessor export;
   private volatile long maxPending = Long.MAX_VALUE;
 
-  /** Sends sampled, ended spans on to {@code export} (a batch processor) while fewer than {@code maxPending} wait. */
+  /**
+   * Sends sampled, ended spans on to {@code export} (a batch processor) while fewer than {@code
+   * maxPending} wait.
+   */
   void exportTo(SpanProcessor export, long maxPending) {
     this.export = export;
     this.maxPending = maxPending;

@@ -7,23 +7,23 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.exporter.logging.LoggingSpanExporter;
-import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.sdk.common.export.HttpSenderProvider;
-import io.opentelemetry.sdk.logs.export.LogRecordExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.sdk.logs.SdkLoggerProvider;
-import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.HttpSenderProvider;
 import io.opentelemetry.sdk.common.export.MemoryMode;
+import io.opentelemetry.sdk.logs.SdkLoggerProvider;
+import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
+import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
@@ -43,35 +43,41 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The process's OpenTelemetry SDK: resource, sampler, propagators and an OTLP exporter behind a
- * bounded batch processor, so ending a span only ever offers it to a queue. Built before Vert.x
- * and handed to it; {@link #shutdown} flushes what was queued, bounded by the export timeout.
+ * bounded batch processor, so ending a span only ever offers it to a queue. Built before Vert.x and
+ * handed to it; {@link #shutdown} flushes what was queued, bounded by the export timeout.
  */
 public final class Telemetry {
   private static final Logger LOG = LoggerFactory.getLogger(Telemetry.class);
+
   /**
    * The exporters' service loader, less OkHttp's HTTP sender: OkHttp is on the class path for gRPC
    * alone, http/protobuf stays on the JDK's client (one sender each, so the SDK need not pick one
    * and warn that it did).
    */
-  private static final ComponentLoader JDK_HTTP_ONLY = new ComponentLoader() {
-    private final ComponentLoader all = ComponentLoader.forClassLoader(Telemetry.class.getClassLoader());
+  private static final ComponentLoader JDK_HTTP_ONLY =
+      new ComponentLoader() {
+        private final ComponentLoader all =
+            ComponentLoader.forClassLoader(Telemetry.class.getClassLoader());
 
-    @Override
-    public <T> Iterable<T> load(Class<T> type) {
-      Iterable<T> found = all.load(type);
-      if (type != HttpSenderProvider.class) {
-        return found;
-      }
-      List<T> jdk = new ArrayList<>();
-      found.forEach(p -> {
-        if (p.getClass().getName().startsWith("io.opentelemetry.exporter.sender.jdk.")) {
-          jdk.add(p);
+        @Override
+        public <T> Iterable<T> load(Class<T> type) {
+          Iterable<T> found = all.load(type);
+          if (type != HttpSenderProvider.class) {
+            return found;
+          }
+          List<T> jdk = new ArrayList<>();
+          found.forEach(
+              p -> {
+                if (p.getClass().getName().startsWith("io.opentelemetry.exporter.sender.jdk.")) {
+                  jdk.add(p);
+                }
+              });
+          return jdk;
         }
-      });
-      return jdk;
-    }
-  };
+      };
+
   public static final String INSTRUMENTATION_NAME = "dev.tracegate";
+
   /** Attribute values longer than this are cut, so a hostile header cannot bloat an export. */
   static final int MAX_ATTRIBUTE_LENGTH = 2048;
 
@@ -94,27 +100,39 @@ public final class Telemetry {
    * Builds the SDK. {@code routeSampling} maps route names to their own ratio for new traces;
    * {@code extraProcessors} see every span too (the recent-trace buffer, test counters).
    */
-  public static Telemetry create(TelemetryConfig config, Map<String, Double> routeSampling,
-                                 List<SpanProcessor> extraProcessors) {
+  public static Telemetry create(
+      TelemetryConfig config,
+      Map<String, Double> routeSampling,
+      List<SpanProcessor> extraProcessors) {
     SpanStats stats = new SpanStats();
-    SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
-        .setResource(resource(config))
-        .setSampler(RouteSampler.create(Samplers.of(config.sampler(), config.samplerArg()), routeSampling))
-        .setSpanLimits(SpanLimits.builder().setMaxAttributeValueLength(MAX_ATTRIBUTE_LENGTH).build())
-        .addSpanProcessor(stats);
-    exporter(config).ifPresent(exporter -> stats.exportTo(
-        BatchSpanProcessor.builder(new CountingExporter(exporter, stats, Redaction.url(config.tracesEndpoint())))
-            .setScheduleDelay(config.batch().scheduleDelay())
-            .setMaxQueueSize(config.batch().maxQueueSize())
-            .setMaxExportBatchSize(config.batch().maxExportBatchSize())
-            .setExporterTimeout(config.batch().exportTimeout())
-            .build(),
-        config.batch().maxQueueSize()));
+    SdkTracerProviderBuilder provider =
+        SdkTracerProvider.builder()
+            .setResource(resource(config))
+            .setSampler(
+                RouteSampler.create(
+                    Samplers.of(config.sampler(), config.samplerArg()), routeSampling))
+            .setSpanLimits(
+                SpanLimits.builder().setMaxAttributeValueLength(MAX_ATTRIBUTE_LENGTH).build())
+            .addSpanProcessor(stats);
+    exporter(config)
+        .ifPresent(
+            exporter ->
+                stats.exportTo(
+                    BatchSpanProcessor.builder(
+                            new CountingExporter(
+                                exporter, stats, Redaction.url(config.tracesEndpoint())))
+                        .setScheduleDelay(config.batch().scheduleDelay())
+                        .setMaxQueueSize(config.batch().maxQueueSize())
+                        .setMaxExportBatchSize(config.batch().maxExportBatchSize())
+                        .setExporterTimeout(config.batch().exportTimeout())
+                        .build(),
+                    config.batch().maxQueueSize()));
     extraProcessors.forEach(provider::addSpanProcessor);
-    OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(provider.build())
-        .setPropagators(ContextPropagators.create(propagator(config.propagators())))
-        .build();
+    OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(provider.build())
+            .setPropagators(ContextPropagators.create(propagator(config.propagators())))
+            .build();
     return new Telemetry(sdk, config, stats);
   }
 
@@ -138,53 +156,58 @@ public final class Telemetry {
   private static SpanExporter otlpSpanExporter(TelemetryConfig config) {
     Duration timeout = config.batch().exportTimeout();
     return switch (config.tracesProtocol()) {
-      case HTTP_PROTOBUF -> OtlpHttpSpanExporter.builder()
-          .setComponentLoader(JDK_HTTP_ONLY)
-          .setEndpoint(config.tracesEndpoint())
-          .setTimeout(timeout)
-          .setConnectTimeout(timeout)
-          .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
-          .build();
-      case GRPC -> OtlpGrpcSpanExporter.builder()
-          .setComponentLoader(JDK_HTTP_ONLY)
-          .setEndpoint(config.tracesEndpoint())
-          .setTimeout(timeout)
-          .setConnectTimeout(timeout)
-          .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
-          .build();
+      case HTTP_PROTOBUF ->
+          OtlpHttpSpanExporter.builder()
+              .setComponentLoader(JDK_HTTP_ONLY)
+              .setEndpoint(config.tracesEndpoint())
+              .setTimeout(timeout)
+              .setConnectTimeout(timeout)
+              .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
+              .build();
+      case GRPC ->
+          OtlpGrpcSpanExporter.builder()
+              .setComponentLoader(JDK_HTTP_ONLY)
+              .setEndpoint(config.tracesEndpoint())
+              .setTimeout(timeout)
+              .setConnectTimeout(timeout)
+              .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
+              .build();
     };
   }
 
   private static LogRecordExporter otlpLogExporter(TelemetryConfig config) {
     Duration timeout = config.batch().exportTimeout();
     return switch (config.logsProtocol()) {
-      case HTTP_PROTOBUF -> OtlpHttpLogRecordExporter.builder()
-          .setComponentLoader(JDK_HTTP_ONLY)
-          .setEndpoint(config.logsEndpoint())
-          .setTimeout(timeout)
-          .setConnectTimeout(timeout)
-          .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
-          .build();
-      case GRPC -> OtlpGrpcLogRecordExporter.builder()
-          .setComponentLoader(JDK_HTTP_ONLY)
-          .setEndpoint(config.logsEndpoint())
-          .setTimeout(timeout)
-          .setConnectTimeout(timeout)
-          .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
-          .build();
+      case HTTP_PROTOBUF ->
+          OtlpHttpLogRecordExporter.builder()
+              .setComponentLoader(JDK_HTTP_ONLY)
+              .setEndpoint(config.logsEndpoint())
+              .setTimeout(timeout)
+              .setConnectTimeout(timeout)
+              .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
+              .build();
+      case GRPC ->
+          OtlpGrpcLogRecordExporter.builder()
+              .setComponentLoader(JDK_HTTP_ONLY)
+              .setEndpoint(config.logsEndpoint())
+              .setTimeout(timeout)
+              .setConnectTimeout(timeout)
+              .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
+              .build();
     };
   }
 
   static TextMapPropagator propagator(List<TelemetryConfig.PropagatorName> names) {
     List<TextMapPropagator> list = new ArrayList<>();
     for (TelemetryConfig.PropagatorName name : names) {
-      list.add(switch (name) {
-        case TRACECONTEXT -> W3CTraceContextPropagator.getInstance();
-        case BAGGAGE -> W3CBaggagePropagator.getInstance();
-        case B3 -> B3Propagator.injectingSingleHeader();
-        case B3MULTI -> B3Propagator.injectingMultiHeaders();
-        case JAEGER -> JaegerPropagator.getInstance();
-      });
+      list.add(
+          switch (name) {
+            case TRACECONTEXT -> W3CTraceContextPropagator.getInstance();
+            case BAGGAGE -> W3CBaggagePropagator.getInstance();
+            case B3 -> B3Propagator.injectingSingleHeader();
+            case B3MULTI -> B3Propagator.injectingMultiHeaders();
+            case JAEGER -> JaegerPropagator.getInstance();
+          });
     }
     return TextMapPropagator.composite(list);
   }
@@ -216,8 +239,9 @@ public final class Telemetry {
   }
 
   /**
-   * An OTel logger whose records go over OTLP (http/protobuf to {@code {endpoint}/v1/logs}, or gRPC) through a bounded
-   * batch processor, with the same resource as the spans; null unless the exporter is {@code otlp}.
+   * An OTel logger whose records go over OTLP (http/protobuf to {@code {endpoint}/v1/logs}, or
+   * gRPC) through a bounded batch processor, with the same resource as the spans; null unless the
+   * exporter is {@code otlp}.
    */
   public synchronized io.opentelemetry.api.logs.Logger otlpLogger(String scope) {
     if (config.exporter() != TelemetryConfig.Exporter.OTLP) {
@@ -225,15 +249,17 @@ public final class Telemetry {
     }
     if (logs == null) {
       LogRecordExporter exporter = otlpLogExporter(config);
-      logs = SdkLoggerProvider.builder()
-          .setResource(resource(config))
-          .addLogRecordProcessor(BatchLogRecordProcessor.builder(exporter)
-              .setScheduleDelay(config.batch().scheduleDelay())
-              .setMaxQueueSize(config.batch().maxQueueSize())
-              .setMaxExportBatchSize(config.batch().maxExportBatchSize())
-              .setExporterTimeout(config.batch().exportTimeout())
-              .build())
-          .build();
+      logs =
+          SdkLoggerProvider.builder()
+              .setResource(resource(config))
+              .addLogRecordProcessor(
+                  BatchLogRecordProcessor.builder(exporter)
+                      .setScheduleDelay(config.batch().scheduleDelay())
+                      .setMaxQueueSize(config.batch().maxQueueSize())
+                      .setMaxExportBatchSize(config.batch().maxExportBatchSize())
+                      .setExporterTimeout(config.batch().exportTimeout())
+                      .build())
+              .build();
     }
     return logs.get(scope);
   }
@@ -241,10 +267,10 @@ public final class Telemetry {
   /**
    * The SDK as the gateway hands it to Vert.x: the same tracers, but no propagators. Vert.x's
    * tracing is off for every server and client the gateway makes; what it still does on its own is
-   * read trace headers from every event-bus message a consumer receives (vert.x hard-codes
-   * {@code PROPAGATE} there) and open a second, CLIENT/SERVER span for the hop that tracegate's
-   * PRODUCER and CONSUMER spans already cover. Without propagators it finds no parent and makes
-   * none; spans of a user's pg client or HTTP client still nest under whatever is current.
+   * read trace headers from every event-bus message a consumer receives (vert.x hard-codes {@code
+   * PROPAGATE} there) and open a second, CLIENT/SERVER span for the hop that tracegate's PRODUCER
+   * and CONSUMER spans already cover. Without propagators it finds no parent and makes none; spans
+   * of a user's pg client or HTTP client still nest under whatever is current.
    */
   public OpenTelemetry storageOnly() {
     OpenTelemetry sdk = this.sdk;
@@ -296,12 +322,18 @@ public final class Telemetry {
     }
     shutDown = true;
     Duration limit = config.batch().exportTimeout().plusSeconds(1);
-    CompletableResultCode logsDone = logs == null ? CompletableResultCode.ofSuccess() : logs.shutdown();
-    CompletableResultCode result = sdk.getSdkTracerProvider().shutdown().join(limit.toMillis(), TimeUnit.MILLISECONDS);
+    CompletableResultCode logsDone =
+        logs == null ? CompletableResultCode.ofSuccess() : logs.shutdown();
+    CompletableResultCode result =
+        sdk.getSdkTracerProvider().shutdown().join(limit.toMillis(), TimeUnit.MILLISECONDS);
     logsDone.join(limit.toMillis(), TimeUnit.MILLISECONDS);
     if (!result.isSuccess()) {
-      LOG.warn("telemetry: spans could not all be exported at shutdown (collector "
-          + Redaction.url(config.tracesEndpoint()) + " unreachable or slow); " + stats.dropped() + " span(s) dropped in total");
+      LOG.warn(
+          "telemetry: spans could not all be exported at shutdown (collector "
+              + Redaction.url(config.tracesEndpoint())
+              + " unreachable or slow); "
+              + stats.dropped()
+              + " span(s) dropped in total");
     }
   }
 }

@@ -10,7 +10,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TokenBucket {
   private final long intervalNanos;
   private final long burstNanos;
-  /** The theoretical arrival time: a take succeeds while it is at most {@code burstNanos} ahead of now. */
+
+  /**
+   * The theoretical arrival time: a take succeeds while it is at most {@code burstNanos} ahead of
+   * now.
+   */
   private final AtomicLong tat = new AtomicLong(Long.MIN_VALUE / 2);
 
   public TokenBucket(long intervalNanos, int burst) {

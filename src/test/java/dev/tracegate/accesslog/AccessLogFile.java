@@ -20,7 +20,10 @@ final class AccessLogFile {
 
   List<JsonObject> records() {
     try {
-      return Files.readAllLines(path).stream().filter(l -> !l.isBlank()).map(JsonObject::new).toList();
+      return Files.readAllLines(path).stream()
+          .filter(l -> !l.isBlank())
+          .map(JsonObject::new)
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -32,7 +35,9 @@ final class AccessLogFile {
   }
 
   JsonObject await(Predicate<JsonObject> match) {
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> records().stream().anyMatch(match));
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> records().stream().anyMatch(match));
     List<JsonObject> found = records().stream().filter(match).toList();
     if (found.size() != 1) {
       throw new AssertionError("expected one matching record, found " + found);

@@ -24,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** One JSON access record per request, whatever became of it, carrying the ids the client saw. */
 class AccessLogTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static OtlpReceiver receiver;
   static TestUpstream upstream;
   static TestGateway gateway;
@@ -36,15 +35,24 @@ class AccessLogTest {
     receiver = new OtlpReceiver();
     upstream = new TestUpstream();
     log = new AccessLogFile(dir.resolve("access.log"));
-    gateway = TestGateway.start(""
-        + "server: { maxBodyBytes: 1024 }\n"
-        + "telemetry: { captureHeaders: { request: [x-tenant], response: [x-upstream] } }\n"
-        + "upstreams:\n"
-        + "  good: { urls: [" + upstream.url() + "], timeout: 300ms }\n"
-        + "routes:\n"
-        + "  - { name: fast, path: /fast/*, methods: [GET, POST], proxy: { upstream: good, stripPrefix: /fast } }\n"
-        + "  - { name: patient, path: /patient/*, proxy: { upstream: good, stripPrefix: /patient, timeout: 10s } }\n",
-        receiver, Map.of("TRACEGATE_ACCESS_LOG_ENABLED", "true", "TRACEGATE_ACCESS_LOG_OUTPUT", log.path.toString()));
+    gateway =
+        TestGateway.start(
+            ""
+                + "server: { maxBodyBytes: 1024 }\n"
+                + "telemetry: { captureHeaders: { request: [x-tenant], response: [x-upstream] } }\n"
+                + "upstreams:\n"
+                + "  good: { urls: ["
+                + upstream.url()
+                + "], timeout: 300ms }\n"
+                + "routes:\n"
+                + "  - { name: fast, path: /fast/*, methods: [GET, POST], proxy: { upstream: good, stripPrefix: /fast } }\n"
+                + "  - { name: patient, path: /patient/*, proxy: { upstream: good, stripPrefix: /patient, timeout: 10s } }\n",
+            receiver,
+            Map.of(
+                "TRACEGATE_ACCESS_LOG_ENABLED",
+                "true",
+                "TRACEGATE_ACCESS_LOG_OUTPUT",
+                log.path.toString()));
   }
 
   @AfterAll
@@ -61,14 +69,17 @@ class AccessLogTest {
 
   @Test
   void successfulRequestIsLoggedWithTheIdsTheClientGot() throws Exception {
-    HttpResponse<String> resp = gateway.get("/fast/orders/7?token=secret", "User-Agent", "probe/1.0");
+    HttpResponse<String> resp =
+        gateway.get("/fast/orders/7?token=secret", "User-Agent", "probe/1.0");
     assertThat(resp.statusCode()).isEqualTo(200);
     String traceId = resp.headers().firstValue("X-Trace-Id").orElseThrow();
 
     JsonObject r = log.awaitTrace(traceId);
-    ReceivedSpan server = receiver.await(s -> s.traceId().equals(traceId) && s.kind().equals("SERVER"), 1).get(0);
+    ReceivedSpan server =
+        receiver.await(s -> s.traceId().equals(traceId) && s.kind().equals("SERVER"), 1).get(0);
     assertThat(r.getString("span_id")).isEqualTo(server.spanId());
-    assertThat(r.getString("request_id")).isEqualTo(resp.headers().firstValue("X-Request-Id").orElseThrow());
+    assertThat(r.getString("request_id"))
+        .isEqualTo(resp.headers().firstValue("X-Request-Id").orElseThrow());
     assertThat(r.getString("route")).isEqualTo("fast");
     assertThat(r.getString("method")).isEqualTo("GET");
     assertThat(r.getString("path")).isEqualTo("/fast/orders/7");
@@ -78,13 +89,17 @@ class AccessLogTest {
     assertThat(r.getValue("error")).isNull();
     assertThat(r.getString("user_agent")).isEqualTo("probe/1.0");
     assertThat(r.getString("client")).isEqualTo("127.0.0.1");
-    assertThat(r.getLong("bytes_out")).isEqualTo(resp.body().getBytes(StandardCharsets.UTF_8).length);
+    assertThat(r.getLong("bytes_out"))
+        .isEqualTo(resp.body().getBytes(StandardCharsets.UTF_8).length);
     assertThat(r.getBoolean("sampled")).isTrue();
     assertThat(r.getString("upstream")).isEqualTo("good");
     assertThat(r.getString("upstream_address")).isEqualTo("127.0.0.1:" + upstream.port());
     assertThat(r.getInteger("upstream_attempts")).isEqualTo(1);
-    assertThat(r.getDouble("upstream_ms")).isPositive().isLessThanOrEqualTo(r.getDouble("duration_ms"));
-    assertThat(r.getString("timestamp")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+    assertThat(r.getDouble("upstream_ms"))
+        .isPositive()
+        .isLessThanOrEqualTo(r.getDouble("duration_ms"));
+    assertThat(r.getString("timestamp"))
+        .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
     assertThat(r.containsKey("db_ms")).isFalse();
   }
 
@@ -110,8 +125,10 @@ class AccessLogTest {
 
   @Test
   void bodyTooLargeIsLogged() throws Exception {
-    HttpResponse<String> resp = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.url("/fast/upload")))
-        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(4096))));
+    HttpResponse<String> resp =
+        TestGateway.send(
+            HttpRequest.newBuilder(URI.create(gateway.url("/fast/upload")))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(4096))));
     assertThat(resp.statusCode()).isEqualTo(413);
     JsonObject r = log.awaitTrace(resp.headers().firstValue("X-Trace-Id").orElseThrow());
     assertThat(r.getString("error")).isEqualTo("payload_too_large");
@@ -122,8 +139,9 @@ class AccessLogTest {
   void clientHangUpIsLoggedAs499() throws Exception {
     try (Socket s = new Socket("127.0.0.1", gateway.gateway().port())) {
       OutputStream out = s.getOutputStream();
-      out.write("GET /patient/hang?delay=3000 HTTP/1.1\r\nHost: x\r\nX-Request-Id: hang-up-1\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          "GET /patient/hang?delay=3000 HTTP/1.1\r\nHost: x\r\nX-Request-Id: hang-up-1\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       Awaitility.await().until(() -> !upstream.received().isEmpty());
     }
@@ -139,9 +157,11 @@ class AccessLogTest {
   void requestIdIsKeptWhenValidReplacedWhenNotAndMadeWhenAbsent() throws Exception {
     HttpResponse<String> kept = gateway.get("/fast/a", "X-Request-Id", "client-42:a.b_c");
     assertThat(kept.headers().firstValue("X-Request-Id")).hasValue("client-42:a.b_c");
-    assertThat(upstream.received().get(0).headers().get("X-Request-Id")).isEqualTo("client-42:a.b_c");
+    assertThat(upstream.received().get(0).headers().get("X-Request-Id"))
+        .isEqualTo("client-42:a.b_c");
     String keptTrace = kept.headers().firstValue("X-Trace-Id").orElseThrow();
-    ReceivedSpan server = receiver.await(s -> s.traceId().equals(keptTrace) && s.kind().equals("SERVER"), 1).get(0);
+    ReceivedSpan server =
+        receiver.await(s -> s.traceId().equals(keptTrace) && s.kind().equals("SERVER"), 1).get(0);
     assertThat(server.attributes()).containsEntry("tracegate.request_id", "client-42:a.b_c");
     assertThat(log.awaitTrace(keptTrace).getString("request_id")).isEqualTo("client-42:a.b_c");
 
@@ -157,17 +177,22 @@ class AccessLogTest {
     HttpResponse<String> absent = gateway.get("/fast/d");
     String fresh = absent.headers().firstValue("X-Request-Id").orElseThrow();
     assertThat(fresh).hasSize(36).isNotEqualTo(made);
-    assertThat(log.awaitTrace(absent.headers().firstValue("X-Trace-Id").orElseThrow()).getString("request_id"))
+    assertThat(
+            log.awaitTrace(absent.headers().firstValue("X-Trace-Id").orElseThrow())
+                .getString("request_id"))
         .isEqualTo(fresh);
   }
 
   @Test
   void capturedHeadersBecomeServerSpanAttributes() throws Exception {
-    HttpResponse<String> resp = gateway.get("/fast/h", "X-Tenant", "acme-" + "x".repeat(300), "Authorization", "Bearer s3cr3t");
+    HttpResponse<String> resp =
+        gateway.get(
+            "/fast/h", "X-Tenant", "acme-" + "x".repeat(300), "Authorization", "Bearer s3cr3t");
     String traceId = resp.headers().firstValue("X-Trace-Id").orElseThrow();
-    ReceivedSpan server = receiver.await(s -> s.traceId().equals(traceId) && s.kind().equals("SERVER"), 1).get(0);
-    assertThat(server.attr("http.request.header.x-tenant")).isEqualTo(java.util.List.of(("acme-" + "x".repeat(300))
-        .substring(0, 256)));
+    ReceivedSpan server =
+        receiver.await(s -> s.traceId().equals(traceId) && s.kind().equals("SERVER"), 1).get(0);
+    assertThat(server.attr("http.request.header.x-tenant"))
+        .isEqualTo(java.util.List.of(("acme-" + "x".repeat(300)).substring(0, 256)));
     assertThat(server.attr("http.response.header.x-upstream")).isEqualTo(java.util.List.of("test"));
     assertThat(server.attributes().toString()).doesNotContain("s3cr3t");
   }
@@ -176,7 +201,10 @@ class AccessLogTest {
   void clientSpanNamesItsPeerService() throws Exception {
     HttpResponse<String> resp = gateway.get("/fast/peer");
     String traceId = resp.headers().firstValue("X-Trace-Id").orElseThrow();
-    ReceivedSpan client = receiver.await(s -> s.traceId().equals(traceId) && s.kind().equals("CLIENT"), 1).get(0);
-    assertThat(client.attributes()).containsEntry("peer.service", "good").containsEntry("service.peer.name", "good");
+    ReceivedSpan client =
+        receiver.await(s -> s.traceId().equals(traceId) && s.kind().equals("CLIENT"), 1).get(0);
+    assertThat(client.attributes())
+        .containsEntry("peer.service", "good")
+        .containsEntry("service.peer.name", "good");
   }
 }

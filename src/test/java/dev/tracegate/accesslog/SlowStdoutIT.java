@@ -29,27 +29,39 @@ import org.junit.jupiter.api.io.TempDir;
  * counted, and SIGTERM still ends the process cleanly.
  */
 class SlowStdoutIT {
-  private static final Pattern READY = Pattern.compile("gateway on [^:]+:(\\d+), admin on [^:]+:(\\d+)");
+  private static final Pattern READY =
+      Pattern.compile("gateway on [^:]+:(\\d+), admin on [^:]+:(\\d+)");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void stuckStdoutDropsRecordsWithoutFailingRequests() throws Exception {
-    try (OtlpReceiver receiver = new OtlpReceiver(); TestUpstream upstream = new TestUpstream()) {
+    try (OtlpReceiver receiver = new OtlpReceiver();
+        TestUpstream upstream = new TestUpstream()) {
       Path config = dir.resolve("gw.yaml");
-      Files.writeString(config, "server: { host: 127.0.0.1, port: 0 }\nadmin: { port: 0 }\n"
-          + "upstreams: { up: { urls: [" + upstream.url() + "] } }\n"
-          + "routes: [ { name: up, path: /up/*, proxy: { upstream: up, stripPrefix: /up } } ]\n");
+      Files.writeString(
+          config,
+          "server: { host: 127.0.0.1, port: 0 }\nadmin: { port: 0 }\n"
+              + "upstreams: { up: { urls: ["
+              + upstream.url()
+              + "] } }\n"
+              + "routes: [ { name: up, path: /up/*, proxy: { upstream: up, stripPrefix: /up } } ]\n");
       Path stderr = dir.resolve("stderr.log");
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-jar", GatewayProcess.jar().toString(), "--config", config.toString())
-          .redirectError(stderr.toFile()); // stdout stays a pipe this test never reads
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-jar",
+                  GatewayProcess.jar().toString(),
+                  "--config",
+                  config.toString())
+              .redirectError(stderr.toFile()); // stdout stays a pipe this test never reads
       pb.environment().keySet().removeIf(k -> k.startsWith("TRACEGATE_") || k.startsWith("OTEL_"));
       pb.environment().put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint());
       Process process = pb.start();
       try {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ready(stderr) != null || !process.isAlive());
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> ready(stderr) != null || !process.isAlive());
         Matcher m = ready(stderr);
         assertThat(m).as("ready line in %s", stderr).isNotNull();
         int port = Integer.parseInt(m.group(1));
@@ -60,8 +72,12 @@ class SlowStdoutIT {
         List<CompletableFuture<HttpResponse<Void>>> batch = new ArrayList<>();
         int ok = 0;
         for (int i = 0; i < total; i++) {
-          batch.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up/r" + i))
-              .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()));
+          batch.add(
+              http.sendAsync(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up/r" + i))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding()));
           if (batch.size() == 32 || i == total - 1) {
             for (CompletableFuture<HttpResponse<Void>> f : batch) {
               ok += f.get().statusCode() == 200 ? 1 : 0;
@@ -71,9 +87,14 @@ class SlowStdoutIT {
         }
         assertThat(ok).isEqualTo(total);
 
-        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
-        double dropped = Prometheus.value(metrics, "tracegate_access_log_dropped_total{reason=\"queue_full\"}");
+        String metrics =
+            http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        double dropped =
+            Prometheus.value(metrics, "tracegate_access_log_dropped_total{reason=\"queue_full\"}");
         double written = Prometheus.value(metrics, "tracegate_access_log_written_total");
         assertThat(dropped).as("records dropped behind the stuck pipe").isPositive();
         assertThat(written).as("records that fit the pipe").isLessThan(total);

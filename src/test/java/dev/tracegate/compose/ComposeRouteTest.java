@@ -28,25 +28,34 @@ class ComposeRouteTest {
     receiver = new OtlpReceiver();
     orders = new TestUpstream();
     shipping = new TestUpstream();
-    gateway = TestGateway.start(""
-        + "database: { url: '" + TestDatabase.url() + "' }\n"
-        + "upstreams:\n"
-        + "  orders: { urls: [" + orders.url() + "] }\n"
-        + "  shipping: { urls: [" + shipping.url() + "] }\n"
-        + "routes:\n"
-        + "  - name: summary\n    path: /summary/:id\n    compose:\n      timeout: 3s\n      steps:\n"
-        + "        order: { proxy: { upstream: orders, path: '/orders/{path.id}?delay=300' } }\n"
-        + "        stock: { sql: { query: 'SELECT $1::int AS id, pg_sleep(0.3)::text AS slept', params: ['path.id:int'], result: row } }\n"
-        + "        shipping: { after: [order], proxy: { upstream: shipping, path: '/quote/{order.body.method}' }, required: false }\n"
-        + "  - name: optional-fails\n    path: /optional\n    compose:\n      steps:\n"
-        + "        order: { proxy: { upstream: orders, path: '/orders/1' } }\n"
-        + "        shipping: { after: [order], proxy: { upstream: shipping, path: '/quote/x?status=503' }, required: false }\n"
-        + "  - name: required-times-out\n    path: /stuck\n    compose:\n      timeout: 5s\n      steps:\n"
-        + "        slow: { proxy: { upstream: orders, path: '/orders/slow?delay=3000', timeout: 300ms } }\n"
-        + "        other: { proxy: { upstream: shipping, path: '/quote/other?delay=2000' } }\n"
-        + "        later: { after: [other], proxy: { upstream: shipping, path: '/quote/later' } }\n"
-        + "  - name: whole-timeout\n    path: /whole\n    compose:\n      timeout: 300ms\n      steps:\n"
-        + "        a: { proxy: { upstream: orders, path: '/orders/a?delay=2000' } }\n", receiver);
+    gateway =
+        TestGateway.start(
+            ""
+                + "database: { url: '"
+                + TestDatabase.url()
+                + "' }\n"
+                + "upstreams:\n"
+                + "  orders: { urls: ["
+                + orders.url()
+                + "] }\n"
+                + "  shipping: { urls: ["
+                + shipping.url()
+                + "] }\n"
+                + "routes:\n"
+                + "  - name: summary\n    path: /summary/:id\n    compose:\n      timeout: 3s\n      steps:\n"
+                + "        order: { proxy: { upstream: orders, path: '/orders/{path.id}?delay=300' } }\n"
+                + "        stock: { sql: { query: 'SELECT $1::int AS id, pg_sleep(0.3)::text AS slept', params: ['path.id:int'], result: row } }\n"
+                + "        shipping: { after: [order], proxy: { upstream: shipping, path: '/quote/{order.body.method}' }, required: false }\n"
+                + "  - name: optional-fails\n    path: /optional\n    compose:\n      steps:\n"
+                + "        order: { proxy: { upstream: orders, path: '/orders/1' } }\n"
+                + "        shipping: { after: [order], proxy: { upstream: shipping, path: '/quote/x?status=503' }, required: false }\n"
+                + "  - name: required-times-out\n    path: /stuck\n    compose:\n      timeout: 5s\n      steps:\n"
+                + "        slow: { proxy: { upstream: orders, path: '/orders/slow?delay=3000', timeout: 300ms } }\n"
+                + "        other: { proxy: { upstream: shipping, path: '/quote/other?delay=2000' } }\n"
+                + "        later: { after: [other], proxy: { upstream: shipping, path: '/quote/later' } }\n"
+                + "  - name: whole-timeout\n    path: /whole\n    compose:\n      timeout: 300ms\n      steps:\n"
+                + "        a: { proxy: { upstream: orders, path: '/orders/a?delay=2000' } }\n",
+            receiver);
   }
 
   @AfterAll
@@ -58,7 +67,8 @@ class ComposeRouteTest {
   }
 
   private static Map<String, ReceivedSpan> byName(List<ReceivedSpan> spans) {
-    return spans.stream().collect(Collectors.toMap(ReceivedSpan::name, Function.identity(), (a, b) -> a));
+    return spans.stream()
+        .collect(Collectors.toMap(ReceivedSpan::name, Function.identity(), (a, b) -> a));
   }
 
   @Test
@@ -79,7 +89,8 @@ class ComposeRouteTest {
     ReceivedSpan order = named.get("compose order");
     ReceivedSpan stock = named.get("compose stock");
     ReceivedSpan ship = named.get("compose shipping");
-    assertThat(List.of(order, stock, ship)).allMatch(s -> s.kind().equals("INTERNAL") && s.childOf(server));
+    assertThat(List.of(order, stock, ship))
+        .allMatch(s -> s.kind().equals("INTERNAL") && s.childOf(server));
     assertThat(order.attr("tracegate.step")).isEqualTo("order");
 
     // order and stock ran at the same time; shipping waited for order
@@ -91,7 +102,8 @@ class ComposeRouteTest {
     assertThat(clients).hasSize(3);
     assertThat(clients.stream().filter(c -> c.childOf(order))).hasSize(1);
     assertThat(clients.stream().filter(c -> c.childOf(ship))).hasSize(1);
-    assertThat(clients.stream().filter(c -> c.childOf(stock)).map(c -> c.attr("db.system.name"))).containsExactly("postgresql");
+    assertThat(clients.stream().filter(c -> c.childOf(stock)).map(c -> c.attr("db.system.name")))
+        .containsExactly("postgresql");
     assertThat(spans).noneMatch(ReceivedSpan::isError);
   }
 
@@ -101,15 +113,20 @@ class ComposeRouteTest {
     String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
     receiver.awaitTrace(trace, 7);
 
-    HttpResponse<String> list = TestGateway.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(gateway.adminUrl("/traces?limit=5"))));
+    HttpResponse<String> list =
+        TestGateway.send(
+            java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(gateway.adminUrl("/traces?limit=5"))));
     JsonObject first = new io.vertx.core.json.JsonArray(list.body()).getJsonObject(0);
     assertThat(first.getString("traceId")).isEqualTo(trace);
     assertThat(first.getString("root")).isEqualTo("GET /summary/:id");
     assertThat(first.getBoolean("error")).isFalse();
 
-    String text = TestGateway.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(gateway.adminUrl("/traces/" + trace + "?format=text")))).body();
+    String text =
+        TestGateway.send(
+                java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(gateway.adminUrl("/traces/" + trace + "?format=text"))))
+            .body();
     List<String> lines = text.lines().toList();
     assertThat(lines.get(0)).startsWith("trace " + trace + "  7 spans");
     int server = indexOf(lines, "  GET /summary/:id [tracegate SERVER]");
@@ -123,8 +140,12 @@ class ComposeRouteTest {
     assertThat(ship).isGreaterThan(Math.max(order, stock));
     assertThat(text).doesNotContain("ERROR");
 
-    JsonObject tree = new JsonObject(TestGateway.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(gateway.adminUrl("/traces/" + trace)))).body());
+    JsonObject tree =
+        new JsonObject(
+            TestGateway.send(
+                    java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(gateway.adminUrl("/traces/" + trace))))
+                .body());
     JsonObject root = tree.getJsonArray("tree").getJsonObject(0);
     assertThat(root.getString("name")).isEqualTo("GET /summary/:id");
     assertThat(root.getJsonArray("children")).hasSize(3);
@@ -148,7 +169,8 @@ class ComposeRouteTest {
     assertThat(body.getJsonObject("order")).isNotNull();
     assertThat(body.containsKey("shipping")).isTrue();
     assertThat(body.getValue("shipping")).isNull();
-    assertThat(body.getJsonObject("errors").getJsonObject("shipping").getString("error")).isEqualTo("upstream_unavailable");
+    assertThat(body.getJsonObject("errors").getJsonObject("shipping").getString("error"))
+        .isEqualTo("upstream_unavailable");
     String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
     ReceivedSpan ship = byName(receiver.awaitTrace(trace, 5)).get("compose shipping");
     assertThat(ship.isError()).isTrue();
@@ -169,13 +191,23 @@ class ComposeRouteTest {
 
     List<ReceivedSpan> spans = receiver.awaitTrace(body.getString("traceId"), 5);
     Map<String, ReceivedSpan> named = byName(spans);
-    assertThat(named).containsKeys("compose slow", "compose other").doesNotContainKey("compose later");
+    assertThat(named)
+        .containsKeys("compose slow", "compose other")
+        .doesNotContainKey("compose later");
     assertThat(named.get("compose slow").isError()).isTrue();
-    assertThat(named.get("compose other").isError()).as("cancelled step ends, marked failed").isTrue();
-    assertThat(spans.stream().filter(s -> s.kind().equals("CLIENT"))).hasSize(2).allMatch(ReceivedSpan::isError);
+    assertThat(named.get("compose other").isError())
+        .as("cancelled step ends, marked failed")
+        .isTrue();
+    assertThat(spans.stream().filter(s -> s.kind().equals("CLIENT")))
+        .hasSize(2)
+        .allMatch(ReceivedSpan::isError);
 
-    String text = TestGateway.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(gateway.adminUrl("/traces/" + body.getString("traceId") + "?format=text")))).body();
+    String text =
+        TestGateway.send(
+                java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        gateway.adminUrl("/traces/" + body.getString("traceId") + "?format=text"))))
+            .body();
     assertThat(text).contains("compose slow [tracegate INTERNAL]  ERROR timeout");
     assertThat(text.lines().findFirst().orElseThrow()).endsWith(", ERROR");
   }

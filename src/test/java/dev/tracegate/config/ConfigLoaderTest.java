@@ -9,7 +9,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
-  private static final String UPSTREAM = "upstreams:\n  orders: { urls: [http://127.0.0.1:9101] }\n";
+  private static final String UPSTREAM =
+      "upstreams:\n  orders: { urls: [http://127.0.0.1:9101] }\n";
 
   private static GatewayConfig parse(String yaml, Map<String, String> env) {
     return new ConfigLoader(env).parse(yaml, "test.yaml");
@@ -37,18 +38,23 @@ class ConfigLoaderTest {
 
   @Test
   void unknownUpstreamInRouteIsNamedByKey() {
-    assertThat(problem(UPSTREAM + "routes:\n  - { name: a, path: /a, proxy: { upstream: nope } }\n"))
+    assertThat(
+            problem(UPSTREAM + "routes:\n  - { name: a, path: /a, proxy: { upstream: nope } }\n"))
         .startsWith("routes[0].proxy.upstream: unknown upstream 'nope'");
   }
 
   @Test
   void nonNumericPortIsNamedByKey() {
-    assertThat(problem("server:\n  port: abc\n")).isEqualTo("server.port: 'abc' is not a whole number");
+    assertThat(problem("server:\n  port: abc\n"))
+        .isEqualTo("server.port: 'abc' is not a whole number");
   }
 
   @Test
   void unparseableDurationIsNamedByKey() {
-    assertThat(problem(UPSTREAM + "routes:\n  - { name: a, path: /a, proxy: { upstream: orders, timeout: 5 parsecs } }\n"))
+    assertThat(
+            problem(
+                UPSTREAM
+                    + "routes:\n  - { name: a, path: /a, proxy: { upstream: orders, timeout: 5 parsecs } }\n"))
         .startsWith("routes[0].proxy.timeout: '5 parsecs' is not a duration");
   }
 
@@ -65,7 +71,8 @@ class ConfigLoaderTest {
   @Test
   void unwritableAccessLogPathIsNamedByKey() {
     assertThat(problem("accessLog: { output: /no/such/dir/access.log }\n"))
-        .isEqualTo("accessLog.output: cannot append to '/no/such/dir/access.log': no such directory");
+        .isEqualTo(
+            "accessLog.output: cannot append to '/no/such/dir/access.log': no such directory");
     String tmp = System.getProperty("java.io.tmpdir");
     assertThat(problem("accessLog: { output: '" + tmp + "' }\n"))
         .isEqualTo("accessLog.output: cannot append to '" + tmp + "': Is a directory");
@@ -73,29 +80,44 @@ class ConfigLoaderTest {
 
   @Test
   void accessLogSampleOutOfRangeIsNamedByKey() {
-    assertThat(problem("accessLog: { sample: 2 }\n")).isEqualTo("accessLog.sample: 2 is out of range 0.0..1.0");
-    assertThat(problem("logging: { format: xml }\n")).isEqualTo("logging.format: 'xml' is not one of text, json");
+    assertThat(problem("accessLog: { sample: 2 }\n"))
+        .isEqualTo("accessLog.sample: 2 is out of range 0.0..1.0");
+    assertThat(problem("logging: { format: xml }\n"))
+        .isEqualTo("logging.format: 'xml' is not one of text, json");
   }
 
   @Test
   void credentialHeadersAreNeverCaptured() {
     assertThat(problem("telemetry: { captureHeaders: { request: [x-tenant, authorization] } }\n"))
-        .isEqualTo("telemetry.captureHeaders.request[1]: 'authorization' carries credentials and is never captured");
+        .isEqualTo(
+            "telemetry.captureHeaders.request[1]: 'authorization' carries credentials and is never captured");
     assertThat(problem("telemetry: { captureHeaders: { response: [X-Tenant] } }\n"))
-        .isEqualTo("telemetry.captureHeaders.response[0]: 'X-Tenant' is not a lower-case header name");
+        .isEqualTo(
+            "telemetry.captureHeaders.response[0]: 'X-Tenant' is not a lower-case header name");
   }
 
   @Test
   void busRouteReadsItsAddressModeAndTimeout() {
-    RouteConfig r = parse("routes:\n  - { name: p, path: /p, bus: { address: shop.pricing, mode: publish, timeout: 1s } }\n",
-        Map.of()).routes().get(0);
-    assertThat(r.target()).isEqualTo(new RouteConfig.Bus("shop.pricing", RouteConfig.BusMode.PUBLISH, Duration.ofSeconds(1)));
+    RouteConfig r =
+        parse(
+                "routes:\n  - { name: p, path: /p, bus: { address: shop.pricing, mode: publish, timeout: 1s } }\n",
+                Map.of())
+            .routes()
+            .get(0);
+    assertThat(r.target())
+        .isEqualTo(
+            new RouteConfig.Bus(
+                "shop.pricing", RouteConfig.BusMode.PUBLISH, Duration.ofSeconds(1)));
     assertThat(problem("routes:\n  - { name: p, path: /p, bus: { address: 'a b' } }\n"))
         .startsWith("routes[0].bus.address: 'a b' is not an event-bus address");
     assertThat(problem("routes:\n  - { name: p, path: /p, bus: { address: a, mode: fire } }\n"))
         .isEqualTo("routes[0].bus.mode: 'fire' is not one of request, publish");
-    assertThat(problem(UPSTREAM + "routes:\n  - { name: p, path: /p, bus: { address: a }, proxy: { upstream: orders } }\n"))
-        .isEqualTo("routes[0].bus: a route needs exactly one of proxy, sql, compose, bus ('p' has proxy and bus)");
+    assertThat(
+            problem(
+                UPSTREAM
+                    + "routes:\n  - { name: p, path: /p, bus: { address: a }, proxy: { upstream: orders } }\n"))
+        .isEqualTo(
+            "routes[0].bus: a route needs exactly one of proxy, sql, compose, bus ('p' has proxy and bus)");
   }
 
   @Test
@@ -118,17 +140,22 @@ class ConfigLoaderTest {
 
   @Test
   void sqlPlaceholdersMustMatchParams() {
-    assertThat(problem("routes:\n  - name: s\n    path: /s/:id\n    sql: { query: 'SELECT $1, $2', params: [path.id] }\n"))
+    assertThat(
+            problem(
+                "routes:\n  - name: s\n    path: /s/:id\n    sql: { query: 'SELECT $1, $2', params: [path.id] }\n"))
         .startsWith("routes[0].sql.params: the query uses $1..$2 but 1 param(s) are declared");
   }
 
   @Test
   void environmentOverridesFileByUpperSnakeKeyPath() {
-    GatewayConfig c = parse(UPSTREAM + "server:\n  port: 8080\n", Map.of(
-        "TRACEGATE_SERVER_PORT", "9999",
-        "TRACEGATE_SERVER_MAX_IN_FLIGHT", "7",
-        "TRACEGATE_DATABASE_URL", "postgresql://u:secret@db:5432/app",
-        "TRACEGATE_UPSTREAMS_ORDERS_URLS", "http://a:1,http://b:2"));
+    GatewayConfig c =
+        parse(
+            UPSTREAM + "server:\n  port: 8080\n",
+            Map.of(
+                "TRACEGATE_SERVER_PORT", "9999",
+                "TRACEGATE_SERVER_MAX_IN_FLIGHT", "7",
+                "TRACEGATE_DATABASE_URL", "postgresql://u:secret@db:5432/app",
+                "TRACEGATE_UPSTREAMS_ORDERS_URLS", "http://a:1,http://b:2"));
     assertThat(c.server().port()).isEqualTo(9999);
     assertThat(c.server().maxInFlight()).isEqualTo(7);
     assertThat(c.database().url()).hasValue("postgresql://u:secret@db:5432/app");
@@ -138,11 +165,14 @@ class ConfigLoaderTest {
 
   @Test
   void everyKeyIsReachableFromTheEnvironmentWhetherOrNotTheFileDeclaresIt() {
-    GatewayConfig c = parse(UPSTREAM + "routes:\n  - { name: o, path: /o/*, proxy: { upstream: orders } }\n", Map.of(
-        "TRACEGATE_UPSTREAMS_ORDERS_TIMEOUT", "7s",
-        "TRACEGATE_ROUTES_0_PROXY_RETRIES", "2",
-        "TRACEGATE_ACCESS_LOG_FORMAT", "text",
-        "TRACEGATE_TELEMETRY_CAPTURE_HEADERS_REQUEST", "x-tenant"));
+    GatewayConfig c =
+        parse(
+            UPSTREAM + "routes:\n  - { name: o, path: /o/*, proxy: { upstream: orders } }\n",
+            Map.of(
+                "TRACEGATE_UPSTREAMS_ORDERS_TIMEOUT", "7s",
+                "TRACEGATE_ROUTES_0_PROXY_RETRIES", "2",
+                "TRACEGATE_ACCESS_LOG_FORMAT", "text",
+                "TRACEGATE_TELEMETRY_CAPTURE_HEADERS_REQUEST", "x-tenant"));
     assertThat(c.upstreams().get("orders").timeout()).hasSeconds(7);
     assertThat(((RouteConfig.Proxy) c.routes().get(0).target()).retries()).isEqualTo(2);
     assertThat(c.accessLog().format()).isEqualTo(LogFormat.TEXT);
@@ -154,29 +184,48 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> parse(UPSTREAM, Map.of("TRACEGATE_UPSTREAMS_ORDERS_TIMOUT", "7s")))
         .hasMessageStartingWith("TRACEGATE_UPSTREAMS_ORDERS_TIMOUT: names no configuration key");
     // a key of another route kind is no key of this route either
-    assertThatThrownBy(() -> parse(UPSTREAM + "routes:\n  - { name: o, path: /o/*, proxy: { upstream: orders } }\n",
-        Map.of("TRACEGATE_ROUTES_0_SQL_QUERY", "SELECT 1")))
+    assertThatThrownBy(
+            () ->
+                parse(
+                    UPSTREAM
+                        + "routes:\n  - { name: o, path: /o/*, proxy: { upstream: orders } }\n",
+                    Map.of("TRACEGATE_ROUTES_0_SQL_QUERY", "SELECT 1")))
         .hasMessageStartingWith("TRACEGATE_ROUTES_0_SQL_QUERY: names no configuration key");
     // the test suite's own variables are not configuration
-    assertThat(parse(UPSTREAM, Map.of("TRACEGATE_TEST_PG_URL", "postgresql://x")).upstreams()).containsKey("orders");
+    assertThat(parse(UPSTREAM, Map.of("TRACEGATE_TEST_PG_URL", "postgresql://x")).upstreams())
+        .containsKey("orders");
   }
 
   @Test
   void resilienceSectionsAreReadWithTheirDefaultsAndRefuseUnknownKeys() {
-    GatewayConfig c = parse("upstreams:\n  orders:\n    urls: [http://127.0.0.1:9101]\n"
-        + "    circuitBreaker: { minRequests: 7 }\n    healthCheck: {}\n", Map.of());
+    GatewayConfig c =
+        parse(
+            "upstreams:\n  orders:\n    urls: [http://127.0.0.1:9101]\n"
+                + "    circuitBreaker: { minRequests: 7 }\n    healthCheck: {}\n",
+            Map.of());
     var up = c.upstreams().get("orders");
-    assertThat(up.circuitBreaker()).hasValueSatisfying(b -> {
-      assertThat(b.minRequests()).isEqualTo(7);
-      assertThat(b.failureRatio()).isEqualTo(0.5);
-    });
+    assertThat(up.circuitBreaker())
+        .hasValueSatisfying(
+            b -> {
+              assertThat(b.minRequests()).isEqualTo(7);
+              assertThat(b.failureRatio()).isEqualTo(0.5);
+            });
     assertThat(up.healthCheck()).hasValueSatisfying(h -> assertThat(h.path()).isEqualTo("/health"));
     assertThat(up.outlierDetection()).isEmpty();
-    assertThatThrownBy(() -> parse("upstreams:\n  orders:\n    urls: [http://127.0.0.1:9101]\n"
-        + "    outlierDetection: { consecutiveFailure: 3 }\n", Map.of()))
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "upstreams:\n  orders:\n    urls: [http://127.0.0.1:9101]\n"
+                        + "    outlierDetection: { consecutiveFailure: 3 }\n",
+                    Map.of()))
         .hasMessage("upstreams.orders.outlierDetection.consecutiveFailure: unknown key");
-    assertThatThrownBy(() -> parse(UPSTREAM + "routes:\n  - { name: o, path: /o, rateLimit: { burst: 3 }, proxy: { upstream: orders } }\n",
-        Map.of())).hasMessageStartingWith("routes[0].rateLimit.requestsPerSecond: is required");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    UPSTREAM
+                        + "routes:\n  - { name: o, path: /o, rateLimit: { burst: 3 }, proxy: { upstream: orders } }\n",
+                    Map.of()))
+        .hasMessageStartingWith("routes[0].rateLimit.requestsPerSecond: is required");
   }
 
   @Test
@@ -187,20 +236,24 @@ class ConfigLoaderTest {
 
   @Test
   void otelVariablesWinOverTelemetrySection() {
-    GatewayConfig c = parse("telemetry:\n  serviceName: fromfile\n  sampler: always_on\n", Map.of(
-        "OTEL_SERVICE_NAME", "fromenv",
-        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/",
-        "OTEL_TRACES_SAMPLER", "traceidratio",
-        "OTEL_TRACES_SAMPLER_ARG", "0.25",
-        "OTEL_PROPAGATORS", "tracecontext,b3multi",
-        "OTEL_BSP_MAX_QUEUE_SIZE", "100"));
+    GatewayConfig c =
+        parse(
+            "telemetry:\n  serviceName: fromfile\n  sampler: always_on\n",
+            Map.of(
+                "OTEL_SERVICE_NAME", "fromenv",
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/",
+                "OTEL_TRACES_SAMPLER", "traceidratio",
+                "OTEL_TRACES_SAMPLER_ARG", "0.25",
+                "OTEL_PROPAGATORS", "tracecontext,b3multi",
+                "OTEL_BSP_MAX_QUEUE_SIZE", "100"));
     TelemetryConfig t = c.telemetry();
     assertThat(t.serviceName()).isEqualTo("fromenv");
     assertThat(t.tracesEndpoint()).isEqualTo("http://collector:4318/v1/traces");
     assertThat(t.sampler()).isEqualTo(TelemetryConfig.SamplerName.TRACEIDRATIO);
     assertThat(t.samplerArg()).isEqualTo(0.25);
-    assertThat(t.propagators()).containsExactly(TelemetryConfig.PropagatorName.TRACECONTEXT,
-        TelemetryConfig.PropagatorName.B3MULTI);
+    assertThat(t.propagators())
+        .containsExactly(
+            TelemetryConfig.PropagatorName.TRACECONTEXT, TelemetryConfig.PropagatorName.B3MULTI);
     assertThat(t.batch().maxQueueSize()).isEqualTo(100);
   }
 
@@ -212,17 +265,22 @@ class ConfigLoaderTest {
     assertThat(t.tracesEndpoint()).isEqualTo("http://localhost:4317");
     assertThat(t.logsEndpoint()).isEqualTo("http://localhost:4317");
 
-    TelemetryConfig fromFile = parse("telemetry:\n  protocol: grpc\n  endpoint: http://collector:4317/\n", Map.of())
-        .telemetry();
+    TelemetryConfig fromFile =
+        parse("telemetry:\n  protocol: grpc\n  endpoint: http://collector:4317/\n", Map.of())
+            .telemetry();
     assertThat(fromFile.tracesProtocol()).isEqualTo(TelemetryConfig.Protocol.GRPC);
     assertThat(fromFile.tracesEndpoint()).isEqualTo("http://collector:4317");
   }
 
   @Test
   void eachSignalMayTakeItsOwnProtocol() {
-    TelemetryConfig t = parse("telemetry:\n  protocol: grpc\n", Map.of(
-        "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/protobuf",
-        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317")).telemetry();
+    TelemetryConfig t =
+        parse(
+                "telemetry:\n  protocol: grpc\n",
+                Map.of(
+                    "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/protobuf",
+                    "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"))
+            .telemetry();
     assertThat(t.tracesProtocol()).isEqualTo(TelemetryConfig.Protocol.GRPC);
     assertThat(t.tracesEndpoint()).isEqualTo("http://collector:4317");
     assertThat(t.logsProtocol()).isEqualTo(TelemetryConfig.Protocol.HTTP_PROTOBUF);
@@ -243,9 +301,12 @@ class ConfigLoaderTest {
 
   @Test
   void composeCyclesAreRejected() {
-    assertThat(problem(UPSTREAM + "routes:\n  - name: c\n    path: /c\n    compose:\n      steps:\n"
-        + "        a: { after: [b], proxy: { upstream: orders, path: /a } }\n"
-        + "        b: { after: [a], proxy: { upstream: orders, path: /b } }\n"))
+    assertThat(
+            problem(
+                UPSTREAM
+                    + "routes:\n  - name: c\n    path: /c\n    compose:\n      steps:\n"
+                    + "        a: { after: [b], proxy: { upstream: orders, path: /a } }\n"
+                    + "        b: { after: [a], proxy: { upstream: orders, path: /b } }\n"))
         .isEqualTo("routes[0].compose.steps: the steps' after lists form a cycle");
   }
 }

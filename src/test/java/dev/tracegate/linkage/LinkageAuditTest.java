@@ -32,9 +32,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The audit over healthy traffic of every route kind, through a traced upstream in the same
- * buffer: nothing found, nothing judged early; and a buffered trace exported as OTLP JSON reads
- * back, through the proto's JSON mapping, as the very spans the collector received.
+ * The audit over healthy traffic of every route kind, through a traced upstream in the same buffer:
+ * nothing found, nothing judged early; and a buffered trace exported as OTLP JSON reads back,
+ * through the proto's JSON mapping, as the very spans the collector received.
  */
 class LinkageAuditTest {
   static OtlpReceiver receiver;
@@ -45,26 +45,48 @@ class LinkageAuditTest {
   static void start() throws Exception {
     receiver = new OtlpReceiver();
     int echoPort = Ports.free();
-    gateway = TestGateway.start(""
-        + "database: { url: '" + TestDatabase.url() + "' }\n"
-        + "upstreams:\n"
-        + "  echo: { urls: [http://127.0.0.1:" + echoPort + "], timeout: 10s }\n"
-        + "routes:\n"
-        + "  - { name: proxy, path: /proxy/*, proxy: { upstream: echo, stripPrefix: /proxy } }\n"
-        + "  - { name: sql, path: /sql/:n, sql: { query: 'SELECT $1::int * 2 AS twice', params: ['path.n:int'], result: row } }\n"
-        + "  - { name: bus, path: /bus/:n, bus: { address: audit.double } }\n"
-        + "  - name: compose\n"
-        + "    path: /compose/:n\n"
-        + "    compose:\n"
-        + "      steps:\n"
-        + "        up:  { proxy: { upstream: echo, path: '/step/{path.n}' } }\n"
-        + "        db:  { sql: { query: 'SELECT $1::int + 1 AS next', params: ['path.n:int'], result: row } }\n"
-        + "        bus: { after: [up], bus: { address: audit.double } }\n",
-        receiver, Map.of("TRACEGATE_TELEMETRY_RECENT_TRACES", "5000", "TRACEGATE_SERVER_MAX_IN_FLIGHT", "2000"));
-    echo = DemoService.start("echo", "127.0.0.1", echoPort, null, null, gateway.gateway().telemetry().config(),
-        List.of(gateway.gateway().recentTraces())).await(20, TimeUnit.SECONDS);
+    gateway =
+        TestGateway.start(
+            ""
+                + "database: { url: '"
+                + TestDatabase.url()
+                + "' }\n"
+                + "upstreams:\n"
+                + "  echo: { urls: [http://127.0.0.1:"
+                + echoPort
+                + "], timeout: 10s }\n"
+                + "routes:\n"
+                + "  - { name: proxy, path: /proxy/*, proxy: { upstream: echo, stripPrefix: /proxy } }\n"
+                + "  - { name: sql, path: /sql/:n, sql: { query: 'SELECT $1::int * 2 AS twice', params: ['path.n:int'], result: row } }\n"
+                + "  - { name: bus, path: /bus/:n, bus: { address: audit.double } }\n"
+                + "  - name: compose\n"
+                + "    path: /compose/:n\n"
+                + "    compose:\n"
+                + "      steps:\n"
+                + "        up:  { proxy: { upstream: echo, path: '/step/{path.n}' } }\n"
+                + "        db:  { sql: { query: 'SELECT $1::int + 1 AS next', params: ['path.n:int'], result: row } }\n"
+                + "        bus: { after: [up], bus: { address: audit.double } }\n",
+            receiver,
+            Map.of(
+                "TRACEGATE_TELEMETRY_RECENT_TRACES",
+                "5000",
+                "TRACEGATE_SERVER_MAX_IN_FLIGHT",
+                "2000"));
+    echo =
+        DemoService.start(
+                "echo",
+                "127.0.0.1",
+                echoPort,
+                null,
+                null,
+                gateway.gateway().telemetry().config(),
+                List.of(gateway.gateway().recentTraces()))
+            .await(20, TimeUnit.SECONDS);
     var vertx = gateway.gateway().vertx();
-    TracedConsumer.register(vertx, gateway.gateway().telemetry().openTelemetry(), "audit.double",
+    TracedConsumer.register(
+        vertx,
+        gateway.gateway().telemetry().openTelemetry(),
+        "audit.double",
         msg -> vertx.timer(1).map(new JsonObject().put("doubled", true)));
   }
 
@@ -80,8 +102,11 @@ class LinkageAuditTest {
     String[] paths = {"/proxy/item/", "/sql/", "/bus/", "/compose/"};
     List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
     for (int i = 0; i < 600; i++) {
-      sent.add(TestGateway.http().sendAsync(HttpRequest.newBuilder(URI.create(gateway.url(paths[i % 4] + i))).build(),
-          HttpResponse.BodyHandlers.ofString()));
+      sent.add(
+          TestGateway.http()
+              .sendAsync(
+                  HttpRequest.newBuilder(URI.create(gateway.url(paths[i % 4] + i))).build(),
+                  HttpResponse.BodyHandlers.ofString()));
     }
     for (CompletableFuture<HttpResponse<String>> f : sent) {
       assertThat(f.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
@@ -92,9 +117,14 @@ class LinkageAuditTest {
     assertThat(report.getLong("tracesEvictedUnsettled")).isZero();
     String metrics = admin("/metrics");
     for (Violation v : Violation.values()) {
-      assertThat(report.getJsonObject("kinds").getJsonObject(v.key()).getLong("count")).as(v.key()).isZero();
-      assertThat(Prometheus.value(metrics, "tracegate_linkage_violations_total{kind=\"" + v.key() + "\"}"))
-          .as(v.key()).isZero();
+      assertThat(report.getJsonObject("kinds").getJsonObject(v.key()).getLong("count"))
+          .as(v.key())
+          .isZero();
+      assertThat(
+              Prometheus.value(
+                  metrics, "tracegate_linkage_violations_total{kind=\"" + v.key() + "\"}"))
+          .as(v.key())
+          .isZero();
     }
     assertThat(Prometheus.value(metrics, "tracegate_linkage_traces_total{outcome=\"judged\"}"))
         .isGreaterThanOrEqualTo(600);
@@ -106,9 +136,13 @@ class LinkageAuditTest {
     LinkageAudit audit = gateway.gateway().linkage();
     gateway.awaitLinkageSettled();
     long judged = audit.judged();
-    CompletableFuture<HttpResponse<String>> slow = TestGateway.http().sendAsync(
-        HttpRequest.newBuilder(URI.create(gateway.url("/proxy/slow?delay=1500"))).build(), HttpResponse.BodyHandlers.ofString());
-    Awaitility.await().until(() -> audit.unsettled() == 1); // its SERVER and CLIENT spans have started
+    CompletableFuture<HttpResponse<String>> slow =
+        TestGateway.http()
+            .sendAsync(
+                HttpRequest.newBuilder(URI.create(gateway.url("/proxy/slow?delay=1500"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+    Awaitility.await()
+        .until(() -> audit.unsettled() == 1); // its SERVER and CLIENT spans have started
     assertThat(gateway.get("/sql/1").statusCode()).isEqualTo(200);
 
     // the quick trace, started later, is judged; the slow one, quiet far longer than settle, is not
@@ -130,10 +164,15 @@ class LinkageAuditTest {
     String traceId = resp.headers().firstValue("X-Trace-Id").orElseThrow();
     // gateway SERVER, 3 steps, CLIENT, SQL, PRODUCER; echo's SERVER; the CONSUMER
     List<ReceivedSpan> received = receiver.awaitTrace(traceId, 9);
-    Awaitility.await().until(() -> new JsonObject(admin("/traces/" + traceId)).getInteger("spans") == received.size());
+    Awaitility.await()
+        .until(
+            () ->
+                new JsonObject(admin("/traces/" + traceId)).getInteger("spans") == received.size());
 
-    HttpResponse<String> otlp = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl(
-        "/traces/" + traceId + "?format=otlp"))));
+    HttpResponse<String> otlp =
+        TestGateway.send(
+            HttpRequest.newBuilder(
+                URI.create(gateway.adminUrl("/traces/" + traceId + "?format=otlp"))));
     assertThat(otlp.statusCode()).isEqualTo(200);
     assertThat(otlp.headers().firstValue("Content-Type")).hasValue("application/json");
     ExportTraceServiceRequest.Builder decoded = ExportTraceServiceRequest.newBuilder();
@@ -150,8 +189,8 @@ class LinkageAuditTest {
   }
 
   /**
-   * OTLP/JSON writes ids as hex where protobuf's generic JSON mapping expects base64 for
-   * {@code bytes}: the one documented difference, undone here before the generic parser runs.
+   * OTLP/JSON writes ids as hex where protobuf's generic JSON mapping expects base64 for {@code
+   * bytes}: the one documented difference, undone here before the generic parser runs.
    */
   private static JsonObject idsAsBase64(JsonObject request) {
     for (Object rs : request.getJsonArray("resourceSpans")) {

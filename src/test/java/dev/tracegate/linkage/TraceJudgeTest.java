@@ -21,16 +21,32 @@ import org.junit.jupiter.api.Test;
 /** Each rule of the audit on spans made by a real SDK, with the exceptions the SPEC allows. */
 class TraceJudgeTest {
   final InMemorySpanExporter exported = InMemorySpanExporter.create();
-  final Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exported)).build()
-      .get("test");
+  final Tracer tracer =
+      SdkTracerProvider.builder()
+          .addSpanProcessor(SimpleSpanProcessor.create(exported))
+          .build()
+          .get("test");
 
   @Test
   void aHealthyTreeWithARemoteCallerShowsNothing() {
-    SpanContext caller = SpanContext.createFromRemoteParent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
-        TraceFlags.getSampled(), TraceState.getDefault());
-    Span server = tracer.spanBuilder("GET /x").setParent(Context.root().with(Span.wrap(caller)))
-        .setSpanKind(SpanKind.SERVER).startSpan();
-    Span client = tracer.spanBuilder("GET").setParent(Context.root().with(server)).setSpanKind(SpanKind.CLIENT).startSpan();
+    SpanContext caller =
+        SpanContext.createFromRemoteParent(
+            "0af7651916cd43dd8448eb211c80319c",
+            "b7ad6b7169203331",
+            TraceFlags.getSampled(),
+            TraceState.getDefault());
+    Span server =
+        tracer
+            .spanBuilder("GET /x")
+            .setParent(Context.root().with(Span.wrap(caller)))
+            .setSpanKind(SpanKind.SERVER)
+            .startSpan();
+    Span client =
+        tracer
+            .spanBuilder("GET")
+            .setParent(Context.root().with(server))
+            .setSpanKind(SpanKind.CLIENT)
+            .startSpan();
     client.recordException(new IllegalStateException("refused"));
     client.setStatus(StatusCode.ERROR);
     client.end();
@@ -44,10 +60,18 @@ class TraceJudgeTest {
   void aChildEndingAfterItsParentIsOutlivedUnlessProducerToConsumer() {
     Span parent = tracer.spanBuilder("parent").startSpan();
     Span child = tracer.spanBuilder("child").setParent(Context.root().with(parent)).startSpan();
-    Span producer = tracer.spanBuilder("publish a").setParent(Context.root().with(parent)).setSpanKind(SpanKind.PRODUCER)
-        .startSpan();
-    Span consumer = tracer.spanBuilder("process a").setParent(Context.root().with(producer))
-        .setSpanKind(SpanKind.CONSUMER).startSpan();
+    Span producer =
+        tracer
+            .spanBuilder("publish a")
+            .setParent(Context.root().with(parent))
+            .setSpanKind(SpanKind.PRODUCER)
+            .startSpan();
+    Span consumer =
+        tracer
+            .spanBuilder("process a")
+            .setParent(Context.root().with(producer))
+            .setSpanKind(SpanKind.CONSUMER)
+            .startSpan();
     producer.end();
     parent.end();
     consumer.end();
@@ -55,8 +79,10 @@ class TraceJudgeTest {
 
     TraceJudge.Verdict verdict = TraceJudge.judge(exported.getFinishedSpanItems(), false);
     assertThat(verdict.spans()).containsOnlyKeys(Violation.OUTLIVED_PARENT);
-    // the consumer outlived its PRODUCER, which is how messaging works; the plain child did not get that right
-    assertThat(verdict.spans().get(Violation.OUTLIVED_PARENT)).containsExactly(child.getSpanContext().getSpanId());
+    // the consumer outlived its PRODUCER, which is how messaging works; the plain child did not get
+    // that right
+    assertThat(verdict.spans().get(Violation.OUTLIVED_PARENT))
+        .containsExactly(child.getSpanContext().getSpanId());
   }
 
   @Test
@@ -78,17 +104,26 @@ class TraceJudgeTest {
     span.recordException(new IllegalStateException("declined"));
     span.end();
 
-    assertThat(TraceJudge.judge(exported.getFinishedSpanItems(), false).spans()).containsOnlyKeys(Violation.ERROR_UNSET);
+    assertThat(TraceJudge.judge(exported.getFinishedSpanItems(), false).spans())
+        .containsOnlyKeys(Violation.ERROR_UNSET);
   }
 
   @Test
   void aChildStartingBeforeItsParentBeyondAMillisecondIsClock() {
     Instant t0 = Instant.now();
     Span parent = tracer.spanBuilder("parent").setStartTimestamp(t0).startSpan();
-    tracer.spanBuilder("skewed").setParent(Context.root().with(parent)).setStartTimestamp(t0.minusMillis(5)).startSpan()
+    tracer
+        .spanBuilder("skewed")
+        .setParent(Context.root().with(parent))
+        .setStartTimestamp(t0.minusMillis(5))
+        .startSpan()
         .end();
-    tracer.spanBuilder("jitter").setParent(Context.root().with(parent)).setStartTimestamp(t0.minusNanos(500_000))
-        .startSpan().end();
+    tracer
+        .spanBuilder("jitter")
+        .setParent(Context.root().with(parent))
+        .setStartTimestamp(t0.minusNanos(500_000))
+        .startSpan()
+        .end();
     parent.end();
 
     TraceJudge.Verdict verdict = TraceJudge.judge(exported.getFinishedSpanItems(), false);
@@ -100,6 +135,7 @@ class TraceJudgeTest {
   void requestIdsAreCollectedForTheCrossTraceCheck() {
     tracer.spanBuilder("GET /a").setAttribute("tracegate.request_id", "req-1").startSpan().end();
 
-    assertThat(TraceJudge.judge(exported.getFinishedSpanItems(), false).requestIds()).containsExactly("req-1");
+    assertThat(TraceJudge.judge(exported.getFinishedSpanItems(), false).requestIds())
+        .containsExactly("req-1");
   }
 }

@@ -12,8 +12,11 @@ import org.junit.jupiter.api.Test;
 class CircuitBreakerStateTest {
   static final long MS = 1_000_000;
   final List<CircuitBreaker.State> moves = new ArrayList<>();
-  final CircuitBreaker breaker = new CircuitBreaker("up",
-      new UpstreamConfig.CircuitBreaker(0.5, 4, Duration.ofSeconds(1), Duration.ofMillis(200)), moves::add);
+  final CircuitBreaker breaker =
+      new CircuitBreaker(
+          "up",
+          new UpstreamConfig.CircuitBreaker(0.5, 4, Duration.ofSeconds(1), Duration.ofMillis(200)),
+          moves::add);
 
   private void attempts(long now, boolean... failed) {
     for (boolean f : failed) {
@@ -49,7 +52,9 @@ class CircuitBreakerStateTest {
     long later = t + 250 * MS;
     CircuitBreaker.Permit probe = breaker.acquire(later);
     assertThat(probe).isEqualTo(CircuitBreaker.Permit.PROBE);
-    assertThat(breaker.acquire(later)).as("a second probe while one is out").isEqualTo(CircuitBreaker.Permit.REFUSED);
+    assertThat(breaker.acquire(later))
+        .as("a second probe while one is out")
+        .isEqualTo(CircuitBreaker.Permit.REFUSED);
     breaker.record(probe, true, later);
     assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
     assertThat(breaker.acquire(later + 100 * MS)).isEqualTo(CircuitBreaker.Permit.REFUSED);
@@ -61,8 +66,13 @@ class CircuitBreakerStateTest {
     assertThat(next).isEqualTo(CircuitBreaker.Permit.PROBE);
     breaker.record(next, false, later + 260 * MS);
     assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
-    assertThat(moves).containsExactly(CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN,
-        CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.CLOSED);
+    assertThat(moves)
+        .containsExactly(
+            CircuitBreaker.State.OPEN,
+            CircuitBreaker.State.HALF_OPEN,
+            CircuitBreaker.State.OPEN,
+            CircuitBreaker.State.HALF_OPEN,
+            CircuitBreaker.State.CLOSED);
     attempts(later + 300 * MS, true, true, true); // a fresh window after closing
     assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
   }

@@ -23,17 +23,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ProxyTracingTest {
 
   @RegisterExtension
-  static final GatewayHarness harness = GatewayHarness.of(url -> ""
-        + "upstreams:\n"
-        + "  orders: { urls: [" + url + "] }\n"
-        + "routes:\n"
-        + "  - name: orders\n"
-        + "    path: /api/orders/*\n"
-        + "    methods: [GET, POST]\n"
-        + "    proxy: { upstream: orders, stripPrefix: /api }\n");
+  static final GatewayHarness harness =
+      GatewayHarness.of(
+          url ->
+              ""
+                  + "upstreams:\n"
+                  + "  orders: { urls: ["
+                  + url
+                  + "] }\n"
+                  + "routes:\n"
+                  + "  - name: orders\n"
+                  + "    path: /api/orders/*\n"
+                  + "    methods: [GET, POST]\n"
+                  + "    proxy: { upstream: orders, stripPrefix: /api }\n");
 
   @Test
-  void proxiedRequestYieldsServerSpanParentingClientSpanWhichParentsUpstreamTraceparent() throws Exception {
+  void proxiedRequestYieldsServerSpanParentingClientSpanWhichParentsUpstreamTraceparent()
+      throws Exception {
     HttpResponse<String> resp = harness.gateway().get("/api/orders/42?x=1");
 
     assertThat(resp.statusCode()).isEqualTo(200);
@@ -66,13 +72,23 @@ class ProxyTracingTest {
   void incomingTraceparentIsContinuedAndReplacedUpstream() throws Exception {
     String callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
     String callerSpan = "00f067aa0ba902b7";
-    HttpResponse<String> resp = harness.gateway().get("/api/orders/7",
-        "traceparent", "00-" + callerTrace + "-" + callerSpan + "-01",
-        "tracestate", "vendor=abc",
-        "b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1",
-        "X-B3-TraceId", "80f198ee56343ba864fe8b2a57d3eff7",
-        "uber-trace-id", "abc:def:0:1",
-        "baggage", "user=alice");
+    HttpResponse<String> resp =
+        harness
+            .gateway()
+            .get(
+                "/api/orders/7",
+                "traceparent",
+                "00-" + callerTrace + "-" + callerSpan + "-01",
+                "tracestate",
+                "vendor=abc",
+                "b3",
+                "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1",
+                "X-B3-TraceId",
+                "80f198ee56343ba864fe8b2a57d3eff7",
+                "uber-trace-id",
+                "abc:def:0:1",
+                "baggage",
+                "user=alice");
 
     assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(callerTrace);
     List<ReceivedSpan> spans = harness.receiver().awaitTrace(callerTrace, 2);
@@ -83,7 +99,8 @@ class ProxyTracingTest {
 
     var headers = harness.upstream().received().get(0).headers();
     assertThat(headers.getAll("traceparent")).hasSize(1);
-    assertThat(headers.get("traceparent")).matches("00-" + callerTrace + "-" + client.spanId() + "-0[13]");
+    assertThat(headers.get("traceparent"))
+        .matches("00-" + callerTrace + "-" + client.spanId() + "-0[13]");
     assertThat(headers.getAll("tracestate")).containsExactly("vendor=abc");
     assertThat(headers.get("b3")).isNull();
     assertThat(headers.get("X-B3-TraceId")).isNull();
@@ -100,7 +117,8 @@ class ProxyTracingTest {
     assertThat(resp.statusCode()).isEqualTo(404);
     JsonObject body = new JsonObject(resp.body());
     assertThat(body.getString("error")).isEqualTo("not_found");
-    assertThat(body.getString("traceId")).isEqualTo(resp.headers().firstValue("X-Trace-Id").orElseThrow());
+    assertThat(body.getString("traceId"))
+        .isEqualTo(resp.headers().firstValue("X-Trace-Id").orElseThrow());
     ReceivedSpan server = harness.receiver().awaitTrace(body.getString("traceId"), 1).get(0);
     assertThat(server.name()).isEqualTo("GET");
     assertThat(server.attr("http.response.status_code")).isEqualTo(404L);
@@ -113,7 +131,8 @@ class ProxyTracingTest {
     List<String> callerTraces = new ArrayList<>();
     List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/orders/c" + i)));
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/orders/c" + i)));
       if (i % 2 == 0) {
         String trace = randomHex(32);
         callerTraces.add(trace);
@@ -137,20 +156,25 @@ class ProxyTracingTest {
     assertThat(traceIds).hasSize(n);
 
     List<ReceivedSpan> all = harness.receiver().await(s -> traceIds.contains(s.traceId()), 2 * n);
-    Map<String, List<ReceivedSpan>> byTrace = all.stream().collect(Collectors.groupingBy(ReceivedSpan::traceId));
+    Map<String, List<ReceivedSpan>> byTrace =
+        all.stream().collect(Collectors.groupingBy(ReceivedSpan::traceId));
     assertThat(byTrace).hasSize(n);
-    byTrace.forEach((trace, spans) -> {
-      assertThat(spans).hasSize(2);
-      ReceivedSpan server = only(spans, "SERVER");
-      ReceivedSpan client = only(spans, "CLIENT");
-      assertThat(client.childOf(server)).as("client span of %s under its own server span", trace).isTrue();
-      String path = (String) server.attr("url.path");
-      assertThat((String) client.attr("url.full")).endsWith(path.substring("/api".length()));
-    });
+    byTrace.forEach(
+        (trace, spans) -> {
+          assertThat(spans).hasSize(2);
+          ReceivedSpan server = only(spans, "SERVER");
+          ReceivedSpan client = only(spans, "CLIENT");
+          assertThat(client.childOf(server))
+              .as("client span of %s under its own server span", trace)
+              .isTrue();
+          String path = (String) server.attr("url.path");
+          assertThat((String) client.attr("url.full")).endsWith(path.substring("/api".length()));
+        });
   }
 
   static ReceivedSpan only(List<ReceivedSpan> spans, String kind) {
-    List<ReceivedSpan> found = spans.stream().filter(s -> s.kind().equals(kind)).collect(Collectors.toList());
+    List<ReceivedSpan> found =
+        spans.stream().filter(s -> s.kind().equals(kind)).collect(Collectors.toList());
     assertThat(found).as("%s spans in %s", kind, spans).hasSize(1);
     return found.get(0);
   }

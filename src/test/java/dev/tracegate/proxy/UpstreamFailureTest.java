@@ -26,7 +26,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Every way an upstream can fail ends with the contract's status and key, and a red CLIENT span. */
+/**
+ * Every way an upstream can fail ends with the contract's status and key, and a red CLIENT span.
+ */
 class UpstreamFailureTest {
   static OtlpReceiver receiver;
   static TestUpstream upstream;
@@ -42,20 +44,33 @@ class UpstreamFailureTest {
     try (ServerSocket s = new ServerSocket(0)) {
       refusedPort = s.getLocalPort();
     }
-    gateway = TestGateway.start(""
-        + "server: { requestTimeout: 3s, maxBodyBytes: 1024 }\n"
-        + "upstreams:\n"
-        + "  good: { urls: [" + upstream.url() + "], timeout: 2s, maxConnections: 64 }\n"
-        + "  refusing: { urls: ['http://127.0.0.1:" + refusedPort + "'] }\n"
-        + "  blackhole: { urls: ['http://127.0.0.1:" + blackhole.port() + "'], connectTimeout: 300ms }\n"
-        + "  flaky: { urls: ['http://127.0.0.1:" + refusedPort + "', " + upstream.url() + "] }\n"
-        + "routes:\n"
-        + "  - { name: fast, path: /fast/*, methods: [GET, POST], proxy: { upstream: good, stripPrefix: /fast, timeout: 300ms } }\n"
-        + "  - { name: patient, path: /patient/*, proxy: { upstream: good, stripPrefix: /patient, timeout: 10s } }\n"
-        + "  - { name: retried, path: /retried/*, proxy: { upstream: good, stripPrefix: /retried, timeout: 200ms, retries: 2 } }\n"
-        + "  - { name: refused, path: /refused, proxy: { upstream: refusing } }\n"
-        + "  - { name: hole, path: /hole, proxy: { upstream: blackhole } }\n"
-        + "  - { name: flaky, path: /flaky, proxy: { upstream: flaky, retries: 1 } }\n", receiver);
+    gateway =
+        TestGateway.start(
+            ""
+                + "server: { requestTimeout: 3s, maxBodyBytes: 1024 }\n"
+                + "upstreams:\n"
+                + "  good: { urls: ["
+                + upstream.url()
+                + "], timeout: 2s, maxConnections: 64 }\n"
+                + "  refusing: { urls: ['http://127.0.0.1:"
+                + refusedPort
+                + "'] }\n"
+                + "  blackhole: { urls: ['http://127.0.0.1:"
+                + blackhole.port()
+                + "'], connectTimeout: 300ms }\n"
+                + "  flaky: { urls: ['http://127.0.0.1:"
+                + refusedPort
+                + "', "
+                + upstream.url()
+                + "] }\n"
+                + "routes:\n"
+                + "  - { name: fast, path: /fast/*, methods: [GET, POST], proxy: { upstream: good, stripPrefix: /fast, timeout: 300ms } }\n"
+                + "  - { name: patient, path: /patient/*, proxy: { upstream: good, stripPrefix: /patient, timeout: 10s } }\n"
+                + "  - { name: retried, path: /retried/*, proxy: { upstream: good, stripPrefix: /retried, timeout: 200ms, retries: 2 } }\n"
+                + "  - { name: refused, path: /refused, proxy: { upstream: refusing } }\n"
+                + "  - { name: hole, path: /hole, proxy: { upstream: blackhole } }\n"
+                + "  - { name: flaky, path: /flaky, proxy: { upstream: flaky, retries: 1 } }\n",
+            receiver);
   }
 
   @AfterAll
@@ -70,15 +85,19 @@ class UpstreamFailureTest {
     assertThat(resp.statusCode()).as(resp.body()).isEqualTo(status);
     JsonObject body = new JsonObject(resp.body());
     assertThat(body.getString("error")).isEqualTo(key);
-    assertThat(body.getString("traceId")).isEqualTo(resp.headers().firstValue("X-Trace-Id").orElseThrow());
+    assertThat(body.getString("traceId"))
+        .isEqualTo(resp.headers().firstValue("X-Trace-Id").orElseThrow());
     return body;
   }
 
   private static List<ReceivedSpan> clientSpans(String traceId, int expected) {
     List<ReceivedSpan> spans = receiver.awaitTrace(traceId, expected + 1);
     ReceivedSpan server = only(spans, "SERVER");
-    List<ReceivedSpan> clients = spans.stream().filter(s -> s.kind().equals("CLIENT"))
-        .sorted(Comparator.comparingLong(ReceivedSpan::startNanos)).collect(Collectors.toList());
+    List<ReceivedSpan> clients =
+        spans.stream()
+            .filter(s -> s.kind().equals("CLIENT"))
+            .sorted(Comparator.comparingLong(ReceivedSpan::startNanos))
+            .collect(Collectors.toList());
     assertThat(clients).hasSize(expected).allMatch(c -> c.childOf(server));
     return clients;
   }
@@ -113,7 +132,8 @@ class UpstreamFailureTest {
 
   @Test
   void upstreamThatNeverAnswersEndsWithUpstreamTimeout() throws Exception {
-    String trace = error(gateway.get("/fast/x?hang=1"), 504, "upstream_timeout").getString("traceId");
+    String trace =
+        error(gateway.get("/fast/x?hang=1"), 504, "upstream_timeout").getString("traceId");
     assertThat(clientSpans(trace, 1).get(0).attr("error.type")).isEqualTo("timeout");
   }
 
@@ -139,7 +159,8 @@ class UpstreamFailureTest {
 
   @Test
   void resetConnectionIsUpstreamUnavailable() throws Exception {
-    String trace = error(gateway.get("/fast/x?reset=1"), 502, "upstream_unavailable").getString("traceId");
+    String trace =
+        error(gateway.get("/fast/x?reset=1"), 502, "upstream_unavailable").getString("traceId");
     ReceivedSpan client = clientSpans(trace, 1).get(0);
     assertThat(client.isError()).isTrue();
     assertThat(client.attr("error.type")).isEqualTo("connection_closed");
@@ -171,16 +192,22 @@ class UpstreamFailureTest {
 
   @Test
   void smallAnswerCutOffMidBodyBecomesACleanBadGateway() throws Exception {
-    String trace = error(gateway.get("/fast/x?cut=1000"), 502, "upstream_unavailable").getString("traceId");
+    String trace =
+        error(gateway.get("/fast/x?cut=1000"), 502, "upstream_unavailable").getString("traceId");
     assertThat(clientSpans(trace, 1).get(0).isError()).isTrue();
     assertThat(serverSpan(trace).isError()).isTrue();
   }
 
   @Test
   void streamedAnswerCutOffMidBodyBreaksTheClientResponseAndErrorsTheSpan() throws Exception {
-    assertThatThrownBy(() -> gateway.get("/fast/x?cut=1000000")).isInstanceOf(java.io.IOException.class);
-    List<ReceivedSpan> clients = receiver.await(s -> s.kind().equals("CLIENT")
-        && String.valueOf(s.attr("url.full")).endsWith("?cut=1000000"), 1);
+    assertThatThrownBy(() -> gateway.get("/fast/x?cut=1000000"))
+        .isInstanceOf(java.io.IOException.class);
+    List<ReceivedSpan> clients =
+        receiver.await(
+            s ->
+                s.kind().equals("CLIENT")
+                    && String.valueOf(s.attr("url.full")).endsWith("?cut=1000000"),
+            1);
     assertThat(clients.get(0).isError()).isTrue();
   }
 
@@ -198,7 +225,8 @@ class UpstreamFailureTest {
 
   @Test
   void retriedGetHasOneClientSpanPerAttemptWithResendCount() throws Exception {
-    String trace = error(gateway.get("/retried/x?delay=1000"), 504, "upstream_timeout").getString("traceId");
+    String trace =
+        error(gateway.get("/retried/x?delay=1000"), 504, "upstream_timeout").getString("traceId");
 
     List<ReceivedSpan> attempts = clientSpans(trace, 3);
     assertThat(attempts.get(0).attr("http.request.resend_count")).isNull();
@@ -218,28 +246,44 @@ class UpstreamFailureTest {
 
   @Test
   void postIsNotRetried() throws Exception {
-    HttpResponse<String> resp = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.url("/fast/x?delay=1000")))
-        .POST(HttpRequest.BodyPublishers.ofString("{}")));
+    HttpResponse<String> resp =
+        TestGateway.send(
+            HttpRequest.newBuilder(URI.create(gateway.url("/fast/x?delay=1000")))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
     String trace = error(resp, 504, "upstream_timeout").getString("traceId");
     assertThat(clientSpans(trace, 1)).hasSize(1);
   }
 
   @Test
   void methodNotAllowedAndBodyTooLarge() throws Exception {
-    error(TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.url("/patient/x"))).DELETE()),
-        405, "method_not_allowed");
-    error(TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.url("/fast/x")))
-        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(2048)))), 413, "payload_too_large");
+    error(
+        TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.url("/patient/x"))).DELETE()),
+        405,
+        "method_not_allowed");
+    error(
+        TestGateway.send(
+            HttpRequest.newBuilder(URI.create(gateway.url("/fast/x")))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(2048)))),
+        413,
+        "payload_too_large");
   }
 
   @Test
   void requestBodyAndEndToEndHeadersReachTheUpstreamButHopByHopOnesDoNot() throws Exception {
     upstream.clear();
     String body = "{\"a\":1}";
-    String answer = RawHttp.exchange(gateway.gateway().port(), "POST /fast/echo HTTP/1.1\r\n"
-        + "Host: 127.0.0.1:" + gateway.gateway().port() + "\r\n"
-        + "X-Custom: kept\r\nX-Drop: gone\r\nConnection: X-Drop\r\nConnection: close\r\n"
-        + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+    String answer =
+        RawHttp.exchange(
+            gateway.gateway().port(),
+            "POST /fast/echo HTTP/1.1\r\n"
+                + "Host: 127.0.0.1:"
+                + gateway.gateway().port()
+                + "\r\n"
+                + "X-Custom: kept\r\nX-Drop: gone\r\nConnection: X-Drop\r\nConnection: close\r\n"
+                + "Content-Length: "
+                + body.length()
+                + "\r\n\r\n"
+                + body);
 
     assertThat(answer).startsWith("HTTP/1.1 200").contains("\"body\":\"{\\\"a\\\":1}\"");
     var headers = upstream.received().get(0).headers();
@@ -255,8 +299,11 @@ class UpstreamFailureTest {
     List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
       String path = i % 3 == 0 ? "/fast/t?delay=1000" : "/fast/t";
-      calls.add(TestGateway.http().sendAsync(HttpRequest.newBuilder(URI.create(gateway.url(path))).build(),
-          HttpResponse.BodyHandlers.ofString()));
+      calls.add(
+          TestGateway.http()
+              .sendAsync(
+                  HttpRequest.newBuilder(URI.create(gateway.url(path))).build(),
+                  HttpResponse.BodyHandlers.ofString()));
     }
     int timeouts = 0;
     for (CompletableFuture<HttpResponse<String>> c : calls) {
@@ -269,6 +316,8 @@ class UpstreamFailureTest {
     assertThat(gateway.gateway().admission().inFlight()).isZero();
     // the pool never grew past its bound, and timed-out exchanges did not strand connections
     assertThat(upstream.openConnections()).isLessThanOrEqualTo(64);
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gateway.get("/fast/after").statusCode() == 200);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> gateway.get("/fast/after").statusCode() == 200);
   }
 }

@@ -27,11 +27,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HostileClientTest {
 
   @RegisterExtension
-  static final GatewayHarness harness = GatewayHarness.of(url -> ""
-        + "server: { maxInFlight: 20, maxBodyBytes: 65536, headerTimeout: 1s }\n"
-        + "upstreams: { up: { urls: [" + url + "] } }\n"
-        + "routes:\n"
-        + "  - { name: api, path: /api/*, methods: [GET, POST], proxy: { upstream: up, stripPrefix: /api } }\n");
+  static final GatewayHarness harness =
+      GatewayHarness.of(
+          url ->
+              ""
+                  + "server: { maxInFlight: 20, maxBodyBytes: 65536, headerTimeout: 1s }\n"
+                  + "upstreams: { up: { urls: ["
+                  + url
+                  + "] } }\n"
+                  + "routes:\n"
+                  + "  - { name: api, path: /api/*, methods: [GET, POST], proxy: { upstream: up, stripPrefix: /api } }\n");
 
   private static String key(String rawResponse) {
     String body = rawResponse.substring(rawResponse.indexOf("\r\n\r\n") + 4);
@@ -44,8 +49,12 @@ class HostileClientTest {
     List<Long> started = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
       started.add(System.nanoTime());
-      calls.add(TestGateway.http().sendAsync(HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/x?delay=800"))).build(),
-          HttpResponse.BodyHandlers.ofString()));
+      calls.add(
+          TestGateway.http()
+              .sendAsync(
+                  HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/x?delay=800")))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
     }
     int ok = 0;
     int shed = 0;
@@ -63,10 +72,22 @@ class HostileClientTest {
     assertThat(shed).isGreaterThan(0);
     assertThat(ok + shed).isEqualTo(60);
     assertThat(harness.upstream().received()).hasSize(ok);
-    String metrics = TestGateway.send(HttpRequest.newBuilder(URI.create(harness.gateway().adminUrl("/metrics")))).body();
-    java.util.regex.Matcher m = java.util.regex.Pattern
-        .compile("tracegate_requests_seconds_count\\{method=\"GET\",route=\"api\",status=\"503\"} (\\d+)").matcher(metrics);
-    assertThat(m.find()).as(String.join("\n", metrics.lines().filter(l -> l.startsWith("tracegate_requests_seconds_count")).toList())).isTrue();
+    String metrics =
+        TestGateway.send(HttpRequest.newBuilder(URI.create(harness.gateway().adminUrl("/metrics"))))
+            .body();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "tracegate_requests_seconds_count\\{method=\"GET\",route=\"api\",status=\"503\"} (\\d+)")
+            .matcher(metrics);
+    assertThat(m.find())
+        .as(
+            String.join(
+                "\n",
+                metrics
+                    .lines()
+                    .filter(l -> l.startsWith("tracegate_requests_seconds_count"))
+                    .toList()))
+        .isTrue();
     assertThat(Long.parseLong(m.group(1))).isGreaterThanOrEqualTo(shed);
   }
 
@@ -74,10 +95,16 @@ class HostileClientTest {
   void overloadAnswerIsImmediate() throws Exception {
     List<CompletableFuture<HttpResponse<String>>> busy = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      busy.add(TestGateway.http().sendAsync(HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/x?delay=1500"))).build(),
-          HttpResponse.BodyHandlers.ofString()));
+      busy.add(
+          TestGateway.http()
+              .sendAsync(
+                  HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/x?delay=1500")))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> harness.gateway().gateway().admission().inFlight() >= 20);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> harness.gateway().gateway().admission().inFlight() >= 20);
     long t0 = System.nanoTime();
     HttpResponse<String> resp = harness.gateway().get("/api/y");
     long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -90,15 +117,23 @@ class HostileClientTest {
 
   @Test
   void bodyOverTheLimitIsRefusedWithContentLengthAndChunked() throws Exception {
-    HttpResponse<String> declared = TestGateway.send(HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/upload")))
-        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(200 * 1024))));
+    HttpResponse<String> declared =
+        TestGateway.send(
+            HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/upload")))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(200 * 1024))));
     assertThat(declared.statusCode()).isEqualTo(413);
     assertThat(new JsonObject(declared.body()).getString("error")).isEqualTo("payload_too_large");
 
-    StringBuilder chunked = new StringBuilder("POST /api/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    StringBuilder chunked =
+        new StringBuilder(
+            "POST /api/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
     String chunk = "y".repeat(8192);
     for (int i = 0; i < 25; i++) {
-      chunked.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
+      chunked
+          .append(Integer.toHexString(chunk.length()))
+          .append("\r\n")
+          .append(chunk)
+          .append("\r\n");
     }
     chunked.append("0\r\n\r\n");
     String answer = RawHttp.exchange(harness.gateway().gateway().port(), chunked.toString());
@@ -109,17 +144,22 @@ class HostileClientTest {
   @Test
   void bodyWithinTheLimitStreamsThroughWhole() throws Exception {
     String body = "b".repeat(60 * 1024);
-    HttpResponse<String> resp = TestGateway.send(HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/upload")))
-        .POST(HttpRequest.BodyPublishers.ofString(body)));
+    HttpResponse<String> resp =
+        TestGateway.send(
+            HttpRequest.newBuilder(URI.create(harness.gateway().url("/api/upload")))
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(harness.upstream().received().get(0).body()).isEqualTo(body);
-    assertThat(harness.upstream().received().get(0).headers().get("Content-Length")).isEqualTo(Integer.toString(body.length()));
+    assertThat(harness.upstream().received().get(0).headers().get("Content-Length"))
+        .isEqualTo(Integer.toString(body.length()));
   }
 
   @Test
   void hugeHeaderIsRefusedWithJsonAndTraceId() throws Exception {
-    String answer = RawHttp.exchange(harness.gateway().gateway().port(),
-        "GET /api/x HTTP/1.1\r\nHost: x\r\nX-Big: " + "z".repeat(70 * 1024) + "\r\n\r\n");
+    String answer =
+        RawHttp.exchange(
+            harness.gateway().gateway().port(),
+            "GET /api/x HTTP/1.1\r\nHost: x\r\nX-Big: " + "z".repeat(70 * 1024) + "\r\n\r\n");
     assertThat(answer).matches("(?s)HTTP/1.1 (431|400) .*");
     assertThat(answer.toLowerCase()).containsPattern("x-trace-id: [0-9a-f]{32}");
     assertThat(key(answer)).isIn("headers_too_large", "bad_request");
@@ -128,17 +168,29 @@ class HostileClientTest {
 
   @Test
   void malformedRequestIsBadRequestAndTheServerCarriesOn() throws Exception {
-    String answer = RawHttp.exchange(harness.gateway().gateway().port(), "THIS IS NOT HTTP\r\n\r\n");
+    String answer =
+        RawHttp.exchange(harness.gateway().gateway().port(), "THIS IS NOT HTTP\r\n\r\n");
     assertThat(answer).matches("(?s)HTTP/1\\.[01] 400 .*");
     assertThat(key(answer)).isEqualTo("bad_request");
     assertThat(harness.gateway().get("/api/ok").statusCode()).isEqualTo(200);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/api/../admin", "/api/a/../../etc", "/api/%2e%2e/admin", "/api/a%2Fb", "/api/a%00b",
-      "/api/a%5c..%5cb", "/api/./x"})
+  @ValueSource(
+      strings = {
+        "/api/../admin",
+        "/api/a/../../etc",
+        "/api/%2e%2e/admin",
+        "/api/a%2Fb",
+        "/api/a%00b",
+        "/api/a%5c..%5cb",
+        "/api/./x"
+      })
   void pathTricksNeverReachTheUpstream(String path) throws Exception {
-    String answer = RawHttp.exchange(harness.gateway().gateway().port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String answer =
+        RawHttp.exchange(
+            harness.gateway().gateway().port(),
+            "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(answer).startsWith("HTTP/1.1 400");
     assertThat(harness.upstream().received()).isEmpty();
   }
@@ -181,13 +233,22 @@ class HostileClientTest {
       out.flush();
       String first = readHead(in);
       assertThat(first).startsWith("HTTP/1.1 200");
-      long length = Long.parseLong(first.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
-          .findFirst().orElseThrow().substring("content-length:".length()).trim());
+      long length =
+          Long.parseLong(
+              first
+                  .lines()
+                  .filter(l -> l.toLowerCase().startsWith("content-length:"))
+                  .findFirst()
+                  .orElseThrow()
+                  .substring("content-length:".length())
+                  .trim());
       in.readNBytes((int) length);
 
       // the next head, a byte every 200 ms: the idle timeout alone would never fire
       long t0 = System.nanoTime();
-      byte[] head = "GET /api/second HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".getBytes(StandardCharsets.US_ASCII);
+      byte[] head =
+          "GET /api/second HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+              .getBytes(StandardCharsets.US_ASCII);
       boolean closed = false;
       for (byte b : head) {
         try {

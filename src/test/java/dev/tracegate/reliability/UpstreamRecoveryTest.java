@@ -20,8 +20,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
- * An upstream endpoint dies and comes back: it is skipped meanwhile and served again afterwards;
- * a connection that closes before any answer sends an idempotent request to the other endpoint.
+ * An upstream endpoint dies and comes back: it is skipped meanwhile and served again afterwards; a
+ * connection that closes before any answer sends an idempotent request to the other endpoint.
  */
 class UpstreamRecoveryTest {
   @Test
@@ -36,9 +36,16 @@ class UpstreamRecoveryTest {
     HttpServer a = listen(vertx, portA, hitsA);
     HttpServer b = listen(vertx, 0, hitsB);
     try (OtlpReceiver receiver = new OtlpReceiver();
-         TestGateway gateway = TestGateway.start(""
-             + "upstreams: { pair: { urls: ['http://127.0.0.1:" + portA + "', 'http://127.0.0.1:" + b.actualPort() + "'] } }\n"
-             + "routes: [ { name: pair, path: /p, proxy: { upstream: pair, retries: 1 } } ]\n", receiver)) {
+        TestGateway gateway =
+            TestGateway.start(
+                ""
+                    + "upstreams: { pair: { urls: ['http://127.0.0.1:"
+                    + portA
+                    + "', 'http://127.0.0.1:"
+                    + b.actualPort()
+                    + "'] } }\n"
+                    + "routes: [ { name: pair, path: /p, proxy: { upstream: pair, retries: 1 } } ]\n",
+                receiver)) {
       for (int i = 0; i < 10; i++) {
         assertThat(gateway.get("/p").statusCode()).isEqualTo(200);
       }
@@ -47,15 +54,21 @@ class UpstreamRecoveryTest {
 
       a.close().await(5, TimeUnit.SECONDS);
       for (int i = 0; i < 20; i++) {
-        assertThat(gateway.get("/p").statusCode()).as("retried on the live endpoint").isEqualTo(200);
+        assertThat(gateway.get("/p").statusCode())
+            .as("retried on the live endpoint")
+            .isEqualTo(200);
       }
 
       hitsA.set(0);
       listen(vertx, portA, hitsA);
-      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-        gateway.get("/p");
-        return hitsA.get() > 0;
-      });
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                gateway.get("/p");
+                return hitsA.get() > 0;
+              });
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
@@ -66,14 +79,24 @@ class UpstreamRecoveryTest {
     Vertx vertx = Vertx.vertx();
     AtomicInteger hits = new AtomicInteger();
     // accepts, reads the request, closes without a byte of answer: as a restarting upstream does
-    NetServer closer = vertx.createNetServer().connectHandler(so -> so.handler(data -> so.close()))
-        .listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+    NetServer closer =
+        vertx
+            .createNetServer()
+            .connectHandler(so -> so.handler(data -> so.close()))
+            .listen(0, "127.0.0.1")
+            .await(5, TimeUnit.SECONDS);
     HttpServer live = listen(vertx, 0, hits);
     try (OtlpReceiver receiver = new OtlpReceiver();
-         TestGateway gateway = TestGateway.start(""
-             + "upstreams: { pair: { urls: ['http://127.0.0.1:" + closer.actualPort() + "', 'http://127.0.0.1:"
-             + live.actualPort() + "'] } }\n"
-             + "routes: [ { name: pair, path: /p, proxy: { upstream: pair, retries: 1 } } ]\n", receiver)) {
+        TestGateway gateway =
+            TestGateway.start(
+                ""
+                    + "upstreams: { pair: { urls: ['http://127.0.0.1:"
+                    + closer.actualPort()
+                    + "', 'http://127.0.0.1:"
+                    + live.actualPort()
+                    + "'] } }\n"
+                    + "routes: [ { name: pair, path: /p, proxy: { upstream: pair, retries: 1 } } ]\n",
+                receiver)) {
       List<String> traces = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         HttpResponse<String> resp = gateway.get("/p");
@@ -81,10 +104,20 @@ class UpstreamRecoveryTest {
         traces.add(resp.headers().firstValue("X-Trace-Id").orElseThrow());
       }
       // round robin sends at least one of the four to the closing endpoint first
-      String retried = receiver.await(sp -> traces.contains(sp.traceId())
-          && "connection_closed".equals(sp.attr("error.type")), 1).get(0).traceId();
-      List<ReceivedSpan> clients = receiver.awaitTrace(retried, 3).stream().filter(sp -> sp.kind().equals("CLIENT"))
-          .sorted(Comparator.comparingLong(ReceivedSpan::startNanos)).toList();
+      String retried =
+          receiver
+              .await(
+                  sp ->
+                      traces.contains(sp.traceId())
+                          && "connection_closed".equals(sp.attr("error.type")),
+                  1)
+              .get(0)
+              .traceId();
+      List<ReceivedSpan> clients =
+          receiver.awaitTrace(retried, 3).stream()
+              .filter(sp -> sp.kind().equals("CLIENT"))
+              .sorted(Comparator.comparingLong(ReceivedSpan::startNanos))
+              .toList();
       assertThat(clients).hasSize(2);
       assertThat(clients.get(0).isError()).isTrue();
       assertThat(clients.get(1).isError()).isFalse();
@@ -95,9 +128,14 @@ class UpstreamRecoveryTest {
   }
 
   private static HttpServer listen(Vertx vertx, int port, AtomicInteger hits) throws Exception {
-    return vertx.createHttpServer().requestHandler(req -> {
-      hits.incrementAndGet();
-      req.response().end("ok");
-    }).listen(port, "127.0.0.1").await(5, TimeUnit.SECONDS);
+    return vertx
+        .createHttpServer()
+        .requestHandler(
+            req -> {
+              hits.incrementAndGet();
+              req.response().end("ok");
+            })
+        .listen(port, "127.0.0.1")
+        .await(5, TimeUnit.SECONDS);
   }
 }

@@ -30,18 +30,34 @@ class OutlierDetectionTest {
     Vertx vertx = Vertx.vertx();
     AtomicInteger badHits = new AtomicInteger();
     AtomicBoolean failing = new AtomicBoolean(true);
-    HttpServer bad = vertx.createHttpServer().requestHandler(req -> {
-      badHits.incrementAndGet();
-      req.response().setStatusCode(failing.get() ? 503 : 200).end(failing.get() ? "down" : "{\"ok\":true}");
-    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    HttpServer bad =
+        vertx
+            .createHttpServer()
+            .requestHandler(
+                req -> {
+                  badHits.incrementAndGet();
+                  req.response()
+                      .setStatusCode(failing.get() ? 503 : 200)
+                      .end(failing.get() ? "down" : "{\"ok\":true}");
+                })
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
     String badAddress = "127.0.0.1:" + bad.actualPort();
-    try (OtlpReceiver receiver = new OtlpReceiver(); TestUpstream good = new TestUpstream();
-         TestGateway gateway = TestGateway.start(""
-             + "upstreams:\n"
-             + "  up:\n"
-             + "    urls: ['http://" + badAddress + "', " + good.url() + "]\n"
-             + "    outlierDetection: { consecutiveFailures: 3, baseEjection: 3s, maxEjectedPercent: 50 }\n"
-             + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n", receiver)) {
+    try (OtlpReceiver receiver = new OtlpReceiver();
+        TestUpstream good = new TestUpstream();
+        TestGateway gateway =
+            TestGateway.start(
+                ""
+                    + "upstreams:\n"
+                    + "  up:\n"
+                    + "    urls: ['http://"
+                    + badAddress
+                    + "', "
+                    + good.url()
+                    + "]\n"
+                    + "    outlierDetection: { consecutiveFailures: 3, baseEjection: 3s, maxEjectedPercent: 50 }\n"
+                    + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n",
+                receiver)) {
       String ejectedBy = null;
       while (badHits.get() < 3) {
         HttpResponse<String> r = gateway.get("/up");
@@ -50,11 +66,20 @@ class OutlierDetectionTest {
         }
       }
       String metrics = admin(gateway, "/metrics");
-      assertThat(Prometheus.value(metrics, "tracegate_upstream_endpoint_healthy{endpoint=\"" + badAddress + "\",upstream=\"up\"}"))
+      assertThat(
+              Prometheus.value(
+                  metrics,
+                  "tracegate_upstream_endpoint_healthy{endpoint=\""
+                      + badAddress
+                      + "\",upstream=\"up\"}"))
           .isEqualTo(0);
-      ReceivedSpan tipping = receiver.awaitTrace(ejectedBy, 2).stream().filter(s -> s.kind().equals("CLIENT"))
-          .findFirst().orElseThrow();
-      assertThat(tipping.events()).anyMatch(e -> e.startsWith("endpoint " + badAddress + " ejected for 3000 ms"));
+      ReceivedSpan tipping =
+          receiver.awaitTrace(ejectedBy, 2).stream()
+              .filter(s -> s.kind().equals("CLIENT"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(tipping.events())
+          .anyMatch(e -> e.startsWith("endpoint " + badAddress + " ejected for 3000 ms"));
 
       // while it is out, every request goes to the other endpoint and succeeds
       for (int i = 0; i < 20; i++) {
@@ -65,20 +90,36 @@ class OutlierDetectionTest {
       // it recovers; when its ejection is over it is tried again and is back in
       failing.set(false);
       String[] restoredBy = new String[1];
-      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-        HttpResponse<String> r = gateway.get("/up");
-        if (badHits.get() > 3) {
-          restoredBy[0] = r.headers().firstValue("X-Trace-Id").orElseThrow();
-          return true;
-        }
-        return false;
-      });
-      assertThat(Prometheus.value(admin(gateway, "/metrics"),
-          "tracegate_upstream_endpoint_healthy{endpoint=\"" + badAddress + "\",upstream=\"up\"}")).isEqualTo(1);
-      assertThat(receiver.awaitTrace(restoredBy[0], 2)).filteredOn(s -> s.kind().equals("CLIENT"))
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                HttpResponse<String> r = gateway.get("/up");
+                if (badHits.get() > 3) {
+                  restoredBy[0] = r.headers().firstValue("X-Trace-Id").orElseThrow();
+                  return true;
+                }
+                return false;
+              });
+      assertThat(
+              Prometheus.value(
+                  admin(gateway, "/metrics"),
+                  "tracegate_upstream_endpoint_healthy{endpoint=\""
+                      + badAddress
+                      + "\",upstream=\"up\"}"))
+          .isEqualTo(1);
+      assertThat(receiver.awaitTrace(restoredBy[0], 2))
+          .filteredOn(s -> s.kind().equals("CLIENT"))
           .anySatisfy(s -> assertThat(s.events()).contains("endpoint " + badAddress + " restored"));
-      assertThat(Prometheus.value(admin(gateway, "/metrics"), "tracegate_upstream_endpoint_changes_total{change=\"restored\","
-          + "endpoint=\"" + badAddress + "\",upstream=\"up\"}")).isEqualTo(1);
+      assertThat(
+              Prometheus.value(
+                  admin(gateway, "/metrics"),
+                  "tracegate_upstream_endpoint_changes_total{change=\"restored\","
+                      + "endpoint=\""
+                      + badAddress
+                      + "\",upstream=\"up\"}"))
+          .isEqualTo(1);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }

@@ -18,19 +18,26 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class DotSegmentsTest {
   @RegisterExtension
-  static final GatewayHarness harness = GatewayHarness.of(url -> ""
-      + "database: { url: '" + TestDatabase.url() + "' }\n"
-      + "upstreams: { up: { urls: [" + url + "] } }\n"
-      + "routes:\n"
-      + "  - { name: byquery, path: /q, proxy: { upstream: up, path: '/items/{query.id}/details' } }\n"
-      + "  - { name: byheader, path: /h, proxy: { upstream: up, path: '/items/{header.x-item}/details' } }\n"
-      + "  - { name: prefix, path: /raw/*, proxy: { upstream: up, stripPrefix: /raw } }\n"
-      + "  - name: chained\n"
-      + "    path: /chained\n"
-      + "    compose:\n"
-      + "      steps:\n"
-      + "        z:    { sql: { query: \"SELECT '..' AS zip\", result: row } }\n"
-      + "        ship: { after: [z], proxy: { upstream: up, path: '/quote/{z.body.zip}/price' } }\n");
+  static final GatewayHarness harness =
+      GatewayHarness.of(
+          url ->
+              ""
+                  + "database: { url: '"
+                  + TestDatabase.url()
+                  + "' }\n"
+                  + "upstreams: { up: { urls: ["
+                  + url
+                  + "] } }\n"
+                  + "routes:\n"
+                  + "  - { name: byquery, path: /q, proxy: { upstream: up, path: '/items/{query.id}/details' } }\n"
+                  + "  - { name: byheader, path: /h, proxy: { upstream: up, path: '/items/{header.x-item}/details' } }\n"
+                  + "  - { name: prefix, path: /raw/*, proxy: { upstream: up, stripPrefix: /raw } }\n"
+                  + "  - name: chained\n"
+                  + "    path: /chained\n"
+                  + "    compose:\n"
+                  + "      steps:\n"
+                  + "        z:    { sql: { query: \"SELECT '..' AS zip\", result: row } }\n"
+                  + "        ship: { after: [z], proxy: { upstream: up, path: '/quote/{z.body.zip}/price' } }\n");
 
   @ParameterizedTest
   @ValueSource(strings = {"..", "."})
@@ -47,7 +54,8 @@ class DotSegmentsTest {
   void ordinaryValuesStillPassEncoded() throws Exception {
     assertThat(harness.gateway().get("/q?id=a..b").statusCode()).isEqualTo(200);
     assertThat(harness.gateway().get("/q?id=..%2F..").statusCode()).isEqualTo(200);
-    assertThat(harness.upstream().received()).extracting(r -> r.uri())
+    assertThat(harness.upstream().received())
+        .extracting(r -> r.uri())
         .containsExactly("/items/a..b/details?id=a..b", "/items/..%2F../details?id=..%2F..");
   }
 

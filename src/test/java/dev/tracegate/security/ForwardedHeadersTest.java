@@ -36,14 +36,33 @@ class ForwardedHeadersTest {
 
   private static MultiMap forwardedBy(String trusted) throws Exception {
     upstream.clear();
-    try (TestGateway gateway = TestGateway.start(""
-        + "server: { trustedProxies: [" + trusted + "] }\n"
-        + "upstreams: { up: { urls: [" + upstream.url() + "] } }\n"
-        + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n", receiver)) {
-      assertThat(gateway.get("/up",
-          "X-Forwarded-For", "1.1.1.1", "X-Forwarded-For", "2.2.2.2",
-          "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https",
-          "Forwarded", "for=6.6.6.6;proto=https").statusCode()).isEqualTo(200);
+    try (TestGateway gateway =
+        TestGateway.start(
+            ""
+                + "server: { trustedProxies: ["
+                + trusted
+                + "] }\n"
+                + "upstreams: { up: { urls: ["
+                + upstream.url()
+                + "] } }\n"
+                + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n",
+            receiver)) {
+      assertThat(
+              gateway
+                  .get(
+                      "/up",
+                      "X-Forwarded-For",
+                      "1.1.1.1",
+                      "X-Forwarded-For",
+                      "2.2.2.2",
+                      "X-Forwarded-Host",
+                      "evil.example",
+                      "X-Forwarded-Proto",
+                      "https",
+                      "Forwarded",
+                      "for=6.6.6.6;proto=https")
+                  .statusCode())
+          .isEqualTo(200);
       MultiMap sent = upstream.received().get(0).headers();
       sent.set("x-test-gateway-host", "127.0.0.1:" + gateway.gateway().port());
       return sent;
@@ -57,7 +76,8 @@ class ForwardedHeadersTest {
     assertThat(sent.getAll("X-Forwarded-For")).containsExactly("127.0.0.1");
     assertThat(sent.getAll("X-Forwarded-Host")).containsExactly(host);
     assertThat(sent.getAll("X-Forwarded-Proto")).containsExactly("http");
-    assertThat(sent.getAll("Forwarded")).containsExactly("for=127.0.0.1;proto=http;host=\"" + host + "\"");
+    assertThat(sent.getAll("Forwarded"))
+        .containsExactly("for=127.0.0.1;proto=http;host=\"" + host + "\"");
   }
 
   @Test
@@ -67,18 +87,36 @@ class ForwardedHeadersTest {
     assertThat(sent.getAll("X-Forwarded-For")).containsExactly("1.1.1.1, 2.2.2.2, 127.0.0.1");
     assertThat(sent.getAll("X-Forwarded-Host")).containsExactly("evil.example");
     assertThat(sent.getAll("X-Forwarded-Proto")).containsExactly("https");
-    assertThat(sent.getAll("Forwarded")).containsExactly("for=6.6.6.6;proto=https, for=127.0.0.1;proto=http;host=\"" + host + "\"");
+    assertThat(sent.getAll("Forwarded"))
+        .containsExactly("for=6.6.6.6;proto=https, for=127.0.0.1;proto=http;host=\"" + host + "\"");
   }
 
   @Test
   void trustedProxiesAreAddressLiteralsOrBlocks() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).parse("server: { trustedProxies: [proxy.example] }\n", "t"))
-        .isInstanceOf(ConfigException.class).hasMessageStartingWith("server.trustedProxies[0]: 'proxy.example' is not an IP");
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).parse("server: { trustedProxies: ['10.0.0.0/33'] }\n", "t"))
-        .hasMessageStartingWith("server.trustedProxies[0]: '10.0.0.0/33': the prefix length must be 0-32");
-    assertThat(new ConfigLoader(Map.of()).parse("server: { trustedProxies: ['10.1.0.0/16', 'fd00::/8', '192.0.2.7'] }\n", "t")
-        .server().trusts("10.1.200.3")).isTrue();
-    assertThat(new ConfigLoader(Map.of()).parse("server: { trustedProxies: ['10.1.0.0/16'] }\n", "t")
-        .server().trusts("10.2.0.1")).isFalse();
+    assertThatThrownBy(
+            () ->
+                new ConfigLoader(Map.of())
+                    .parse("server: { trustedProxies: [proxy.example] }\n", "t"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("server.trustedProxies[0]: 'proxy.example' is not an IP");
+    assertThatThrownBy(
+            () ->
+                new ConfigLoader(Map.of())
+                    .parse("server: { trustedProxies: ['10.0.0.0/33'] }\n", "t"))
+        .hasMessageStartingWith(
+            "server.trustedProxies[0]: '10.0.0.0/33': the prefix length must be 0-32");
+    assertThat(
+            new ConfigLoader(Map.of())
+                .parse(
+                    "server: { trustedProxies: ['10.1.0.0/16', 'fd00::/8', '192.0.2.7'] }\n", "t")
+                .server()
+                .trusts("10.1.200.3"))
+        .isTrue();
+    assertThat(
+            new ConfigLoader(Map.of())
+                .parse("server: { trustedProxies: ['10.1.0.0/16'] }\n", "t")
+                .server()
+                .trusts("10.2.0.1"))
+        .isFalse();
   }
 }

@@ -16,19 +16,33 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Secrets in query strings and URLs are masked wherever the gateway writes them down. */
 class RedactionTest {
   @RegisterExtension
-  static final GatewayHarness harness = GatewayHarness.of(url -> "upstreams: { up: { urls: [" + url + "] } }\n"
-      + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n");
+  static final GatewayHarness harness =
+      GatewayHarness.of(
+          url ->
+              "upstreams: { up: { urls: ["
+                  + url
+                  + "] } }\n"
+                  + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n");
 
   @Test
   void secretQueryValuesAreMaskedInUrlFullButForwardedIntact() throws Exception {
-    HttpResponse<String> resp = harness.gateway().get("/up?id=7&token=abc123&Signature=s3cr3t&keep=1");
+    HttpResponse<String> resp =
+        harness.gateway().get("/up?id=7&token=abc123&Signature=s3cr3t&keep=1");
     assertThat(resp.statusCode()).isEqualTo(200);
-    assertThat(harness.upstream().received().get(0).uri()).isEqualTo("/up?id=7&token=abc123&Signature=s3cr3t&keep=1");
-    ReceivedSpan client = harness.receiver().awaitTrace(resp.headers().firstValue("X-Trace-Id").orElseThrow(), 2)
-        .stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
+    assertThat(harness.upstream().received().get(0).uri())
+        .isEqualTo("/up?id=7&token=abc123&Signature=s3cr3t&keep=1");
+    ReceivedSpan client =
+        harness
+            .receiver()
+            .awaitTrace(resp.headers().firstValue("X-Trace-Id").orElseThrow(), 2)
+            .stream()
+            .filter(s -> s.kind().equals("CLIENT"))
+            .findFirst()
+            .orElseThrow();
     assertThat((String) client.attr("url.full"))
         .endsWith("/up?id=7&token=REDACTED&Signature=REDACTED&keep=1")
-        .doesNotContain("abc123").doesNotContain("s3cr3t");
+        .doesNotContain("abc123")
+        .doesNotContain("s3cr3t");
   }
 
   @Test
@@ -38,14 +52,18 @@ class RedactionTest {
         .isEqualTo("a=1&token=REDACTED&b&access_token=REDACTED&TOKEN=REDACTED");
     assertThat(Redaction.query("tokens=1&x=token", keys)).isEqualTo("tokens=1&x=token");
     assertThat(Redaction.url("https://user:pa55@collector:4318/v1/traces?apikey=1"))
-        .isEqualTo("https://REDACTED@collector:4318/v1/traces?REDACTED").doesNotContain("pa55");
-    assertThat(Redaction.url("http://collector:4318/v1/traces")).isEqualTo("http://collector:4318/v1/traces");
+        .isEqualTo("https://REDACTED@collector:4318/v1/traces?REDACTED")
+        .doesNotContain("pa55");
+    assertThat(Redaction.url("http://collector:4318/v1/traces"))
+        .isEqualTo("http://collector:4318/v1/traces");
   }
 
   @Test
   void aDatabaseUrlThatDoesNotParseIsRefusedWithoutItsPassword() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of())
-        .parse("database: { url: 'postgresql://app:hunter2@db:notaport/shop' }\n", "t"))
+    assertThatThrownBy(
+            () ->
+                new ConfigLoader(Map.of())
+                    .parse("database: { url: 'postgresql://app:hunter2@db:notaport/shop' }\n", "t"))
         .hasMessageStartingWith("database.url: cannot be used")
         .hasMessageNotContaining("hunter2");
   }

@@ -24,33 +24,47 @@ class SwitchingProtocolsTest {
   @Test
   void anUpstreamsSwitchingProtocolsIsAnUpstreamError() throws Exception {
     try (ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-         OtlpReceiver receiver = new OtlpReceiver()) {
-      Thread server = new Thread(() -> {
-        while (!upstream.isClosed()) {
-          try (Socket s = upstream.accept()) {
-            readHead(s.getInputStream());
-            OutputStream out = s.getOutputStream();
-            out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: tunnel\r\nConnection: Upgrade\r\n\r\n"
-                + "SECRET-TUNNEL-BYTES").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            s.getInputStream().read(); // hold the connection until the gateway lets go of it
-          } catch (Exception e) {
-            // closed by the test, or by the gateway
-          }
-        }
-      });
+        OtlpReceiver receiver = new OtlpReceiver()) {
+      Thread server =
+          new Thread(
+              () -> {
+                while (!upstream.isClosed()) {
+                  try (Socket s = upstream.accept()) {
+                    readHead(s.getInputStream());
+                    OutputStream out = s.getOutputStream();
+                    out.write(
+                        ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: tunnel\r\nConnection: Upgrade\r\n\r\n"
+                                + "SECRET-TUNNEL-BYTES")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    s.getInputStream()
+                        .read(); // hold the connection until the gateway lets go of it
+                  } catch (Exception e) {
+                    // closed by the test, or by the gateway
+                  }
+                }
+              });
       server.setDaemon(true);
       server.start();
-      try (TestGateway gateway = TestGateway.start(""
-          + "upstreams: { up: { urls: ['http://127.0.0.1:" + upstream.getLocalPort() + "'], timeout: 2s } }\n"
-          + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n", receiver)) {
+      try (TestGateway gateway =
+          TestGateway.start(
+              ""
+                  + "upstreams: { up: { urls: ['http://127.0.0.1:"
+                  + upstream.getLocalPort()
+                  + "'], timeout: 2s } }\n"
+                  + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n",
+              receiver)) {
         HttpResponse<String> resp = gateway.get("/up");
 
         assertThat(resp.statusCode()).isEqualTo(502);
-        assertThat(new JsonObject(resp.body()).getString("error")).isEqualTo("upstream_unavailable");
+        assertThat(new JsonObject(resp.body()).getString("error"))
+            .isEqualTo("upstream_unavailable");
         assertThat(resp.body()).doesNotContain("SECRET-TUNNEL-BYTES");
-        ReceivedSpan client = receiver.awaitTrace(resp.headers().firstValue("X-Trace-Id").orElseThrow(), 2).stream()
-            .filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
+        ReceivedSpan client =
+            receiver.awaitTrace(resp.headers().firstValue("X-Trace-Id").orElseThrow(), 2).stream()
+                .filter(s -> s.kind().equals("CLIENT"))
+                .findFirst()
+                .orElseThrow();
         assertThat(client.isError()).isTrue();
         assertThat(client.attr("error.type")).isEqualTo("101");
       }

@@ -20,16 +20,22 @@ import org.junit.jupiter.api.Test;
  * A real PostgreSQL restart under a running gateway: SQL routes answer 503 fast while it is down,
  * readiness follows, and everything answers 200 again within seconds, without a gateway restart.
  * The machine's server is stopped and started with the commands in {@code TRACEGATE_TEST_PG_STOP}
- * and {@code TRACEGATE_TEST_PG_START} (CI sets {@code pg_ctlcluster} ones); without them an embedded
- * server is stopped and started again on the same port and data directory.
+ * and {@code TRACEGATE_TEST_PG_START} (CI sets {@code pg_ctlcluster} ones); without them an
+ * embedded server is stopped and started again on the same port and data directory.
  */
 class PostgresRestartIT {
   @Test
   void sqlRoutesRecoverByThemselvesAfterAPostgresRestart() throws Exception {
-    try (RestartablePostgres pg = RestartablePostgres.create(); OtlpReceiver receiver = new OtlpReceiver()) {
-      try (TestGateway gateway = TestGateway.start(""
-          + "database: { url: '" + pg.url() + "', connectTimeout: 500ms, queryTimeout: 1s }\n"
-          + "routes:\n  - { name: now, path: /now, sql: { query: 'SELECT 1 AS one', result: row } }\n", receiver)) {
+    try (RestartablePostgres pg = RestartablePostgres.create();
+        OtlpReceiver receiver = new OtlpReceiver()) {
+      try (TestGateway gateway =
+          TestGateway.start(
+              ""
+                  + "database: { url: '"
+                  + pg.url()
+                  + "', connectTimeout: 500ms, queryTimeout: 1s }\n"
+                  + "routes:\n  - { name: now, path: /now, sql: { query: 'SELECT 1 AS one', result: row } }\n",
+              receiver)) {
         assertThat(gateway.get("/now").statusCode()).isEqualTo(200);
 
         pg.stop();
@@ -46,9 +52,12 @@ class PostgresRestartIT {
 
         long restarted = System.nanoTime();
         pg.start();
-        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(5))
+            .pollInterval(Duration.ofMillis(100))
             .until(() -> gateway.get("/now").statusCode() == 200);
-        System.out.printf("postgres restart: 503s answered in %s ms; 200 again %d ms after the server was back%n",
+        System.out.printf(
+            "postgres restart: 503s answered in %s ms; 200 again %d ms after the server was back%n",
             outageMs, (System.nanoTime() - restarted) / 1_000_000);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ready(gateway) == 200);
       }
@@ -56,10 +65,13 @@ class PostgresRestartIT {
   }
 
   private static int ready(TestGateway gateway) throws Exception {
-    return TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/health/ready")))).statusCode();
+    return TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/health/ready"))))
+        .statusCode();
   }
 
-  /** The machine's server restarted by a command, or an embedded one on a fixed port and directory. */
+  /**
+   * The machine's server restarted by a command, or an embedded one on a fixed port and directory.
+   */
   interface RestartablePostgres extends AutoCloseable {
     String url();
 

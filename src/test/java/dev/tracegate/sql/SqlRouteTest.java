@@ -17,8 +17,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SqlRouteTest {
   static OtlpReceiver receiver;
@@ -35,24 +35,29 @@ class SqlRouteTest {
             + "  '2026-01-02T03:04:05Z', null),"
             + " ('pear', 12, 0.80, false, null, null, null, 'green')");
     receiver = new OtlpReceiver();
-    gateway = TestGateway.start(""
-        + "database:\n  url: " + TestDatabase.url() + "\n"
-        + "routes:\n"
-        + "  - name: stock\n    path: /stock/:sku\n"
-        + "    sql: { query: 'SELECT sku, qty, price, active, ref, meta, updated, note FROM tg_sqltest_stock WHERE sku = $1',"
-        + " params: [path.sku], result: row }\n"
-        + "  - name: plenty\n    path: /plenty\n"
-        + "    sql: { query: 'SELECT sku FROM tg_sqltest_stock WHERE qty >= $1 ORDER BY sku', params: ['query.min:int'], result: rows }\n"
-        + "  - name: restock\n    path: /stock/:sku/qty\n    methods: [POST]\n"
-        + "    sql: { query: 'UPDATE tg_sqltest_stock SET qty = $2 WHERE sku = $1', params: [path.sku, 'body.qty:int'], result: count }\n"
-        + "  - name: slow\n    path: /slow\n"
-        + "    sql: { query: 'SELECT pg_sleep(5) AS slept', timeout: 200ms, result: rows }\n"
-        + "  - name: broken\n    path: /broken\n"
-        + "    sql: { query: 'SELECT 1 / (qty - qty) FROM tg_sqltest_stock', result: rows }\n"
-        + "  - name: coerce\n    path: /coerce\n"
-        + "    sql: { query: 'SELECT $1::int AS n', params: [query.v], result: row }\n"
-        + "  - name: cast\n    path: /cast\n"
-        + "    sql: { query: 'SELECT $1::text::int AS n', params: [query.v], result: row }\n", receiver);
+    gateway =
+        TestGateway.start(
+            ""
+                + "database:\n  url: "
+                + TestDatabase.url()
+                + "\n"
+                + "routes:\n"
+                + "  - name: stock\n    path: /stock/:sku\n"
+                + "    sql: { query: 'SELECT sku, qty, price, active, ref, meta, updated, note FROM tg_sqltest_stock WHERE sku = $1',"
+                + " params: [path.sku], result: row }\n"
+                + "  - name: plenty\n    path: /plenty\n"
+                + "    sql: { query: 'SELECT sku FROM tg_sqltest_stock WHERE qty >= $1 ORDER BY sku', params: ['query.min:int'], result: rows }\n"
+                + "  - name: restock\n    path: /stock/:sku/qty\n    methods: [POST]\n"
+                + "    sql: { query: 'UPDATE tg_sqltest_stock SET qty = $2 WHERE sku = $1', params: [path.sku, 'body.qty:int'], result: count }\n"
+                + "  - name: slow\n    path: /slow\n"
+                + "    sql: { query: 'SELECT pg_sleep(5) AS slept', timeout: 200ms, result: rows }\n"
+                + "  - name: broken\n    path: /broken\n"
+                + "    sql: { query: 'SELECT 1 / (qty - qty) FROM tg_sqltest_stock', result: rows }\n"
+                + "  - name: coerce\n    path: /coerce\n"
+                + "    sql: { query: 'SELECT $1::int AS n', params: [query.v], result: row }\n"
+                + "  - name: cast\n    path: /cast\n"
+                + "    sql: { query: 'SELECT $1::text::int AS n', params: [query.v], result: row }\n",
+            receiver);
   }
 
   @AfterAll
@@ -72,7 +77,8 @@ class SqlRouteTest {
     assertThat(row.getValue("price")).isEqualTo(1.25);
     assertThat(row.getValue("active")).isEqualTo(true);
     assertThat(row.getString("ref")).isEqualTo("6f1c1d6e-64a2-4c9b-9f5e-2f4d1b6a7c11");
-    assertThat(row.getJsonObject("meta")).isEqualTo(new JsonObject().put("color", "red").put("tags", new JsonArray().add(1).add(2)));
+    assertThat(row.getJsonObject("meta"))
+        .isEqualTo(new JsonObject().put("color", "red").put("tags", new JsonArray().add(1).add(2)));
     assertThat(row.getString("updated")).startsWith("2026-01-02T03:04:05");
     assertThat(row.containsKey("note")).isTrue();
     assertThat(row.getValue("note")).isNull();
@@ -106,18 +112,24 @@ class SqlRouteTest {
     List<ReceivedSpan> spans = receiver.awaitTrace(traceId, 1);
     gateway.awaitNoOpenSpans();
     Awaitility.await().pollDelay(Duration.ofMillis(300)).until(() -> true);
-    assertThat(receiver.trace(traceId)).as("no DB span, so no query").extracting(ReceivedSpan::kind).containsExactly("SERVER");
+    assertThat(receiver.trace(traceId))
+        .as("no DB span, so no query")
+        .extracting(ReceivedSpan::kind)
+        .containsExactly("SERVER");
     assertThat(spans.get(0).isError()).isFalse();
   }
 
   @Test
   void countRouteUpdatesFromJsonBody() throws Exception {
-    HttpResponse<String> resp = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.url("/stock/pear/qty")))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"qty\": 13}")));
+    HttpResponse<String> resp =
+        TestGateway.send(
+            HttpRequest.newBuilder(URI.create(gateway.url("/stock/pear/qty")))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"qty\": 13}")));
 
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(resp.body()).getInteger("count")).isEqualTo(1);
-    assertThat(TestDatabase.count("SELECT qty FROM tg_sqltest_stock WHERE sku = 'pear'")).isEqualTo(13);
+    assertThat(TestDatabase.count("SELECT qty FROM tg_sqltest_stock WHERE sku = 'pear'"))
+        .isEqualTo(13);
   }
 
   @Test
@@ -126,11 +138,14 @@ class SqlRouteTest {
     String traceId = resp.headers().firstValue("X-Trace-Id").orElseThrow();
 
     List<ReceivedSpan> spans = receiver.awaitTrace(traceId, 2);
-    ReceivedSpan server = spans.stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
-    ReceivedSpan db = spans.stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
+    ReceivedSpan server =
+        spans.stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
+    ReceivedSpan db =
+        spans.stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
     assertThat(db.childOf(server)).isTrue();
     assertThat(db.name()).isEqualTo("SELECT tg_sqltest_stock");
-    assertThat(db.attributes()).containsEntry("db.system.name", "postgresql")
+    assertThat(db.attributes())
+        .containsEntry("db.system.name", "postgresql")
         .containsEntry("db.system", "postgresql")
         .containsEntry("db.operation.name", "SELECT")
         .containsEntry("db.collection.name", "tg_sqltest_stock")
@@ -139,8 +154,11 @@ class SqlRouteTest {
         .containsKey("server.port");
     assertThat((String) db.attr("db.query.text")).contains("WHERE sku = $1");
     for (ReceivedSpan s : spans) {
-      assertThat(s.attributes().values()).noneMatch(v -> String.valueOf(v).contains("secret-sku-4711")
-          && !String.valueOf(v).startsWith("/stock/"));
+      assertThat(s.attributes().values())
+          .noneMatch(
+              v ->
+                  String.valueOf(v).contains("secret-sku-4711")
+                      && !String.valueOf(v).startsWith("/stock/"));
     }
     assertThat(spans).filteredOn(s -> s.kind().equals("CLIENT")).hasSize(1);
   }
@@ -155,16 +173,24 @@ class SqlRouteTest {
     JsonObject body = new JsonObject(resp.body());
     assertThat(body.getString("error")).isEqualTo("db_timeout");
     assertThat(tookMs).isLessThan(2000);
-    Awaitility.await().atMost(Duration.ofSeconds(1)).until(() ->
-        TestDatabase.count("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(5)%'") == 0);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(1))
+        .until(
+            () ->
+                TestDatabase.count(
+                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(5)%'")
+                    == 0);
 
     List<ReceivedSpan> spans = receiver.awaitTrace(body.getString("traceId"), 2);
-    ReceivedSpan db = spans.stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
+    ReceivedSpan db =
+        spans.stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
     assertThat(db.isError()).isTrue();
     assertThat(db.attributes()).containsEntry("error.type", "timeout");
     assertThat(db.events()).contains("exception");
-    ReceivedSpan server = spans.stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
-    // the DB span covers the gateway's wait, not the cancellation after it: it ends within the request
+    ReceivedSpan server =
+        spans.stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
+    // the DB span covers the gateway's wait, not the cancellation after it: it ends within the
+    // request
     assertThat(db.endNanos()).isLessThanOrEqualTo(server.endNanos());
     assertThat(server.isError()).isTrue();
     assertThat(server.attr("http.response.status_code")).isEqualTo(504L);
@@ -181,34 +207,46 @@ class SqlRouteTest {
     JsonObject body = new JsonObject(resp.body());
     assertThat(body.getString("error")).isEqualTo("db_error");
     assertThat(body.getString("message")).contains("22012").doesNotContain("division");
-    ReceivedSpan db = receiver.awaitTrace(body.getString("traceId"), 2).stream()
-        .filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
+    ReceivedSpan db =
+        receiver.awaitTrace(body.getString("traceId"), 2).stream()
+            .filter(s -> s.kind().equals("CLIENT"))
+            .findFirst()
+            .orElseThrow();
     assertThat(db.attributes()).containsEntry("db.response.status_code", "22012");
     assertThat(db.isError()).isTrue();
   }
 
   @ParameterizedTest
   @CsvSource({
-      "/coerce?v=hunter2-secret, io.vertx.core.VertxException", // the pg client's coercion error quotes the value
-      "/cast?v=hunter2-secret, 22P02"})                        // so does the server's: invalid input syntax ... "<value>"
-  void aParameterValueQuotedByAnErrorNeverReachesTheSpan(String path, String errorType) throws Exception {
+    "/coerce?v=hunter2-secret, io.vertx.core.VertxException", // the pg client's coercion error
+    // quotes the value
+    "/cast?v=hunter2-secret, 22P02"
+  }) // so does the server's: invalid input syntax ... "<value>"
+  void aParameterValueQuotedByAnErrorNeverReachesTheSpan(String path, String errorType)
+      throws Exception {
     HttpResponse<String> resp = gateway.get(path);
     assertThat(resp.statusCode()).isEqualTo(500);
     assertThat(resp.body()).doesNotContain("hunter2");
     String traceId = new JsonObject(resp.body()).getString("traceId");
-    ReceivedSpan db = receiver.awaitTrace(traceId, 2).stream().filter(s -> s.kind().equals("CLIENT")).findFirst()
-        .orElseThrow();
+    ReceivedSpan db =
+        receiver.awaitTrace(traceId, 2).stream()
+            .filter(s -> s.kind().equals("CLIENT"))
+            .findFirst()
+            .orElseThrow();
     assertThat(db.attributes()).containsEntry("error.type", errorType);
     assertThat(db.events()).contains("exception");
     assertThat(db.toString()).doesNotContain("hunter2");
     // the buffered trace, event attributes (exception.message, exception.stacktrace) included
-    String buffered = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/traces/" + traceId)))).body();
+    String buffered =
+        TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/traces/" + traceId))))
+            .body();
     assertThat(buffered).contains(errorType).doesNotContain("hunter2");
   }
 
   @Test
   void readinessIsUpWhileDatabaseAnswers() throws Exception {
-    HttpResponse<String> resp = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/health/ready"))));
+    HttpResponse<String> resp =
+        TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/health/ready"))));
     assertThat(resp.statusCode()).isEqualTo(200);
   }
 }

@@ -26,17 +26,28 @@ import org.junit.jupiter.params.provider.ValueSource;
  * http/protobuf and over gRPC.
  */
 class ExporterIsolationTest {
-  private static final Map<String, String> SMALL_QUEUE = Map.of(
-      "OTEL_BSP_MAX_QUEUE_SIZE", "2048", "OTEL_BSP_EXPORT_TIMEOUT", "1000", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "512");
+  private static final Map<String, String> SMALL_QUEUE =
+      Map.of(
+          "OTEL_BSP_MAX_QUEUE_SIZE",
+          "2048",
+          "OTEL_BSP_EXPORT_TIMEOUT",
+          "1000",
+          "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+          "512");
 
   @ParameterizedTest
   @ValueSource(strings = {"http/protobuf", "grpc"})
-  void hungCollectorChangesNeitherLatencyNorSuccessAndDropsAreCounted(String protocol) throws Exception {
-    try (OtlpReceiver healthy = receiver(protocol); OtlpReceiver hung = receiver(protocol);
-         TestUpstream upstream = new TestUpstream()) {
+  void hungCollectorChangesNeitherLatencyNorSuccessAndDropsAreCounted(String protocol)
+      throws Exception {
+    try (OtlpReceiver healthy = receiver(protocol);
+        OtlpReceiver hung = receiver(protocol);
+        TestUpstream upstream = new TestUpstream()) {
       hung.mode(OtlpReceiver.Mode.HUNG);
-      String yaml = "upstreams: { up: { urls: [" + upstream.url() + "] } }\n"
-          + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n";
+      String yaml =
+          "upstreams: { up: { urls: ["
+              + upstream.url()
+              + "] } }\n"
+              + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n";
       TestGateway a = TestGateway.start(yaml, healthy, SMALL_QUEUE);
       TestGateway b = TestGateway.start(yaml, hung, SMALL_QUEUE);
       try {
@@ -49,8 +60,11 @@ class ExporterIsolationTest {
           latB.addAll(run(b, 500));
         }
         double ratio = (double) median(latB) / median(latA);
-        System.out.printf("exporter isolation (" + protocol + "): median healthy %d us, hung %d us, ratio %.2f%n",
-            median(latA) / 1000, median(latB) / 1000, ratio);
+        System.out.printf(
+            "exporter isolation (" + protocol + "): median healthy %d us, hung %d us, ratio %.2f%n",
+            median(latA) / 1000,
+            median(latB) / 1000,
+            ratio);
         assertThat(ratio).as("hung/healthy median latency").isLessThan(2.0);
 
         assertThat(dropped(a)).isZero();
@@ -80,12 +94,16 @@ class ExporterIsolationTest {
     for (int i = 0; i < n; i++) {
       slots.acquire();
       long t0 = System.nanoTime();
-      all.add(TestGateway.http().sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((resp, err) -> {
-        slots.release();
-        if (err == null && resp.statusCode() == 200) {
-          latencies.add(System.nanoTime() - t0);
-        }
-      }));
+      all.add(
+          TestGateway.http()
+              .sendAsync(req, HttpResponse.BodyHandlers.ofString())
+              .whenComplete(
+                  (resp, err) -> {
+                    slots.release();
+                    if (err == null && resp.statusCode() == 200) {
+                      latencies.add(System.nanoTime() - t0);
+                    }
+                  }));
     }
     CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
     assertThat(latencies).as("every request succeeded").hasSize(n);
@@ -99,9 +117,12 @@ class ExporterIsolationTest {
   }
 
   private static double dropped(TestGateway g) throws Exception {
-    String text = TestGateway.send(HttpRequest.newBuilder(URI.create(g.adminUrl("/metrics")))).body();
+    String text =
+        TestGateway.send(HttpRequest.newBuilder(URI.create(g.adminUrl("/metrics")))).body();
     // queue_full while the queue is full, export_failed for batches the collector never took
-    Matcher m = Pattern.compile("tracegate_spans_dropped_total\\{reason=\"\\w+\"} ([0-9.E]+)").matcher(text);
+    Matcher m =
+        Pattern.compile("tracegate_spans_dropped_total\\{reason=\"\\w+\"} ([0-9.E]+)")
+            .matcher(text);
     double sum = 0;
     int series = 0;
     while (m.find()) {

@@ -20,23 +20,37 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GrpcExportTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void spansAndAccessRecordsArriveOverGrpc() throws Exception {
-    try (OtlpReceiver receiver = OtlpReceiver.grpc(); TestUpstream upstream = new TestUpstream()) {
-      String yaml = "upstreams: { up: { urls: [" + upstream.url() + "] } }\n"
-          + "routes: [ { name: up, path: /up/*, proxy: { upstream: up } } ]\n";
-      try (TestGateway gw = TestGateway.start(yaml, receiver, Map.of("TRACEGATE_ACCESS_LOG_ENABLED", "true",
-          "TRACEGATE_ACCESS_LOG_OUTPUT", dir.resolve("access.log").toString(), "TRACEGATE_ACCESS_LOG_OTLP", "true"))) {
+    try (OtlpReceiver receiver = OtlpReceiver.grpc();
+        TestUpstream upstream = new TestUpstream()) {
+      String yaml =
+          "upstreams: { up: { urls: ["
+              + upstream.url()
+              + "] } }\n"
+              + "routes: [ { name: up, path: /up/*, proxy: { upstream: up } } ]\n";
+      try (TestGateway gw =
+          TestGateway.start(
+              yaml,
+              receiver,
+              Map.of(
+                  "TRACEGATE_ACCESS_LOG_ENABLED",
+                  "true",
+                  "TRACEGATE_ACCESS_LOG_OUTPUT",
+                  dir.resolve("access.log").toString(),
+                  "TRACEGATE_ACCESS_LOG_OTLP",
+                  "true"))) {
         HttpResponse<String> resp = gw.get("/up/grpc?status=503");
         assertThat(resp.statusCode()).isEqualTo(503);
         String traceId = resp.headers().firstValue("X-Trace-Id").orElseThrow();
 
         List<ReceivedSpan> trace = receiver.awaitTrace(traceId, 2);
-        ReceivedSpan server = trace.stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
-        ReceivedSpan client = trace.stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
+        ReceivedSpan server =
+            trace.stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
+        ReceivedSpan client =
+            trace.stream().filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
         assertThat(server.parentSpanId()).isEmpty();
         assertThat(client.parentSpanId()).isEqualTo(server.spanId());
         assertThat(server.name()).isEqualTo("GET /up/*");

@@ -17,8 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The buffer stays within its bound, however many traces pass and from how many threads, and
- * hands the audit each trace once, whole, after it has settled.
+ * The buffer stays within its bound, however many traces pass and from how many threads, and hands
+ * the audit each trace once, whole, after it has settled.
  */
 class RecentTracesTest {
   @Test
@@ -44,17 +44,19 @@ class RecentTracesTest {
   @ParameterizedTest(name = "audited {0}")
   @ValueSource(booleans = {false, true})
   void staysBoundedUnderConcurrentWriters(boolean audited) throws Exception {
-    RecentTraces recent = audited ? new RecentTraces(100, Duration.ofNanos(100)) : new RecentTraces(100);
+    RecentTraces recent =
+        audited ? new RecentTraces(100, Duration.ofNanos(100)) : new RecentTraces(100);
     Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
     ExecutorService pool = Executors.newFixedThreadPool(4);
     for (int t = 0; t < 4; t++) {
-      pool.submit(() -> {
-        for (int i = 0; i < 5_000; i++) {
-          Span open = tracer.spanBuilder("in flight").startSpan();
-          tracer.spanBuilder("s").startSpan().end();
-          open.end();
-        }
-      });
+      pool.submit(
+          () -> {
+            for (int i = 0; i < 5_000; i++) {
+              Span open = tracer.spanBuilder("in flight").startSpan();
+              tracer.spanBuilder("s").startSpan().end();
+              open.end();
+            }
+          });
     }
     pool.shutdown();
     assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
@@ -76,12 +78,17 @@ class RecentTracesTest {
     tracer.spanBuilder("late child").setParent(Context.root().with(slow)).startSpan().end();
     List<RecentTraces.Settled> judged = new ArrayList<>();
     recent.drainSettled(0, judged::add);
-    assertThat(judged).extracting(RecentTraces.Settled::traceId).doesNotContain(slow.getSpanContext().getTraceId());
+    assertThat(judged)
+        .extracting(RecentTraces.Settled::traceId)
+        .doesNotContain(slow.getSpanContext().getTraceId());
 
     slow.end();
     recent.drainSettled(0, judged::add);
-    RecentTraces.Settled whole = judged.stream()
-        .filter(t -> t.traceId().equals(slow.getSpanContext().getTraceId())).findFirst().orElseThrow();
+    RecentTraces.Settled whole =
+        judged.stream()
+            .filter(t -> t.traceId().equals(slow.getSpanContext().getTraceId()))
+            .findFirst()
+            .orElseThrow();
     assertThat(whole.spans()).hasSize(2);
     assertThat(whole.truncated()).isFalse();
     assertThat(recent.unsettled()).isZero();
@@ -92,8 +99,13 @@ class RecentTracesTest {
     RecentTraces recent = new RecentTraces(10, Duration.ofSeconds(1));
     Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
     // the parent lives in another SDK of this process, one that does not feed this buffer
-    Span parent = SdkTracerProvider.builder().addSpanProcessor(new RecentTraces(1)).build().get("other").spanBuilder("p")
-        .startSpan();
+    Span parent =
+        SdkTracerProvider.builder()
+            .addSpanProcessor(new RecentTraces(1))
+            .build()
+            .get("other")
+            .spanBuilder("p")
+            .startSpan();
     tracer.spanBuilder("child").setParent(Context.root().with(parent)).startSpan().end();
     parent.end();
 
@@ -122,7 +134,8 @@ class RecentTracesTest {
       tracer.spanBuilder("request " + i).setParent(Context.root().with(reused)).startSpan().end();
     }
     reused.end();
-    assertThat(recent.trace(reused.getSpanContext().getTraceId())).hasSize(RecentTraces.MAX_SPANS_PER_TRACE);
+    assertThat(recent.trace(reused.getSpanContext().getTraceId()))
+        .hasSize(RecentTraces.MAX_SPANS_PER_TRACE);
 
     // many trace ids with many spans each: never more spans than the budget, whatever the capacity
     for (int t = 0; t < recent.maxSpans() / 10; t++) {
@@ -134,6 +147,8 @@ class RecentTracesTest {
     }
     assertThat(recent.spanCount()).isLessThanOrEqualTo(recent.maxSpans());
     assertThat((long) recent.maxSpans() * RecentTraces.SPAN_BYTES)
-        .isLessThanOrEqualTo((long) (Runtime.getRuntime().maxMemory() * RecentTraces.HEAP_SHARE) + RecentTraces.SPAN_BYTES);
+        .isLessThanOrEqualTo(
+            (long) (Runtime.getRuntime().maxMemory() * RecentTraces.HEAP_SHARE)
+                + RecentTraces.SPAN_BYTES);
   }
 }

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
 
 class TelemetryTest {
   private static String routes(TestUpstream upstream) {
-    return "upstreams: { up: { urls: [" + upstream.url() + "] } }\n"
+    return "upstreams: { up: { urls: ["
+        + upstream.url()
+        + "] } }\n"
         + "routes:\n"
         + "  - { name: up, path: /up, proxy: { upstream: up } }\n"
         + "  - { name: quiet, path: /quiet, sampling: 0.0, proxy: { upstream: up } }\n";
@@ -28,8 +30,9 @@ class TelemetryTest {
 
   @Test
   void metricsShowRequestsAttemptsSpansAndJvmWithTraceExemplars() throws Exception {
-    try (OtlpReceiver receiver = new OtlpReceiver(); TestUpstream upstream = new TestUpstream();
-         TestGateway gateway = TestGateway.start(routes(upstream), receiver)) {
+    try (OtlpReceiver receiver = new OtlpReceiver();
+        TestUpstream upstream = new TestUpstream();
+        TestGateway gateway = TestGateway.start(routes(upstream), receiver)) {
       for (int i = 0; i < 5; i++) {
         gateway.get("/up");
       }
@@ -37,10 +40,15 @@ class TelemetryTest {
       gateway.get("/nowhere");
       receiver.await(s -> true, 13);
 
-      String text = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics")))).body();
-      assertThat(text).contains("tracegate_requests_seconds_count{method=\"GET\",route=\"up\",status=\"200\"} 5")
-          .contains("tracegate_requests_seconds_count{method=\"GET\",route=\"up\",status=\"503\"} 1")
-          .contains("tracegate_requests_seconds_count{method=\"GET\",route=\"none\",status=\"404\"} 1")
+      String text =
+          TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics")))).body();
+      assertThat(text)
+          .contains(
+              "tracegate_requests_seconds_count{method=\"GET\",route=\"up\",status=\"200\"} 5")
+          .contains(
+              "tracegate_requests_seconds_count{method=\"GET\",route=\"up\",status=\"503\"} 1")
+          .contains(
+              "tracegate_requests_seconds_count{method=\"GET\",route=\"none\",status=\"404\"} 1")
           .contains("tracegate_requests_seconds_bucket{")
           .contains("tracegate_upstream_attempts_total{outcome=\"2xx\",upstream=\"up\"} 5")
           .contains("tracegate_upstream_attempts_total{outcome=\"5xx\",upstream=\"up\"} 1")
@@ -49,25 +57,38 @@ class TelemetryTest {
           .contains("jvm_memory_used_bytes");
       assertThat(text).containsPattern("tracegate_spans_exported_total [1-9]");
 
-      HttpResponse<String> open = TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics"))),
-          "Accept", "application/openmetrics-text; version=1.0.0");
-      assertThat(open.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/openmetrics-text");
-      assertThat(open.body()).containsPattern("tracegate_requests_seconds_bucket\\{[^}]*route=\"up\"[^}]*} \\d+ # \\{span_id=\"[0-9a-f]{16}\",trace_id=\"[0-9a-f]{32}\"}");
+      HttpResponse<String> open =
+          TestGateway.send(
+              HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics"))),
+              "Accept",
+              "application/openmetrics-text; version=1.0.0");
+      assertThat(open.headers().firstValue("Content-Type").orElseThrow())
+          .startsWith("application/openmetrics-text");
+      assertThat(open.body())
+          .containsPattern(
+              "tracegate_requests_seconds_bucket\\{[^}]*route=\"up\"[^}]*} \\d+ # \\{span_id=\"[0-9a-f]{16}\",trace_id=\"[0-9a-f]{32}\"}");
     }
   }
 
   @Test
   void unsampledRouteStillAnswersWithTraceIdAndPropagatesItsContext() throws Exception {
-    try (OtlpReceiver receiver = new OtlpReceiver(); TestUpstream upstream = new TestUpstream();
-         TestGateway gateway = TestGateway.start(routes(upstream), receiver)) {
+    try (OtlpReceiver receiver = new OtlpReceiver();
+        TestUpstream upstream = new TestUpstream();
+        TestGateway gateway = TestGateway.start(routes(upstream), receiver)) {
       HttpResponse<String> resp = gateway.get("/quiet");
       String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
       assertThat(trace).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32));
-      assertThat(upstream.received().get(0).headers().get("traceparent")).matches("00-" + trace + "-[0-9a-f]{16}-0[02]");
+      assertThat(upstream.received().get(0).headers().get("traceparent"))
+          .matches("00-" + trace + "-[0-9a-f]{16}-0[02]");
 
       // a continued sampled trace follows its parent, whatever the route's ratio
       String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-      String continued = gateway.get("/quiet", "traceparent", parent).headers().firstValue("X-Trace-Id").orElseThrow();
+      String continued =
+          gateway
+              .get("/quiet", "traceparent", parent)
+              .headers()
+              .firstValue("X-Trace-Id")
+              .orElseThrow();
       assertThat(receiver.awaitTrace(continued, 2)).hasSize(2);
       gateway.get("/up");
       receiver.await(s -> "/up".equals(s.attr("url.path")), 1);
@@ -77,17 +98,31 @@ class TelemetryTest {
 
   @Test
   void b3MultiPropagatorReplacesIncomingHeadersWithOneSet() throws Exception {
-    try (OtlpReceiver receiver = new OtlpReceiver(); TestUpstream upstream = new TestUpstream();
-         TestGateway gateway = TestGateway.start(routes(upstream), receiver, Map.of("OTEL_PROPAGATORS", "b3multi"))) {
-      HttpResponse<String> resp = gateway.get("/up",
-          "X-B3-TraceId", "463ac35c9f6413ad48485a3953bb6124", "X-B3-SpanId", "a2fb4a1d1a96d312", "X-B3-Sampled", "1",
-          "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    try (OtlpReceiver receiver = new OtlpReceiver();
+        TestUpstream upstream = new TestUpstream();
+        TestGateway gateway =
+            TestGateway.start(routes(upstream), receiver, Map.of("OTEL_PROPAGATORS", "b3multi"))) {
+      HttpResponse<String> resp =
+          gateway.get(
+              "/up",
+              "X-B3-TraceId",
+              "463ac35c9f6413ad48485a3953bb6124",
+              "X-B3-SpanId",
+              "a2fb4a1d1a96d312",
+              "X-B3-Sampled",
+              "1",
+              "traceparent",
+              "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
 
-      assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue("463ac35c9f6413ad48485a3953bb6124");
+      assertThat(resp.headers().firstValue("X-Trace-Id"))
+          .hasValue("463ac35c9f6413ad48485a3953bb6124");
       var sent = upstream.received().get(0).headers();
       assertThat(sent.getAll("X-B3-TraceId")).containsExactly("463ac35c9f6413ad48485a3953bb6124");
-      ReceivedSpan client = receiver.awaitTrace("463ac35c9f6413ad48485a3953bb6124", 2).stream()
-          .filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
+      ReceivedSpan client =
+          receiver.awaitTrace("463ac35c9f6413ad48485a3953bb6124", 2).stream()
+              .filter(s -> s.kind().equals("CLIENT"))
+              .findFirst()
+              .orElseThrow();
       assertThat(sent.get("X-B3-SpanId")).isEqualTo(client.spanId());
       assertThat(sent.get("traceparent")).isNull();
     }
@@ -95,21 +130,30 @@ class TelemetryTest {
 
   @Test
   void clientHangingUpMidRequestCancelsTheUpstreamCallAndEndsEverySpan() throws Exception {
-    try (OtlpReceiver receiver = new OtlpReceiver(); TestUpstream upstream = new TestUpstream();
-         TestGateway gateway = TestGateway.start(routes(upstream), receiver)) {
+    try (OtlpReceiver receiver = new OtlpReceiver();
+        TestUpstream upstream = new TestUpstream();
+        TestGateway gateway = TestGateway.start(routes(upstream), receiver)) {
       try (Socket s = new Socket("127.0.0.1", gateway.gateway().port())) {
         OutputStream out = s.getOutputStream();
-        out.write("GET /up?delay=5000 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+        out.write(
+            "GET /up?delay=5000 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.UTF_8));
         out.flush();
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> upstream.received().size() == 1);
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> upstream.received().size() == 1);
       }
       // long before the upstream would have answered, everything has ended
-      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> gateway.gateway().telemetry().stats().open() == 0);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> gateway.gateway().telemetry().stats().open() == 0);
       List<ReceivedSpan> spans = receiver.await(s -> "/up".equals(s.attr("url.path")), 1);
       ReceivedSpan server = spans.get(0);
       assertThat(server.attr("error.type")).isEqualTo("client_closed");
-      ReceivedSpan client = receiver.awaitTrace(server.traceId(), 2).stream()
-          .filter(s -> s.kind().equals("CLIENT")).findFirst().orElseThrow();
+      ReceivedSpan client =
+          receiver.awaitTrace(server.traceId(), 2).stream()
+              .filter(s -> s.kind().equals("CLIENT"))
+              .findFirst()
+              .orElseThrow();
       assertThat(client.isError()).isTrue();
       assertThat(gateway.gateway().admission().inFlight()).isZero();
     }

@@ -21,48 +21,65 @@ class TraceHeadersTest {
   static final String PARENT = "b7ad6b7169203331";
 
   @RegisterExtension
-  static final GatewayHarness harness = GatewayHarness.of(url -> "upstreams: { up: { urls: [" + url + "] } }\n"
-        + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n");
+  static final GatewayHarness harness =
+      GatewayHarness.of(
+          url ->
+              "upstreams: { up: { urls: ["
+                  + url
+                  + "] } }\n"
+                  + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n");
 
   private static ReceivedSpan server(HttpResponse<String> resp) {
     String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
-    return harness.receiver().awaitTrace(trace, 2).stream().filter(s -> s.kind().equals("SERVER")).findFirst().orElseThrow();
+    return harness.receiver().awaitTrace(trace, 2).stream()
+        .filter(s -> s.kind().equals("SERVER"))
+        .findFirst()
+        .orElseThrow();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "00-" + TRACE + "-" + PARENT + "-01",
-      "00-" + TRACE + "-" + PARENT + "-09",                     // unknown flags are ignored
-      "cc-" + TRACE + "-" + PARENT + "-01-what-the-future-will-be-like", // future version, extra fields
-  })
+  @ValueSource(
+      strings = {
+        "00-" + TRACE + "-" + PARENT + "-01",
+        "00-" + TRACE + "-" + PARENT + "-09", // unknown flags are ignored
+        "cc-"
+            + TRACE
+            + "-"
+            + PARENT
+            + "-01-what-the-future-will-be-like", // future version, extra fields
+      })
   void validTraceparentIsContinued(String traceparent) throws Exception {
-    HttpResponse<String> resp = harness.gateway().get("/up", "traceparent", traceparent, "tracestate", "foo=1,bar=2");
+    HttpResponse<String> resp =
+        harness.gateway().get("/up", "traceparent", traceparent, "tracestate", "foo=1,bar=2");
 
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
     assertThat(server(resp).parentSpanId()).isEqualTo(PARENT);
-    assertThat(harness.upstream().received().get(0).headers().get("tracestate")).isEqualTo("foo=1,bar=2");
+    assertThat(harness.upstream().received().get(0).headers().get("tracestate"))
+        .isEqualTo("foo=1,bar=2");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "ff-" + TRACE + "-" + PARENT + "-01",                      // version ff is invalid
-      "00-" + TRACE + "-" + PARENT + "-01-extra",                // extra fields with version 00
-      "00-0AF7651916CD43DD8448EB211C80319C-" + PARENT + "-01",   // uppercase hex
-      "00-00000000000000000000000000000000-" + PARENT + "-01",   // all-zero trace id
-      "00-" + TRACE + "-0000000000000000-01",                    // all-zero parent id
-      "00-" + "0af7651916cd43dd8448eb211c80319" + "-" + PARENT + "-01", // trace id too short
-      "00-" + TRACE + "-" + "b7ad6b716920333" + "-01",           // parent id too short
-      "00-" + TRACE + "-" + PARENT + "-1",                       // flags too short
-      "00-" + TRACE + "-" + PARENT,                              // missing flags
-      "0g-" + TRACE + "-" + PARENT + "-01",                      // non-hex version
-      "00-" + "0af7651916cd43dd8448eb211c80319g" + "-" + PARENT + "-01", // non-hex trace id
-      "00_" + TRACE + "_" + PARENT + "_01",                      // wrong separators
-      "",
-      "garbage",
-  })
+  @ValueSource(
+      strings = {
+        "ff-" + TRACE + "-" + PARENT + "-01", // version ff is invalid
+        "00-" + TRACE + "-" + PARENT + "-01-extra", // extra fields with version 00
+        "00-0AF7651916CD43DD8448EB211C80319C-" + PARENT + "-01", // uppercase hex
+        "00-00000000000000000000000000000000-" + PARENT + "-01", // all-zero trace id
+        "00-" + TRACE + "-0000000000000000-01", // all-zero parent id
+        "00-" + "0af7651916cd43dd8448eb211c80319" + "-" + PARENT + "-01", // trace id too short
+        "00-" + TRACE + "-" + "b7ad6b716920333" + "-01", // parent id too short
+        "00-" + TRACE + "-" + PARENT + "-1", // flags too short
+        "00-" + TRACE + "-" + PARENT, // missing flags
+        "0g-" + TRACE + "-" + PARENT + "-01", // non-hex version
+        "00-" + "0af7651916cd43dd8448eb211c80319g" + "-" + PARENT + "-01", // non-hex trace id
+        "00_" + TRACE + "_" + PARENT + "_01", // wrong separators
+        "",
+        "garbage",
+      })
   void invalidTraceparentStartsANewTraceAndIsServed(String traceparent) throws Exception {
-    HttpResponse<String> resp = harness.gateway().get("/up", "traceparent", traceparent, "tracestate", "foo=1");
+    HttpResponse<String> resp =
+        harness.gateway().get("/up", "traceparent", traceparent, "tracestate", "foo=1");
 
     assertThat(resp.statusCode()).isEqualTo(200);
     String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
@@ -71,20 +88,39 @@ class TraceHeadersTest {
     var sent = harness.upstream().received().get(0).headers();
     assertThat(sent.getAll("traceparent")).hasSize(1);
     assertThat(sent.get("traceparent")).startsWith("00-" + trace + "-");
-    assertThat(sent.get("tracestate")).as("tracestate is dropped with an invalid traceparent").isNull();
+    assertThat(sent.get("tracestate"))
+        .as("tracestate is dropped with an invalid traceparent")
+        .isNull();
   }
 
   @org.junit.jupiter.api.Test
   void twoTraceparentHeadersStartANewTrace() throws Exception {
     int port = harness.gateway().gateway().port();
-    String answer = RawHttp.exchange(port, "GET /up HTTP/1.1\r\nHost: x\r\n"
-        + "traceparent: 00-" + TRACE + "-" + PARENT + "-01\r\n"
-        + "traceparent: 00-" + TRACE + "-" + PARENT + "-01\r\n"
-        + "Connection: close\r\n\r\n");
+    String answer =
+        RawHttp.exchange(
+            port,
+            "GET /up HTTP/1.1\r\nHost: x\r\n"
+                + "traceparent: 00-"
+                + TRACE
+                + "-"
+                + PARENT
+                + "-01\r\n"
+                + "traceparent: 00-"
+                + TRACE
+                + "-"
+                + PARENT
+                + "-01\r\n"
+                + "Connection: close\r\n\r\n");
 
     assertThat(answer).startsWith("HTTP/1.1 200");
-    String trace = answer.lines().filter(l -> l.toLowerCase().startsWith("x-trace-id:")).findFirst().orElseThrow()
-        .substring("x-trace-id:".length()).trim();
+    String trace =
+        answer
+            .lines()
+            .filter(l -> l.toLowerCase().startsWith("x-trace-id:"))
+            .findFirst()
+            .orElseThrow()
+            .substring("x-trace-id:".length())
+            .trim();
     assertThat(trace).isNotEqualTo(TRACE);
     assertThat(harness.upstream().received().get(0).headers().getAll("traceparent")).hasSize(1);
   }
@@ -92,9 +128,19 @@ class TraceHeadersTest {
   @ParameterizedTest
   @ValueSource(ints = {32, 33})
   void tracestateOverThirtyTwoMembersIsDropped(int members) throws Exception {
-    String tracestate = IntStream.range(0, members).mapToObj(i -> "k" + i + "=v" + i).collect(Collectors.joining(","));
-    HttpResponse<String> resp = harness.gateway().get("/up", "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
-        "tracestate", tracestate);
+    String tracestate =
+        IntStream.range(0, members)
+            .mapToObj(i -> "k" + i + "=v" + i)
+            .collect(Collectors.joining(","));
+    HttpResponse<String> resp =
+        harness
+            .gateway()
+            .get(
+                "/up",
+                "traceparent",
+                "00-" + TRACE + "-" + PARENT + "-01",
+                "tracestate",
+                tracestate);
 
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
@@ -109,14 +155,24 @@ class TraceHeadersTest {
   @ParameterizedTest
   @ValueSource(strings = {"foo=1,foo=2", "UPPER=1", "k=v=w"})
   void invalidTracestateIsDroppedButTheTraceContinues(String tracestate) throws Exception {
-    HttpResponse<String> resp = harness.gateway().get("/up", "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
-        "tracestate", tracestate);
+    HttpResponse<String> resp =
+        harness
+            .gateway()
+            .get(
+                "/up",
+                "traceparent",
+                "00-" + TRACE + "-" + PARENT + "-01",
+                "tracestate",
+                tracestate);
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.headers().firstValue("X-Trace-Id")).hasValue(TRACE);
     assertThat(harness.upstream().received().get(0).headers().get("tracestate")).isNull();
   }
 
-  /** What the upstream received as {@code tracestate} for a request with these {@code tracestate} headers. */
+  /**
+   * What the upstream received as {@code tracestate} for a request with these {@code tracestate}
+   * headers.
+   */
   private static String forwardedTracestate(String... tracestates) throws Exception {
     String[] headers = new String[2 + 2 * tracestates.length];
     headers[0] = "traceparent";
@@ -135,7 +191,9 @@ class TraceHeadersTest {
   }
 
   private static String members(int from, int to) {
-    return IntStream.range(from, to).mapToObj(i -> String.format("bar%02d=%02d", i, i)).collect(Collectors.joining(","));
+    return IntStream.range(from, to)
+        .mapToObj(i -> String.format("bar%02d=%02d", i, i))
+        .collect(Collectors.joining(","));
   }
 
   // the W3C test suite's tracestate cases (test/test.py), as a client sends them
@@ -176,7 +234,8 @@ class TraceHeadersTest {
   @org.junit.jupiter.api.Test
   void allAllowedCharactersInKeysAndValuesPass() throws Exception {
     String key = "abcdefghijklmnopqrstuvwxyz0123456789_-*/";
-    String value = " !\"#$%&'()*+-./0123456789:;<>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    String value =
+        " !\"#$%&'()*+-./0123456789:;<>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
     assertThat(forwardedTracestate(key + "=" + value.strip())).isEqualTo(key + "=" + value.strip());
   }
 

@@ -1,45 +1,55 @@
 package dev.tracegate.testing;
 
-import io.vertx.core.VertxOptions;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.core.AppenderBase;
+import io.vertx.core.VertxOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 
 /**
- * Vert.x's blocked-thread checker at a strict threshold, with its reports collected: every gateway a
- * test starts runs with these settings, and closing it fails the test if any event-loop task ran
- * longer than {@link #MAX_TASK_MS} in the meantime (a blocking call, or work that belongs elsewhere).
+ * Vert.x's blocked-thread checker at a strict threshold, with its reports collected: every gateway
+ * a test starts runs with these settings, and closing it fails the test if any event-loop task ran
+ * longer than {@link #MAX_TASK_MS} in the meantime (a blocking call, or work that belongs
+ * elsewhere).
  */
 public final class BlockedThreads {
   /**
    * Vert.x's default is 2 s; one task of a request is normally well under a millisecond. 100 ms
    * proved too tight for a 2-core CI machine restarting PostgreSQL next to the tests (one task
-   * starved for 109 ms), so the limit leaves room for that and still catches any real blocking call.
+   * starved for 109 ms), so the limit leaves room for that and still catches any real blocking
+   * call.
    */
   public static final long MAX_TASK_MS = 500;
+
   /** The logger Vert.x reports blocked threads to (BlockedThreadChecker.LOGGER_NAME). */
   private static final String CHECKER = "io.vertx.core.impl.BlockedThreadChecker";
+
   private static final List<String> REPORTS = new ArrayList<>();
 
   static {
     Logger checker = (Logger) LoggerFactory.getLogger(CHECKER);
-    AppenderBase<ILoggingEvent> collect = new AppenderBase<>() {
-      @Override
-      protected void append(ILoggingEvent event) {
-        IThrowableProxy thrown = event.getThrowableProxy();
-        synchronized (REPORTS) {
-          REPORTS.add(event.getFormattedMessage() + (thrown == null ? ""
-              : " at " + List.of(thrown.getStackTraceElementProxyArray()).stream()
-                  .map(StackTraceElementProxy::getSTEAsString).toList()));
-        }
-      }
-    };
+    AppenderBase<ILoggingEvent> collect =
+        new AppenderBase<>() {
+          @Override
+          protected void append(ILoggingEvent event) {
+            IThrowableProxy thrown = event.getThrowableProxy();
+            synchronized (REPORTS) {
+              REPORTS.add(
+                  event.getFormattedMessage()
+                      + (thrown == null
+                          ? ""
+                          : " at "
+                              + List.of(thrown.getStackTraceElementProxyArray()).stream()
+                                  .map(StackTraceElementProxy::getSTEAsString)
+                                  .toList()));
+            }
+          }
+        };
     collect.setContext(checker.getLoggerContext());
     collect.start();
     checker.addAppender(collect);

@@ -10,9 +10,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * The common test setup as a JUnit extension: an OTLP receiver, one misbehaving upstream and a
  * gateway configured against it, started once per class, the upstream's record cleared before each
  * test, and everything closed (with the no-open-span check) after the class.
- * <pre>{@code @RegisterExtension static final GatewayHarness harness = GatewayHarness.of(url -> "...yaml...");}</pre>
+ *
+ * <pre>
+ * {@code @RegisterExtension static final GatewayHarness harness = GatewayHarness.of(url -> "...yaml...");}
+ * </pre>
  */
-public final class GatewayHarness implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class GatewayHarness
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
   private final Function<String, String> yaml;
   private OtlpReceiver receiver;
   private TestUpstream upstream;

@@ -15,25 +15,34 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 
-/** The packaged {@code target/tracegate.jar} run as a real process, its output captured line by line. */
+/**
+ * The packaged {@code target/tracegate.jar} run as a real process, its output captured line by
+ * line.
+ */
 public final class GatewayProcess implements AutoCloseable {
-  private static final Pattern READY = Pattern.compile("gateway on [^:]+:(\\d+), admin on [^:]+:(\\d+)");
+  private static final Pattern READY =
+      Pattern.compile("gateway on [^:]+:(\\d+), admin on [^:]+:(\\d+)");
 
   private final Process process;
   private final List<String> output = new CopyOnWriteArrayList<>();
 
   private GatewayProcess(Process process) {
     this.process = process;
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(line);
-        }
-      } catch (IOException ignored) {
-        // the process ended
-      }
-    }, "gateway-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  output.add(line);
+                }
+              } catch (IOException ignored) {
+                // the process ended
+              }
+            },
+            "gateway-output");
     reader.setDaemon(true);
     reader.start();
   }
@@ -43,8 +52,12 @@ public final class GatewayProcess implements AutoCloseable {
   }
 
   public static GatewayProcess start(Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar().toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar().toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("TRACEGATE_") || k.startsWith("OTEL_"));
@@ -54,7 +67,9 @@ public final class GatewayProcess implements AutoCloseable {
 
   /** Waits for the ready line and returns {gateway port, admin port}. */
   public int[] awaitReady() {
-    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> readyMatch() != null || !process.isAlive());
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> readyMatch() != null || !process.isAlive());
     Matcher m = readyMatch();
     if (m == null) {
       throw new AssertionError("gateway did not start:\n" + String.join("\n", output));
@@ -72,9 +87,13 @@ public final class GatewayProcess implements AutoCloseable {
     return null;
   }
 
-  /** Sends the signal {@code name} ({@code HUP}, {@code TERM}) as an operator's {@code kill -NAME} would. */
+  /**
+   * Sends the signal {@code name} ({@code HUP}, {@code TERM}) as an operator's {@code kill -NAME}
+   * would.
+   */
   public void signal(String name) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
     if (kill.waitFor() != 0) {
       throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
     }
@@ -88,7 +107,8 @@ public final class GatewayProcess implements AutoCloseable {
   public int awaitExit(Duration limit) throws InterruptedException {
     if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
-      throw new AssertionError("process did not exit within " + limit + ":\n" + String.join("\n", output));
+      throw new AssertionError(
+          "process did not exit within " + limit + ":\n" + String.join("\n", output));
     }
     return process.exitValue();
   }

@@ -1,23 +1,23 @@
 package dev.tracegate.testing;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -43,18 +43,30 @@ import org.awaitility.Awaitility;
  * answering).
  */
 public final class OtlpReceiver implements AutoCloseable {
-  public enum Mode { HEALTHY, FAILING, HUNG }
+  public enum Mode {
+    HEALTHY,
+    FAILING,
+    HUNG
+  }
 
   private final HttpServer server;
+
   /** The gRPC receiver's own Vert.x, or null for OTLP/HTTP. */
   private final Vertx grpcVertx;
+
   private final int grpcPort;
   private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
   private final List<ReceivedLog> logs = new CopyOnWriteArrayList<>();
 
   /** One OTLP log record as it arrived: ids in lower-case hex, attributes decoded. */
-  public record ReceivedLog(String traceId, String spanId, String severity, String body, Map<String, Object> attributes,
-                            String serviceName) {}
+  public record ReceivedLog(
+      String traceId,
+      String spanId,
+      String severity,
+      String body,
+      Map<String, Object> attributes,
+      String serviceName) {}
+
   private final AtomicInteger requests = new AtomicInteger();
   private final CountDownLatch release = new CountDownLatch(1);
   private volatile Mode mode = Mode.HEALTHY;
@@ -63,7 +75,9 @@ public final class OtlpReceiver implements AutoCloseable {
     this(false);
   }
 
-  /** A receiver of OTLP/gRPC: {@link #endpoint()} is its {@code http://} URL (HTTP/2 without TLS). */
+  /**
+   * A receiver of OTLP/gRPC: {@link #endpoint()} is its {@code http://} URL (HTTP/2 without TLS).
+   */
   public static OtlpReceiver grpc() throws IOException {
     return new OtlpReceiver(true);
   }
@@ -73,8 +87,13 @@ public final class OtlpReceiver implements AutoCloseable {
       grpcVertx = Vertx.vertx();
       GrpcServer calls = GrpcServer.server(grpcVertx);
       calls.callHandler(this::handleGrpc);
-      grpcPort = grpcVertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
-          .requestHandler(calls).listen().await().actualPort();
+      grpcPort =
+          grpcVertx
+              .createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+              .requestHandler(calls)
+              .listen()
+              .await()
+              .actualPort();
     } else {
       grpcVertx = null;
       grpcPort = -1;
@@ -82,11 +101,13 @@ public final class OtlpReceiver implements AutoCloseable {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     server.createContext("/v1/traces", this::handle);
     server.createContext("/v1/logs", this::handleLogs);
-    server.setExecutor(Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "otlp-receiver");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "otlp-receiver");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
   }
 
@@ -96,43 +117,45 @@ public final class OtlpReceiver implements AutoCloseable {
 
   /** What a gateway needs in its environment to export here. */
   public Map<String, String> exporterEnv() {
-    return grpcVertx == null ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint())
+    return grpcVertx == null
+        ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint())
         : Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
   }
 
   /** One unary Export call: the request message is decoded whole, then answered by the mode. */
   private void handleGrpc(GrpcServerRequest<Buffer, Buffer> call) {
     requests.incrementAndGet();
-    call.handler(message -> {
-      if (mode == Mode.HUNG) {
-        return;
-      }
-      if (mode == Mode.FAILING) {
-        call.response().status(GrpcStatus.UNAVAILABLE).end();
-        return;
-      }
-      try {
-        byte[] bytes = message.getBytes();
-        Buffer ok;
-        switch (call.fullMethodName()) {
-          case "opentelemetry.proto.collector.trace.v1.TraceService/Export" -> {
-            decode(ExportTraceServiceRequest.parseFrom(bytes));
-            ok = Buffer.buffer(ExportTraceServiceResponse.getDefaultInstance().toByteArray());
-          }
-          case "opentelemetry.proto.collector.logs.v1.LogsService/Export" -> {
-            decodeLogs(ExportLogsServiceRequest.parseFrom(bytes));
-            ok = Buffer.buffer(ExportLogsServiceResponse.getDefaultInstance().toByteArray());
-          }
-          default -> {
-            call.response().status(GrpcStatus.UNIMPLEMENTED).end();
+    call.handler(
+        message -> {
+          if (mode == Mode.HUNG) {
             return;
           }
-        }
-        call.response().end(ok);
-      } catch (InvalidProtocolBufferException e) {
-        call.response().status(GrpcStatus.INVALID_ARGUMENT).end();
-      }
-    });
+          if (mode == Mode.FAILING) {
+            call.response().status(GrpcStatus.UNAVAILABLE).end();
+            return;
+          }
+          try {
+            byte[] bytes = message.getBytes();
+            Buffer ok;
+            switch (call.fullMethodName()) {
+              case "opentelemetry.proto.collector.trace.v1.TraceService/Export" -> {
+                decode(ExportTraceServiceRequest.parseFrom(bytes));
+                ok = Buffer.buffer(ExportTraceServiceResponse.getDefaultInstance().toByteArray());
+              }
+              case "opentelemetry.proto.collector.logs.v1.LogsService/Export" -> {
+                decodeLogs(ExportLogsServiceRequest.parseFrom(bytes));
+                ok = Buffer.buffer(ExportLogsServiceResponse.getDefaultInstance().toByteArray());
+              }
+              default -> {
+                call.response().status(GrpcStatus.UNIMPLEMENTED).end();
+                return;
+              }
+            }
+            call.response().end(ok);
+          } catch (InvalidProtocolBufferException e) {
+            call.response().status(GrpcStatus.INVALID_ARGUMENT).end();
+          }
+        });
   }
 
   public void mode(Mode mode) {
@@ -191,8 +214,14 @@ public final class OtlpReceiver implements AutoCloseable {
       Object service = attributes(rl.getResource().getAttributesList()).get("service.name");
       for (var sl : rl.getScopeLogsList()) {
         for (var r : sl.getLogRecordsList()) {
-          logs.add(new ReceivedLog(hex.formatHex(r.getTraceId().toByteArray()), hex.formatHex(r.getSpanId().toByteArray()),
-              r.getSeverityText(), r.getBody().getStringValue(), attributes(r.getAttributesList()), String.valueOf(service)));
+          logs.add(
+              new ReceivedLog(
+                  hex.formatHex(r.getTraceId().toByteArray()),
+                  hex.formatHex(r.getSpanId().toByteArray()),
+                  r.getSeverityText(),
+                  r.getBody().getStringValue(),
+                  attributes(r.getAttributesList()),
+                  String.valueOf(service)));
         }
       }
     }
@@ -216,21 +245,26 @@ public final class OtlpReceiver implements AutoCloseable {
       Map<String, Object> resource = attributes(rs.getResource().getAttributesList());
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         for (Span s : ss.getSpansList()) {
-          spans.add(new ReceivedSpan(
-              hex.formatHex(s.getTraceId().toByteArray()),
-              hex.formatHex(s.getSpanId().toByteArray()),
-              s.getParentSpanId().isEmpty() ? "" : hex.formatHex(s.getParentSpanId().toByteArray()),
-              s.getName(),
-              s.getKind().name().replace("SPAN_KIND_", ""),
-              attributes(s.getAttributesList()),
-              s.getStatus().getCode().name().replace("STATUS_CODE_", ""),
-              s.getStatus().getMessage(),
-              s.getEventsList().stream().map(Span.Event::getName).collect(Collectors.toList()),
-              s.getStartTimeUnixNano(),
-              s.getEndTimeUnixNano(),
-              String.valueOf(resource.get("service.name")),
-              resource,
-              s.getLinksList().stream().map(l -> hex.formatHex(l.getSpanId().toByteArray())).toList()));
+          spans.add(
+              new ReceivedSpan(
+                  hex.formatHex(s.getTraceId().toByteArray()),
+                  hex.formatHex(s.getSpanId().toByteArray()),
+                  s.getParentSpanId().isEmpty()
+                      ? ""
+                      : hex.formatHex(s.getParentSpanId().toByteArray()),
+                  s.getName(),
+                  s.getKind().name().replace("SPAN_KIND_", ""),
+                  attributes(s.getAttributesList()),
+                  s.getStatus().getCode().name().replace("STATUS_CODE_", ""),
+                  s.getStatus().getMessage(),
+                  s.getEventsList().stream().map(Span.Event::getName).collect(Collectors.toList()),
+                  s.getStartTimeUnixNano(),
+                  s.getEndTimeUnixNano(),
+                  String.valueOf(resource.get("service.name")),
+                  resource,
+                  s.getLinksList().stream()
+                      .map(l -> hex.formatHex(l.getSpanId().toByteArray()))
+                      .toList()));
         }
       }
     }
@@ -247,12 +281,18 @@ public final class OtlpReceiver implements AutoCloseable {
 
   private static Object value(AnyValue v) {
     switch (v.getValueCase()) {
-      case INT_VALUE: return v.getIntValue();
-      case BOOL_VALUE: return v.getBoolValue();
-      case DOUBLE_VALUE: return v.getDoubleValue();
-      case STRING_VALUE: return v.getStringValue();
-      case ARRAY_VALUE: return v.getArrayValue().getValuesList().stream().map(OtlpReceiver::value).toList();
-      default: return v.toString();
+      case INT_VALUE:
+        return v.getIntValue();
+      case BOOL_VALUE:
+        return v.getBoolValue();
+      case DOUBLE_VALUE:
+        return v.getDoubleValue();
+      case STRING_VALUE:
+        return v.getStringValue();
+      case ARRAY_VALUE:
+        return v.getArrayValue().getValuesList().stream().map(OtlpReceiver::value).toList();
+      default:
+        return v.toString();
     }
   }
 
@@ -272,7 +312,8 @@ public final class OtlpReceiver implements AutoCloseable {
 
   /** Waits until at least {@code count} received spans match. */
   public List<ReceivedSpan> await(Predicate<ReceivedSpan> match, int count) {
-    Awaitility.await().atMost(Duration.ofSeconds(15))
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(15))
         .until(() -> spans.stream().filter(match).count() >= count);
     return spans.stream().filter(match).collect(Collectors.toList());
   }

@@ -6,7 +6,11 @@ public final class Prometheus {
 
   /** The value of {@code series} (name and labels exactly as exposed), or -1 when it is absent. */
   public static double value(String exposition, String series) {
-    return exposition.lines().filter(l -> l.startsWith(series + " "))
-        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).findFirst().orElse(-1);
+    return exposition
+        .lines()
+        .filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+        .findFirst()
+        .orElse(-1);
   }
 }

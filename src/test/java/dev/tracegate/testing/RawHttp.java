@@ -6,11 +6,17 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
-/** Bytes on a socket, for requests an HTTP client library refuses to send (hop-by-hop headers, bad framing). */
+/**
+ * Bytes on a socket, for requests an HTTP client library refuses to send (hop-by-hop headers, bad
+ * framing).
+ */
 public final class RawHttp {
   private RawHttp() {}
 
-  /** Sends {@code request} as is and reads until the server closes the connection (use Connection: close). */
+  /**
+   * Sends {@code request} as is and reads until the server closes the connection (use Connection:
+   * close).
+   */
   public static String exchange(int port, String request) throws IOException {
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(10_000);

@@ -3,7 +3,10 @@ package dev.tracegate.testing;
 import java.util.List;
 import java.util.Map;
 
-/** A span as the collector received it, ids as lowercase hex; {@code links} holds the linked span ids. */
+/**
+ * A span as the collector received it, ids as lowercase hex; {@code links} holds the linked span
+ * ids.
+ */
 public record ReceivedSpan(
     String traceId,
     String spanId,

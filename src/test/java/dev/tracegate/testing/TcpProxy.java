@@ -29,24 +29,32 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   private void listen(int onPort) throws Exception {
-    server = vertx.createNetServer().connectHandler(this::relay).listen(onPort, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    server =
+        vertx
+            .createNetServer()
+            .connectHandler(this::relay)
+            .listen(onPort, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
     port = server.actualPort();
   }
 
   private void relay(NetSocket in) {
     in.pause();
     open.add(in);
-    client.connect(targetPort, targetHost).onComplete(ar -> {
-      if (ar.failed()) {
-        in.close();
-        return;
-      }
-      NetSocket out = ar.result();
-      open.add(out);
-      in.pipeTo(out);
-      out.pipeTo(in);
-      in.resume();
-    });
+    client
+        .connect(targetPort, targetHost)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                in.close();
+                return;
+              }
+              NetSocket out = ar.result();
+              open.add(out);
+              in.pipeTo(out);
+              out.pipeTo(in);
+              in.resume();
+            });
   }
 
   public int port() {

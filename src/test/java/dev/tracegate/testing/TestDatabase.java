@@ -28,7 +28,8 @@ public final class TestDatabase {
         try {
           url = EmbeddedDatabase.start().url(); // stopped by its own hook when the test JVM exits
         } catch (Exception e) {
-          throw new IllegalStateException("no test database: set TRACEGATE_TEST_PG_URL or allow the embedded one", e);
+          throw new IllegalStateException(
+              "no test database: set TRACEGATE_TEST_PG_URL or allow the embedded one", e);
         }
       }
     }
@@ -42,13 +43,18 @@ public final class TestDatabase {
   public static Connection connect() throws SQLException {
     URI u = uri();
     String user = u.getUserInfo() == null ? "postgres" : u.getUserInfo().split(":")[0];
-    String password = u.getUserInfo() != null && u.getUserInfo().contains(":") ? u.getUserInfo().split(":", 2)[1] : "";
+    String password =
+        u.getUserInfo() != null && u.getUserInfo().contains(":")
+            ? u.getUserInfo().split(":", 2)[1]
+            : "";
     int port = u.getPort() > 0 ? u.getPort() : 5432;
-    return DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":" + port + u.getPath(), user, password);
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + u.getHost() + ":" + port + u.getPath(), user, password);
   }
 
   public static void execute(String... statements) throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       for (String sql : statements) {
         s.execute(sql);
       }
@@ -56,7 +62,9 @@ public final class TestDatabase {
   }
 
   public static long count(String query) throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(query)) {
       rs.next();
       return rs.getLong(1);
     }

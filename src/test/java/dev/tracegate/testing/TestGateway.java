@@ -19,18 +19,21 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
 /**
- * A gateway started in this JVM from a YAML snippet, on ephemeral ports, exporting to an
- * {@link OtlpReceiver}. Closing it checks the invariants every suite relies on: no span left open,
- * no linkage violation in the traces still buffered, and no event-loop task ran past
- * {@link BlockedThreads#MAX_TASK_MS} while it ran.
+ * A gateway started in this JVM from a YAML snippet, on ephemeral ports, exporting to an {@link
+ * OtlpReceiver}. Closing it checks the invariants every suite relies on: no span left open, no
+ * linkage violation in the traces still buffered, and no event-loop task ran past {@link
+ * BlockedThreads#MAX_TASK_MS} while it ran.
  */
 public final class TestGateway implements AutoCloseable {
   /**
    * HTTP/1.1 only: the JDK client's default tries an h2c upgrade on plain http, which the gateway
    * does not speak and which the JDK 17 client was seen to wait on forever, request timeout or not.
    */
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   private final Gateway gateway;
   private final int blockedMark;
@@ -41,12 +44,15 @@ public final class TestGateway implements AutoCloseable {
     this.blockedMark = blockedMark;
   }
 
-  /** {@code yaml} holds upstreams and routes (and any overrides); ports and telemetry are filled in. */
+  /**
+   * {@code yaml} holds upstreams and routes (and any overrides); ports and telemetry are filled in.
+   */
   public static TestGateway start(String yaml, OtlpReceiver receiver) throws Exception {
     return start(yaml, receiver, Map.of());
   }
 
-  public static TestGateway start(String yaml, OtlpReceiver receiver, Map<String, String> extraEnv) throws Exception {
+  public static TestGateway start(String yaml, OtlpReceiver receiver, Map<String, String> extraEnv)
+      throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("TRACEGATE_SERVER_PORT", "0");
     env.put("TRACEGATE_ADMIN_PORT", "0");
@@ -60,7 +66,8 @@ public final class TestGateway implements AutoCloseable {
     env.putAll(extraEnv);
     GatewayConfig config = new ConfigLoader(env).parse(yaml, "test");
     int mark = BlockedThreads.mark();
-    Gateway gateway = Gateway.start(config, List.of(), BlockedThreads.strict()).await(20, TimeUnit.SECONDS);
+    Gateway gateway =
+        Gateway.start(config, List.of(), BlockedThreads.strict()).await(20, TimeUnit.SECONDS);
     return new TestGateway(gateway, mark);
   }
 
@@ -80,11 +87,13 @@ public final class TestGateway implements AutoCloseable {
     return send(HttpRequest.newBuilder(URI.create(url(path))).GET(), headers);
   }
 
-  public static HttpResponse<String> send(HttpRequest.Builder builder, String... headers) throws Exception {
+  public static HttpResponse<String> send(HttpRequest.Builder builder, String... headers)
+      throws Exception {
     if (headers.length > 0) {
       builder.headers(headers);
     }
-    return HTTP.send(builder.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(
+        builder.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   public static HttpClient http() {
@@ -93,7 +102,8 @@ public final class TestGateway implements AutoCloseable {
 
   /** Waits until every span the gateway started has ended. */
   public void awaitNoOpenSpans() {
-    Awaitility.await().atMost(Duration.ofSeconds(10))
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> gateway.telemetry().stats().open() == 0);
   }
 
@@ -116,15 +126,22 @@ public final class TestGateway implements AutoCloseable {
       if (k.getLong("count") > 0) {
         out.append(kind).append(": ").append(k.getLong("count")).append('\n');
         for (Object id : k.getJsonArray("examples")) {
-          out.append(HTTP.send(HttpRequest.newBuilder(URI.create(adminUrl("/traces/" + id + "?format=text"))).build(),
-              HttpResponse.BodyHandlers.ofString()).body());
+          out.append(
+              HTTP.send(
+                      HttpRequest.newBuilder(URI.create(adminUrl("/traces/" + id + "?format=text")))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body());
         }
       }
     }
     return out.toString();
   }
 
-  /** Whether {@link #close} checks that the audit found nothing; the linkage lab's tests turn it off. */
+  /**
+   * Whether {@link #close} checks that the audit found nothing; the linkage lab's tests turn it
+   * off.
+   */
   public TestGateway expectingViolations() {
     checkLinkage = false;
     return this;
@@ -136,12 +153,15 @@ public final class TestGateway implements AutoCloseable {
       awaitNoOpenSpans();
       if (checkLinkage && gateway.linkage() != null && !gateway.admission().draining()) {
         JsonObject report = awaitLinkageSettled();
-        assertThat(report.getLong("violations")).as("linkage violations: %s", describe(report)).isZero();
+        assertThat(report.getLong("violations"))
+            .as("linkage violations: %s", describe(report))
+            .isZero();
       }
     } finally {
       gateway.stop().get(30, TimeUnit.SECONDS);
     }
-    assertThat(BlockedThreads.since(blockedMark)).as("event-loop tasks over %d ms", BlockedThreads.MAX_TASK_MS)
+    assertThat(BlockedThreads.since(blockedMark))
+        .as("event-loop tasks over %d ms", BlockedThreads.MAX_TASK_MS)
         .isEmpty();
   }
 }

@@ -26,14 +26,17 @@ public final class TestUpstream implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
 
   public TestUpstream() throws Exception {
-    server = vertx.createHttpServer()
-        .connectionHandler(c -> {
-          connections.incrementAndGet();
-          c.closeHandler(v -> connections.decrementAndGet());
-        })
-        .requestHandler(this::handle)
-        .listen(0, "127.0.0.1")
-        .await(10, TimeUnit.SECONDS);
+    server =
+        vertx
+            .createHttpServer()
+            .connectionHandler(
+                c -> {
+                  connections.incrementAndGet();
+                  c.closeHandler(v -> connections.decrementAndGet());
+                })
+            .requestHandler(this::handle)
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
   }
 
   public int port() {
@@ -58,16 +61,22 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   private void handle(HttpServerRequest req) {
-    req.body().onSuccess(body -> {
-      received.add(new Received(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
-          body.toString()));
-      long delay = Long.parseLong(param(req, "delay", "0"));
-      if (delay > 0) {
-        vertx.setTimer(delay, id -> answer(req, body.toString()));
-      } else {
-        answer(req, body.toString());
-      }
-    });
+    req.body()
+        .onSuccess(
+            body -> {
+              received.add(
+                  new Received(
+                      req.method().name(),
+                      req.uri(),
+                      MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
+                      body.toString()));
+              long delay = Long.parseLong(param(req, "delay", "0"));
+              if (delay > 0) {
+                vertx.setTimer(delay, id -> answer(req, body.toString()));
+              } else {
+                answer(req, body.toString());
+              }
+            });
   }
 
   private void answer(HttpServerRequest req, String body) {
@@ -79,15 +88,18 @@ public final class TestUpstream implements AutoCloseable {
       return;
     }
     if (req.getParam("cut") != null) {
-      req.response().putHeader(HttpHeaders.CONTENT_LENGTH, param(req, "cut", "1000")).write("partial");
+      req.response()
+          .putHeader(HttpHeaders.CONTENT_LENGTH, param(req, "cut", "1000"))
+          .write("partial");
       vertx.setTimer(50, id -> req.connection().close());
       return;
     }
-    JsonObject json = new JsonObject()
-        .put("method", req.method().name())
-        .put("uri", req.uri())
-        .put("traceparent", req.getHeader("traceparent"))
-        .put("body", body);
+    JsonObject json =
+        new JsonObject()
+            .put("method", req.method().name())
+            .put("uri", req.uri())
+            .put("traceparent", req.getHeader("traceparent"))
+            .put("body", body);
     req.response()
         .setStatusCode(Integer.parseInt(param(req, "status", "200")))
         .putHeader("Content-Type", "application/json")
