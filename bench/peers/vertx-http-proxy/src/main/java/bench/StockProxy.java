@@ -13,8 +13,8 @@ import io.vertx.httpproxy.HttpProxy;
 
 /**
  * Vert.x's reverse proxy as its documentation sets it up, as strong as tracegate's own settings
- * allow: one verticle per event loop (two, as tracegate), each with its own client pool of the
- * size bench/gateway.yaml gives tracegate, the native transport, no tracing.
+ * allow: one verticle per event loop (two, as tracegate), each with its own client pool of the size
+ * bench/gateway.yaml gives tracegate, the native transport, no tracing.
  *
  * <p>Usage: {@code java -jar vertx-http-proxy-peer.jar PORT UPSTREAM_HOST UPSTREAM_PORT}
  */
