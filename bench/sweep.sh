@@ -17,7 +17,7 @@ JAR=target/tracegate.jar
 PEER=bench/peers/vertx-http-proxy/target/vertx-http-proxy-peer.jar
 OUT=$(mktemp -d /tmp/tracegate-sweep.XXXXXX)
 JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC)
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"   # 5,000 connections: a socket each in wrk, the proxy and its upstream side
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need wrk || ! need nginx; then

@@ -152,24 +152,28 @@ public final class UpstreamCall {
     new Attempt(n, endpoint, span, permit).run(options);
   }
 
+  /** The CLIENT span: sampling attributes on the builder, the rest only when it records. */
   private Span startSpan(Endpoint endpoint, int n) {
     String method = Framing.spanMethod(plan.method().name());
-    var b =
+    Span span =
         tracer
             .spanBuilder(method)
             .setParent(parent)
             .setSpanKind(SpanKind.CLIENT)
             .setAttribute(Attr.HTTP_REQUEST_METHOD, method)
-            .setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))
             .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
             .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
-            .setAttribute(Attr.UPSTREAM, upstream.name())
-            .setAttribute(Attr.PEER_SERVICE, upstream.name())
-            .setAttribute(Attr.SERVICE_PEER_NAME, upstream.name());
-    if (n > 0) {
-      b.setAttribute(Attr.HTTP_REQUEST_RESEND_COUNT, (long) n);
+            .startSpan();
+    if (span.isRecording()) {
+      span.setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))
+          .setAttribute(Attr.UPSTREAM, upstream.name())
+          .setAttribute(Attr.PEER_SERVICE, upstream.name())
+          .setAttribute(Attr.SERVICE_PEER_NAME, upstream.name());
+      if (n > 0) {
+        span.setAttribute(Attr.HTTP_REQUEST_RESEND_COUNT, (long) n);
+      }
     }
-    return b.startSpan();
+    return span;
   }
 
   /** One try: owns its span until it fails (ended here) or its reply is handed over. */

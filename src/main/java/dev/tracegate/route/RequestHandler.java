@@ -287,6 +287,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     return extracted;
   }
 
+  /**
+   * The SERVER span. The builder carries what a sampler may look at (the semantic conventions'
+   * sampling attributes, and the route that {@code RouteSampler} reads); the rest is set only when
+   * the span records, so an unsampled request builds no attribute map for them.
+   */
   private Span startServerSpan(
       HttpServerRequest req, Context parent, String method, Route route, String requestId) {
     String known = Framing.spanMethod(method);
@@ -297,26 +302,30 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
             .setSpanKind(SpanKind.SERVER)
             .setAttribute(Attr.HTTP_REQUEST_METHOD, known)
             .setAttribute(Attr.URL_PATH, req.path())
-            .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme())
-            .setAttribute(Attr.REQUEST_ID, requestId);
-    if (!known.equals(method)) {
-      b.setAttribute(
-          Attr.HTTP_REQUEST_METHOD_ORIGINAL,
-          method.length() <= 32 ? method : method.substring(0, 32));
-    }
-    capture.request(b, req.headers());
-    SocketAddress local = req.localAddress();
-    if (local != null) {
-      b.setAttribute(Attr.SERVER_PORT, (long) local.port());
-    }
-    SocketAddress remote = req.remoteAddress();
-    if (remote != null) {
-      b.setAttribute(Attr.CLIENT_ADDRESS, remote.hostAddress());
-    }
+            .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme());
     if (route != null) {
       b.setAttribute(Attr.HTTP_ROUTE, route.path()).setAttribute(Attr.ROUTE, route.name());
     }
-    return b.startSpan();
+    Span span = b.startSpan();
+    if (!span.isRecording()) {
+      return span;
+    }
+    span.setAttribute(Attr.REQUEST_ID, requestId);
+    if (!known.equals(method)) {
+      span.setAttribute(
+          Attr.HTTP_REQUEST_METHOD_ORIGINAL,
+          method.length() <= 32 ? method : method.substring(0, 32));
+    }
+    capture.request(span, req.headers());
+    SocketAddress local = req.localAddress();
+    if (local != null) {
+      span.setAttribute(Attr.SERVER_PORT, (long) local.port());
+    }
+    SocketAddress remote = req.remoteAddress();
+    if (remote != null) {
+      span.setAttribute(Attr.CLIENT_ADDRESS, remote.hostAddress());
+    }
+    return span;
   }
 
   /** Ends the request once: error answer if needed, span status, metrics, admission. */

@@ -3,7 +3,6 @@ package dev.tracegate.telemetry;
 import dev.tracegate.config.TelemetryConfig;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanBuilder;
 import io.vertx.core.MultiMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +33,7 @@ public final class HeaderCapture {
         .toArray(Header[]::new);
   }
 
-  public void request(SpanBuilder span, MultiMap headers) {
+  public void request(Span span, MultiMap headers) {
     capture(request, headers, span::setAttribute);
   }
 

@@ -13,14 +13,18 @@ import io.vertx.httpproxy.HttpProxy;
 
 /**
  * Vert.x's reverse proxy as its documentation sets it up, as strong as tracegate's own settings
- * allow: one verticle per event loop (two, as tracegate), each with its own client pool of the size
- * bench/gateway.yaml gives tracegate, the native transport, no tracing.
+ * allow: one verticle per event loop (two, as tracegate), each with its own client pool, together
+ * the size bench/gateway.yaml gives tracegate; the native transport; no tracing.
  *
  * <p>Usage: {@code java -jar vertx-http-proxy-peer.jar PORT UPSTREAM_HOST UPSTREAM_PORT}
  */
 public final class StockProxy extends VerticleBase {
   private static final int EVENT_LOOPS = 2;
-  private static final int POOL = 256;
+
+  /**
+   * bench/gateway.yaml's {@code maxConnections: 256}, split over the event loops as tracegate does.
+   */
+  private static final int POOL = 256 / EVENT_LOOPS;
 
   private final int port;
   private final String upstreamHost;
