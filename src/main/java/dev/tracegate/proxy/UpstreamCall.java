@@ -152,20 +152,19 @@ public final class UpstreamCall {
     new Attempt(n, endpoint, span, permit).run(options);
   }
 
-  /** The CLIENT span: sampling attributes on the builder, the rest only when it records. */
+  /**
+   * The CLIENT span; its attributes only when it records (see RequestHandler's SERVER span: the
+   * builder's map is the cost an unsampled request would pay for nothing).
+   */
   private Span startSpan(Endpoint endpoint, int n) {
     String method = Framing.spanMethod(plan.method().name());
     Span span =
-        tracer
-            .spanBuilder(method)
-            .setParent(parent)
-            .setSpanKind(SpanKind.CLIENT)
-            .setAttribute(Attr.HTTP_REQUEST_METHOD, method)
-            .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
-            .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
-            .startSpan();
+        tracer.spanBuilder(method).setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan();
     if (span.isRecording()) {
-      span.setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))
+      span.setAttribute(Attr.HTTP_REQUEST_METHOD, method)
+          .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
+          .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
+          .setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))
           .setAttribute(Attr.UPSTREAM, upstream.name())
           .setAttribute(Attr.PEER_SERVICE, upstream.name())
           .setAttribute(Attr.SERVICE_PEER_NAME, upstream.name());

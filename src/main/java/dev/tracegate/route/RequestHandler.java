@@ -288,9 +288,10 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   }
 
   /**
-   * The SERVER span. The builder carries what a sampler may look at (the semantic conventions'
-   * sampling attributes, and the route that {@code RouteSampler} reads); the rest is set only when
-   * the span records, so an unsampled request builds no attribute map for them.
+   * The SERVER span. Attributes are set once the span has started, and only when it records: the
+   * SDK gives a span builder's first attribute a map sized for the span's limit, and the samplers
+   * tracegate offers read none of them, except a route's own sampling ratio, which reads the route
+   * name from the builder. So an unsampled request allocates no attributes at all.
    */
   private Span startServerSpan(
       HttpServerRequest req, Context parent, String method, Route route, String requestId) {
@@ -299,18 +300,21 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
         tracer
             .spanBuilder(route == null ? known : route.spanName(known))
             .setParent(parent)
-            .setSpanKind(SpanKind.SERVER)
-            .setAttribute(Attr.HTTP_REQUEST_METHOD, known)
-            .setAttribute(Attr.URL_PATH, req.path())
-            .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme());
-    if (route != null) {
-      b.setAttribute(Attr.HTTP_ROUTE, route.path()).setAttribute(Attr.ROUTE, route.name());
+            .setSpanKind(SpanKind.SERVER);
+    if (route != null && route.config().sampling().isPresent()) {
+      b.setAttribute(Attr.ROUTE, route.name());
     }
     Span span = b.startSpan();
     if (!span.isRecording()) {
       return span;
     }
-    span.setAttribute(Attr.REQUEST_ID, requestId);
+    span.setAttribute(Attr.HTTP_REQUEST_METHOD, known)
+        .setAttribute(Attr.URL_PATH, req.path())
+        .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme())
+        .setAttribute(Attr.REQUEST_ID, requestId);
+    if (route != null) {
+      span.setAttribute(Attr.HTTP_ROUTE, route.path()).setAttribute(Attr.ROUTE, route.name());
+    }
     if (!known.equals(method)) {
       span.setAttribute(
           Attr.HTTP_REQUEST_METHOD_ORIGINAL,
