@@ -8,6 +8,7 @@ import dev.tracegate.route.Framing;
 import dev.tracegate.route.GatewayError;
 import dev.tracegate.telemetry.Attr;
 import dev.tracegate.telemetry.Spans;
+import dev.tracegate.util.Deadlines;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -17,7 +18,6 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
-import io.vertx.core.Timer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -183,7 +183,7 @@ public final class UpstreamCall {
     private final long startNanos = System.nanoTime();
     private HttpClientRequest request;
     private GatewayError abortedBy;
-    private Timer timer;
+    private Deadlines.Handle timer;
     private boolean settled;
 
     private final CircuitBreaker.Permit permit;
@@ -261,9 +261,12 @@ public final class UpstreamCall {
                 // the request deadline has its own timer; this one is the route's or upstream's
                 // timeout
                 long wait = plan.timeoutMs();
-                timer = exchange.vertx().timer(wait);
-                timer.onSuccess(
-                    v -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
+                timer =
+                    exchange
+                        .deadlines()
+                        .after(
+                            wait,
+                            () -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
                 Buffer body = plan.body();
                 Future<HttpClientResponse> sent;
                 if (plan.bodyStream() != null) {

@@ -1,5 +1,6 @@
 package dev.tracegate.route;
 
+import dev.tracegate.util.Deadlines;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.vertx.core.Vertx;
@@ -23,6 +24,7 @@ public final class Exchange {
   private final Context context;
   private final long deadlineNanos;
   private final Outcome outcome;
+  private final Deadlines deadlines;
   private Buffer body;
   private long bufferedBytes;
   private long streamedLength = -1;
@@ -37,7 +39,8 @@ public final class Exchange {
       Span span,
       Context context,
       long deadlineNanos,
-      Outcome outcome) {
+      Outcome outcome,
+      Deadlines deadlines) {
     this.vertx = vertx;
     this.request = request;
     this.route = route;
@@ -46,6 +49,12 @@ public final class Exchange {
     this.context = context;
     this.deadlineNanos = deadlineNanos;
     this.outcome = outcome;
+    this.deadlines = deadlines;
+  }
+
+  /** This event loop's deadlines: per-request timeouts without a scheduled task each. */
+  public Deadlines deadlines() {
+    return deadlines;
   }
 
   /** What the request did and how it ended, gathered for the observers (metrics, access log). */

@@ -5,6 +5,7 @@ import dev.tracegate.telemetry.HeaderCapture;
 import dev.tracegate.telemetry.InvalidTraceHeaders;
 import dev.tracegate.telemetry.MultiMapGetter;
 import dev.tracegate.telemetry.Spans;
+import dev.tracegate.util.Deadlines;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
@@ -15,7 +16,6 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -36,6 +36,10 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   public static final int CLIENT_CLOSED = 499;
 
   private final Vertx vertx;
+
+  /** Request deadlines and upstream response timeouts of this event loop. */
+  private final Deadlines deadlines;
+
   private Routing routing;
   private final Admission admission;
   private final Tracer tracer;
@@ -63,6 +67,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       HeaderCapture capture,
       RequestObserver observer) {
     this.vertx = vertx;
+    this.deadlines = new Deadlines(vertx);
     this.routing = routing;
     this.admission = admission;
     this.tracer = tracer;
@@ -200,7 +205,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
             span,
             parent.with(span),
             startNanos + requestTimeoutMs * 1_000_000,
-            new Outcome(requestId));
+            new Outcome(requestId),
+            deadlines);
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     resp.putHeader(RequestIds.HEADER, requestId);
@@ -212,17 +218,16 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   }
 
   private void serve(Exchange ex, Completion completion) {
-    // vertx.timer schedules on the event loop directly: lighter than setTimer for one per request
-    Timer timer = vertx.timer(Math.max(1, requestTimeoutMs));
-    timer.onSuccess(
-        v ->
-            completion.fail(
-                new GatewayError(
-                    ErrorKey.DEADLINE_EXCEEDED,
-                    "request did not complete within " + requestTimeoutMs + "ms",
-                    "timeout",
-                    null)));
-    completion.timer = timer;
+    completion.deadline =
+        deadlines.after(
+            requestTimeoutMs,
+            () ->
+                completion.fail(
+                    new GatewayError(
+                        ErrorKey.DEADLINE_EXCEEDED,
+                        "request did not complete within " + requestTimeoutMs + "ms",
+                        "timeout",
+                        null)));
     RouteTarget target = ex.route().target();
     HttpServerRequest req = ex.request();
     long declared = target.needsBody() ? BodyReader.declaredLength(req) : -1;
@@ -339,7 +344,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     private final Routing generation;
     private GatewayError error;
     private boolean done;
-    Timer timer;
+    Deadlines.Handle deadline;
 
     Completion(Exchange ex, long startNanos, Routing generation) {
       this.ex = ex;
@@ -376,8 +381,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
         return;
       }
       done = true;
-      if (timer != null) {
-        timer.cancel();
+      if (deadline != null) {
+        deadline.cancel();
       }
       HttpServerResponse resp = ex.request().response();
       Span span = ex.span();
