@@ -404,7 +404,10 @@ public final class Gateway {
   private String describeExport() {
     switch (config.telemetry().exporter()) {
       case OTLP:
-        return Redaction.url(config.telemetry().tracesEndpoint());
+        return Redaction.url(config.telemetry().tracesEndpoint())
+            + " ("
+            + config.telemetry().tracesProtocol().key()
+            + ")";
       case LOGGING:
         return "log";
       default:
