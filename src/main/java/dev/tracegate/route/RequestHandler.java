@@ -306,7 +306,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
             .spanBuilder(route == null ? known : route.spanName(known))
             .setParent(parent)
             .setSpanKind(SpanKind.SERVER);
-    if (route != null && route.config().sampling().isPresent()) {
+    boolean routeOnBuilder = route != null && route.config().sampling().isPresent();
+    if (routeOnBuilder) {
       b.setAttribute(Attr.ROUTE, route.name());
     }
     Span span = b.startSpan();
@@ -318,7 +319,10 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
         .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme())
         .setAttribute(Attr.REQUEST_ID, requestId);
     if (route != null) {
-      span.setAttribute(Attr.HTTP_ROUTE, route.path()).setAttribute(Attr.ROUTE, route.name());
+      span.setAttribute(Attr.HTTP_ROUTE, route.path());
+      if (!routeOnBuilder) {
+        span.setAttribute(Attr.ROUTE, route.name());
+      }
     }
     if (!known.equals(method)) {
       span.setAttribute(

@@ -3,8 +3,8 @@ package dev.tracegate.util;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Per-request deadlines of one event loop without a scheduled task each. Deadlines of the same
@@ -20,7 +20,12 @@ import java.util.Map;
  */
 public final class Deadlines {
   private final Vertx vertx;
-  private final Map<Long, Lane> lanes = new HashMap<>();
+
+  /**
+   * One lane per configured timeout length, so a handful: searched in a list, which costs a request
+   * neither a boxed key nor a lambda as a map would.
+   */
+  private final List<Lane> lanes = new ArrayList<>();
 
   /** The event loop's own context (not a request's duplicate): where the lanes' timers run. */
   private ContextInternal loop;
@@ -35,7 +40,7 @@ public final class Deadlines {
    */
   public Handle after(long delayMs, Runnable action) {
     long delay = Math.max(1, delayMs);
-    Lane lane = lanes.computeIfAbsent(delay, d -> new Lane());
+    Lane lane = lane(delay);
     ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
     if (loop == null) {
       loop = context.unwrap();
@@ -45,9 +50,21 @@ public final class Deadlines {
     return h;
   }
 
+  private Lane lane(long delayMs) {
+    for (int i = 0; i < lanes.size(); i++) {
+      Lane lane = lanes.get(i);
+      if (lane.delayMs == delayMs) {
+        return lane;
+      }
+    }
+    Lane lane = new Lane(delayMs);
+    lanes.add(lane);
+    return lane;
+  }
+
   /** Deadlines held, cancelled ones not yet dropped included (what the lanes keep in memory). */
   int held() {
-    return lanes.values().stream().mapToInt(l -> l.queue.size()).sum();
+    return lanes.stream().mapToInt(l -> l.queue.size()).sum();
   }
 
   /** One pending deadline. */
@@ -74,8 +91,13 @@ public final class Deadlines {
   }
 
   private final class Lane {
+    private final long delayMs;
     private final ArrayDeque<Handle> queue = new ArrayDeque<>();
     private boolean armed;
+
+    Lane(long delayMs) {
+      this.delayMs = delayMs;
+    }
 
     void add(Handle h) {
       queue.addLast(h);
