@@ -144,10 +144,10 @@ public final class UpstreamCall {
             .setURI(endpoint.basePath + plan.uri())
             .setHeaders(headers)
             // TCP connect is bounded by the client's connectTimeout; this bounds the wait for a
-            // pooled
-            // connection too, which under load may queue behind busy ones
-            .setConnectTimeout(upstream.config().connectTimeout().toMillis() + plan.timeoutMs())
-            .setIdleTimeout(upstream.config().idleTimeout().toMillis());
+            // pooled connection too, which under load may queue behind busy ones (a timer only
+            // while it waits: the pool then drops the waiter). No idle timeout here: it would cost
+            // every request a Vert.x timer; the wait for the head has a deadline lane instead
+            .setConnectTimeout(upstream.config().connectTimeout().toMillis() + plan.timeoutMs());
     exchange.outcome().upstreamAttempt(upstream.name(), endpoint.address());
     new Attempt(n, endpoint, span, permit).run(options);
   }
@@ -258,15 +258,15 @@ public final class UpstreamCall {
                   failed(abortedBy);
                   return;
                 }
-                // the request deadline has its own timer; this one is the route's or upstream's
-                // timeout
-                long wait = plan.timeoutMs();
-                timer =
-                    exchange
-                        .deadlines()
-                        .after(
-                            wait,
-                            () -> abort(UpstreamFailures.responseTimeout(upstream.name(), wait)));
+                // until the response head: the route's or upstream's timeout, or the upstream's
+                // idleTimeout when that is shorter (the request deadline has a timer of its own)
+                long timeout = plan.timeoutMs();
+                long idle = upstream.config().idleTimeout().toMillis();
+                GatewayError late =
+                    idle < timeout
+                        ? UpstreamFailures.wentIdle(upstream.name())
+                        : UpstreamFailures.responseTimeout(upstream.name(), timeout);
+                timer = exchange.deadlines().after(Math.min(timeout, idle), () -> abort(late));
                 Buffer body = plan.body();
                 Future<HttpClientResponse> sent;
                 if (plan.bodyStream() != null) {

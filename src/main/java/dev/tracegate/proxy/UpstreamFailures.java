@@ -50,17 +50,22 @@ final class UpstreamFailures {
           t);
     }
     if (t instanceof TimeoutException) {
-      return new GatewayError(
-          ErrorKey.UPSTREAM_TIMEOUT,
-          "upstream '" + upstream + "' went idle past its idleTimeout",
-          "timeout",
-          t);
+      return wentIdle(upstream);
     }
     return new GatewayError(
         ErrorKey.UPSTREAM_UNAVAILABLE,
         "upstream '" + upstream + "' failed: " + t.getClass().getSimpleName(),
         t.getClass().getName(),
         t);
+  }
+
+  /** The upstream sent nothing for its idleTimeout. */
+  static GatewayError wentIdle(String upstream) {
+    return new GatewayError(
+        ErrorKey.UPSTREAM_TIMEOUT,
+        "upstream '" + upstream + "' went idle past its idleTimeout",
+        "timeout",
+        null);
   }
 
   static GatewayError responseTimeout(String upstream, long ms) {

@@ -52,6 +52,9 @@ class UpstreamFailureTest {
                 + "  good: { urls: ["
                 + upstream.url()
                 + "], timeout: 2s, maxConnections: 64 }\n"
+                + "  drowsy: { urls: ["
+                + upstream.url()
+                + "], timeout: 10s, idleTimeout: 400ms }\n"
                 + "  refusing: { urls: ['http://127.0.0.1:"
                 + refusedPort
                 + "'] }\n"
@@ -67,6 +70,7 @@ class UpstreamFailureTest {
                 + "  - { name: fast, path: /fast/*, methods: [GET, POST], proxy: { upstream: good, stripPrefix: /fast, timeout: 300ms } }\n"
                 + "  - { name: patient, path: /patient/*, proxy: { upstream: good, stripPrefix: /patient, timeout: 10s } }\n"
                 + "  - { name: retried, path: /retried/*, proxy: { upstream: good, stripPrefix: /retried, timeout: 200ms, retries: 2 } }\n"
+                + "  - { name: drowsy, path: /drowsy/*, proxy: { upstream: drowsy, stripPrefix: /drowsy } }\n"
                 + "  - { name: refused, path: /refused, proxy: { upstream: refusing } }\n"
                 + "  - { name: hole, path: /hole, proxy: { upstream: blackhole } }\n"
                 + "  - { name: flaky, path: /flaky, proxy: { upstream: flaky, retries: 1 } }\n",
@@ -135,6 +139,19 @@ class UpstreamFailureTest {
     String trace =
         error(gateway.get("/fast/x?hang=1"), 504, "upstream_timeout").getString("traceId");
     assertThat(clientSpans(trace, 1).get(0).attr("error.type")).isEqualTo("timeout");
+  }
+
+  @Test
+  void upstreamSilentPastItsIdleTimeoutEndsBeforeTheLongerTimeout() throws Exception {
+    HttpResponse<String>[] resp = new HttpResponse[1];
+    long ms = timed(() -> resp[0] = gateway.get("/drowsy/x?hang=1"));
+
+    JsonObject body = error(resp[0], 504, "upstream_timeout");
+    assertThat(body.getString("message")).contains("idleTimeout");
+    assertThat(ms).isBetween(350L, 3000L); // the idleTimeout (400ms), not the timeout (10s)
+    ReceivedSpan client = clientSpans(body.getString("traceId"), 1).get(0);
+    assertThat(client.attr("error.type")).isEqualTo("timeout");
+    assertThat(client.isError()).isTrue();
   }
 
   @Test
