@@ -5,15 +5,18 @@
 # cancels that position. Traced at 100 % to the nginx OTLP sink, proxying to the nginx stub, the
 # image's JVM flags; warmed, then interleaved wrk rounds. Prints each round and, per round, the
 # pooled ratio A/B (sum of A's two processes over B's), then its median and spread.
-# Usage: bench/ab.sh ROUNDS SECS "A-NAME|JAR|ENV=V ENV=V[|CONFIG]" "B-NAME|JAR|ENV=V[|CONFIG]"
+# Usage: bench/ab.sh ROUNDS SECS "A-NAME|JAR|ENV=V ENV=V[|CONFIG[|JVM-FLAGS]]" "B-NAME|JAR|ENV=V[|CONFIG]"
 #   e.g. bench/ab.sh 5 8 "on|target/tracegate.jar|" "off|target/tracegate.jar|TRACEGATE_TELEMETRY_RECENT_TRACES=0"
 #        bench/ab.sh 5 8 "guarded|target/tracegate.jar||bench/guarded.yaml" "plain|target/tracegate.jar|"
-#   (CONFIG defaults to bench/gateway.yaml)
+#        bench/ab.sh 3 8 "survivors4|target/tracegate.jar|||-XX:SurvivorRatio=4" "image|target/tracegate.jar|"
+#   (CONFIG defaults to bench/gateway.yaml; JVM-FLAGS are added to the image's; env CONNS=5000 for
+#   another connection count than 64)
 # (run bench/run.sh once first: it installs wrk and nginx)
 set -u
 cd "$(dirname "$0")/.."
-ROUNDS=$1; SECS=$2; A=$3; B=$4
-JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC)
+ROUNDS=$1; SECS=$2; A=$3; B=$4; CONNS=${CONNS:-64}
+ulimit -n "$(ulimit -Hn)"
+JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
 OUT=$(mktemp -d /tmp/tracegate-ab.XXXXXX)
 nginx -c "$PWD/bench/stub-upstream.conf" 2>/dev/null; nginx -c "$PWD/bench/otlp-sink.conf" 2>/dev/null
 BASE=(TRACEGATE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres OTEL_TRACES_SAMPLER=always_on
@@ -26,11 +29,11 @@ cleanup() {
 trap cleanup EXIT
 i=0
 for spec in "$A" "$B" "$A" "$B"; do
-  IFS='|' read -r name jar envs config <<< "$spec"
+  IFS='|' read -r name jar envs config flags <<< "$spec"
   port=$((8100 + i)); admin=$((9300 + i))
-  # shellcheck disable=SC2086 # ENV=V words
+  # shellcheck disable=SC2086 # ENV=V words, JVM flags
   env "${BASE[@]}" $envs TRACEGATE_SERVER_PORT=$port TRACEGATE_ADMIN_PORT=$admin \
-    java "${JVM[@]}" -jar "$jar" --config "${config:-bench/gateway.yaml}" > "$OUT/$name-$i.log" 2>&1 &
+    java "${JVM[@]}" $flags -jar "$jar" --config "${config:-bench/gateway.yaml}" > "$OUT/$name-$i.log" 2>&1 &
   pids+=($!); names+=("$name"); ports+=($port); i=$((i + 1))
   until curl -fs "http://127.0.0.1:$admin/health/ready" >/dev/null; do sleep 0.2; done
 done
@@ -38,7 +41,7 @@ echo "warming up (JIT) ..."
 for _ in 1 2; do for p in "${ports[@]}"; do wrk -t2 -c64 -d15s "http://127.0.0.1:$p/" >/dev/null; done; done
 for r in $(seq 1 "$ROUNDS"); do
   for k in "${!ports[@]}"; do
-    wrk -t2 -c64 -d"${SECS}s" --latency "http://127.0.0.1:${ports[$k]}/" \
+    wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 5s --latency "http://127.0.0.1:${ports[$k]}/" \
       | awk -v r="$r" -v n="${names[$k]}" -v k="$k" '/^Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2} END {print r, n, k, rps, p99}'
   done
 done | tee "$OUT/results"
