@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 SECS=${2:-8}
 read -r -a CONNS <<< "${CONNS:-64 1000 5000}"
-JAR=target/tracegate.jar
+JAR=${JAR:-target/tracegate.jar}
 PEER=bench/peers/vertx-http-proxy/target/vertx-http-proxy-peer.jar
 OUT=$(mktemp -d /tmp/tracegate-sweep.XXXXXX)
 JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)

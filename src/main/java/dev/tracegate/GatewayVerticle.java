@@ -138,8 +138,11 @@ final class GatewayVerticle extends VerticleBase {
             .setTracingPolicy(TracingPolicy.IGNORE)
             .setCompressionSupported(false)
             .setHttp2ClearTextEnabled(false)
-            .setTcpNoDelay(true)
-            .setIdleTimeout(60);
+            // no idle timeout: every state of a connection already has a bound (the wait for a
+            // head: server.headerTimeout, also between kept-alive requests; a request in flight:
+            // its deadline, after which it is answered or reset), and Netty's idle handler would
+            // cost every write a promise and a listener
+            .setTcpNoDelay(true);
     server =
         vertx
             .createHttpServer(options)

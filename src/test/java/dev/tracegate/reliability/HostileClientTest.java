@@ -224,6 +224,34 @@ class HostileClientTest {
   }
 
   @Test
+  void aKeptAliveConnectionLeftSilentIsClosedAfterTheHeaderTimeout() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", harness.gateway().gateway().port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      out.write("GET /api/first HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String first = readHead(in);
+      assertThat(first).startsWith("HTTP/1.1 200");
+      in.readNBytes(
+          (int)
+              Long.parseLong(
+                  first
+                      .lines()
+                      .filter(l -> l.toLowerCase().startsWith("content-length:"))
+                      .findFirst()
+                      .orElseThrow()
+                      .substring("content-length:".length())
+                      .trim()));
+
+      // nothing more is sent: the wait for the next head is bounded by headerTimeout (1 s here)
+      long t0 = System.nanoTime();
+      assertThat(in.read()).as("the gateway closed the idle connection").isEqualTo(-1);
+      assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5000);
+    }
+  }
+
+  @Test
   void aSecondRequestHeadTrickledOnAKeptAliveConnectionIsCutOffToo() throws Exception {
     try (Socket s = new Socket("127.0.0.1", harness.gateway().gateway().port())) {
       s.setSoTimeout(10_000);
