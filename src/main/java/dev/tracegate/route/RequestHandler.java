@@ -53,6 +53,12 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private final HeaderTimeout headerTimeout;
   private final HeaderCapture capture;
 
+  /**
+   * Every header the propagator reads, and the W3C pair the invalid-header check looks at: a
+   * request with none of them (most, at an edge) has no parent to extract.
+   */
+  private final CharSequence[] contextHeaders;
+
   public RequestHandler(
       Vertx vertx,
       Routing routing,
@@ -80,6 +86,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     this.observer = observer;
     this.headerTimeout = new HeaderTimeout(vertx, headerTimeout.toMillis());
     this.capture = capture;
+    java.util.Set<String> names = new java.util.LinkedHashSet<>(propagator.fields());
+    names.add(TRACEPARENT);
+    names.add("tracestate");
+    this.contextHeaders =
+        names.stream().map(HttpHeaders::createOptimized).toArray(CharSequence[]::new);
   }
 
   /**
@@ -283,6 +294,9 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
 
   /** The caller's trace (and baggage); two {@code traceparent} headers mean none, as W3C says. */
   private Context extractParent(MultiMap headers) {
+    if (!carriesContext(headers)) {
+      return Context.root(); // nothing to extract, and nothing invalid to count
+    }
     if (headers.getAll(TRACEPARENT).size() > 1) {
       invalidHeaders.duplicateTraceparent();
       return Context.root();
@@ -290,6 +304,15 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     Context extracted = propagator.extract(Context.root(), headers, MultiMapGetter.INSTANCE);
     invalidHeaders.check(headers, extracted, baggagePropagated);
     return extracted;
+  }
+
+  private boolean carriesContext(MultiMap headers) {
+    for (CharSequence name : contextHeaders) {
+      if (headers.contains(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
