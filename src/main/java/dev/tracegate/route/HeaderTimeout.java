@@ -12,9 +12,10 @@ import java.util.Map;
  * Closes a connection whose next request head has not arrived within {@code server.headerTimeout}:
  * on a new connection from its opening, on a kept-alive one from the end of its last answer. So a
  * slowloris client trickling header bytes holds a socket no longer than that, on its first request
- * or any later one (the idle timeout alone would not do: every byte resets it). One per event loop,
- * so a plain map; one periodic sweep a quarter of the timeout apart does the closing, so a request
- * costs two field writes, not a timer set and cancelled.
+ * or any later one (an idle timeout would not do: every byte resets it). One per event loop, so a
+ * plain map; one periodic sweep a quarter of the timeout apart does the closing, so a request costs
+ * two field writes, not a timer set and cancelled. It is also what closes a kept-alive connection
+ * left silent: the server has no idle timeout of its own (see GatewayVerticle).
  */
 public final class HeaderTimeout implements Handler<HttpConnection> {
   private final long timeoutNanos;

@@ -226,23 +226,7 @@ class HostileClientTest {
   @Test
   void aKeptAliveConnectionLeftSilentIsClosedAfterTheHeaderTimeout() throws Exception {
     try (Socket s = new Socket("127.0.0.1", harness.gateway().gateway().port())) {
-      s.setSoTimeout(10_000);
-      OutputStream out = s.getOutputStream();
-      InputStream in = s.getInputStream();
-      out.write("GET /api/first HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      String first = readHead(in);
-      assertThat(first).startsWith("HTTP/1.1 200");
-      in.readNBytes(
-          (int)
-              Long.parseLong(
-                  first
-                      .lines()
-                      .filter(l -> l.toLowerCase().startsWith("content-length:"))
-                      .findFirst()
-                      .orElseThrow()
-                      .substring("content-length:".length())
-                      .trim()));
+      InputStream in = answerFirstRequest(s);
 
       // nothing more is sent: the wait for the next head is bounded by headerTimeout (1 s here)
       long t0 = System.nanoTime();
@@ -251,28 +235,37 @@ class HostileClientTest {
     }
   }
 
+  /**
+   * Sends one GET on {@code s} and reads its 200 answer whole, leaving the connection kept alive.
+   */
+  private static InputStream answerFirstRequest(Socket s) throws Exception {
+    s.setSoTimeout(10_000);
+    OutputStream out = s.getOutputStream();
+    InputStream in = s.getInputStream();
+    out.write("GET /api/first HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    String first = readHead(in);
+    assertThat(first).startsWith("HTTP/1.1 200");
+    long length =
+        Long.parseLong(
+            first
+                .lines()
+                .filter(l -> l.toLowerCase().startsWith("content-length:"))
+                .findFirst()
+                .orElseThrow()
+                .substring("content-length:".length())
+                .trim());
+    in.readNBytes((int) length);
+    return in;
+  }
+
   @Test
   void aSecondRequestHeadTrickledOnAKeptAliveConnectionIsCutOffToo() throws Exception {
     try (Socket s = new Socket("127.0.0.1", harness.gateway().gateway().port())) {
-      s.setSoTimeout(10_000);
+      InputStream in = answerFirstRequest(s);
       OutputStream out = s.getOutputStream();
-      InputStream in = s.getInputStream();
-      out.write("GET /api/first HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      String first = readHead(in);
-      assertThat(first).startsWith("HTTP/1.1 200");
-      long length =
-          Long.parseLong(
-              first
-                  .lines()
-                  .filter(l -> l.toLowerCase().startsWith("content-length:"))
-                  .findFirst()
-                  .orElseThrow()
-                  .substring("content-length:".length())
-                  .trim());
-      in.readNBytes((int) length);
 
-      // the next head, a byte every 200 ms: the idle timeout alone would never fire
+      // the next head, a byte every 200 ms: an idle timer, reset by every byte, would never fire
       long t0 = System.nanoTime();
       byte[] head =
           "GET /api/second HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
