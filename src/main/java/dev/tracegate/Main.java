@@ -306,13 +306,22 @@ public final class Main implements Callable<Integer> {
               t.setDaemon(true);
               return t;
             });
-    Signals.onReload(
-        () ->
-            reloads.execute(
-                () -> {
-                  LOG.info("tracegate: SIGHUP, reloading " + file);
-                  gateway.reload(() -> new ConfigLoader(System.getenv()).load(file));
-                }));
+    boolean reloadable =
+        Signals.onReload(
+            () ->
+                reloads.execute(
+                    () -> {
+                      LOG.info("tracegate: SIGHUP, reloading " + file);
+                      gateway.reload(() -> new ConfigLoader(System.getenv()).load(file));
+                    }));
+    if (!reloadable) {
+      LOG.warn(
+          "tracegate: SIGHUP is ignored in this process (started under nohup, or its parent"
+              + " ignores the signal), so the configuration cannot be reloaded by signal; a change"
+              + " to "
+              + file
+              + " needs a restart");
+    }
     awaitSignalThenStop(
         gateway::stop,
         cfg.server().shutdownGrace().toMillis()

@@ -1,6 +1,7 @@
 package dev.tracegate;
 
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGTERM and SIGINT trigger a graceful stop instead of the JVM's abrupt exit (status 143), so a
@@ -15,8 +16,12 @@ final class Signals {
     Signal.handle(new Signal("INT"), s -> action.run());
   }
 
-  /** {@code action} runs on the JVM's signal thread: it should only hand the work on. */
-  static void onReload(Runnable action) {
-    Signal.handle(new Signal("HUP"), s -> action.run());
+  /**
+   * {@code action} runs on the JVM's signal thread: it should only hand the work on. Returns false
+   * when SIGHUP was ignored when the process started ({@code nohup}, or a parent that ignores it):
+   * the JVM then leaves it ignored, and no reload by signal is possible.
+   */
+  static boolean onReload(Runnable action) {
+    return Signal.handle(new Signal("HUP"), s -> action.run()) != SignalHandler.SIG_IGN;
   }
 }

@@ -141,6 +141,33 @@ class MainIT {
   }
 
   @Test
+  void startedWithSighupIgnoredItSaysReloadBySignalIsUnavailable() throws Exception {
+    Path file = dir.resolve("hup.yaml");
+    Files.writeString(
+        file,
+        "server: { host: 127.0.0.1, port: 0 }\n"
+            + "admin: { port: 0 }\n"
+            + "upstreams:\n  a: { urls: ['http://127.0.0.1:9'] }\n"
+            + "routes:\n  - { name: a, path: /a, proxy: { upstream: a } }\n");
+    String warning = "SIGHUP is ignored in this process";
+    Map<String, String> env = Map.of("OTEL_TRACES_EXPORTER", "none");
+    try (GatewayProcess nohup =
+            GatewayProcess.startWithHangupIgnored(env, "--config", file.toString());
+        GatewayProcess plain = GatewayProcess.start(env, "--config", file.toString())) {
+      nohup.awaitReady();
+      plain.awaitReady();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> nohup.output().stream().anyMatch(l -> l.contains(warning)));
+      assertThat(plain.output()).noneMatch(l -> l.contains(warning));
+      nohup.terminate();
+      plain.terminate();
+      assertThat(nohup.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+      assertThat(plain.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+    }
+  }
+
+  @Test
   void versionNamesTracegateVertxOpenTelemetryAndJava() throws Exception {
     try (GatewayProcess p = GatewayProcess.start(Map.of(), "--version")) {
       assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);

@@ -52,12 +52,23 @@ public final class GatewayProcess implements AutoCloseable {
   }
 
   public static GatewayProcess start(Map<String, String> env, String... args) throws IOException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                jar().toString()));
+    return start(List.of(), env, args);
+  }
+
+  /** As {@code nohup} starts it: SIGHUP ignored from the start, by a shell that then execs java. */
+  public static GatewayProcess startWithHangupIgnored(Map<String, String> env, String... args)
+      throws IOException {
+    return start(List.of("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\""), env, args);
+  }
+
+  private static GatewayProcess start(List<String> prefix, Map<String, String> env, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            jar().toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("TRACEGATE_") || k.startsWith("OTEL_"));
