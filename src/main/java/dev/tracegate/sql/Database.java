@@ -9,6 +9,11 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,13 +31,26 @@ public final class Database {
   private final Vertx vertx;
   private final Pool pool;
   private final PgConnectOptions connect;
+  private final PoolOptions poolOptions;
+  private final NetClientOptions net;
+
+  /** Pipelined clients by statement timeout: see {@link #pipelined(long)}. */
+  private final Map<Long, SqlClient> pipelined = new ConcurrentHashMap<>();
+
   private final long probeTimer;
   private volatile boolean up = true;
 
-  private Database(Vertx vertx, Pool pool, PgConnectOptions connect) {
+  private Database(
+      Vertx vertx,
+      Pool pool,
+      PgConnectOptions connect,
+      PoolOptions poolOptions,
+      NetClientOptions net) {
     this.vertx = vertx;
     this.pool = pool;
     this.connect = connect;
+    this.poolOptions = poolOptions;
+    this.net = net;
     this.probeTimer = vertx.setPeriodic(PROBE_INTERVAL_MS, id -> probe());
   }
 
@@ -61,11 +79,32 @@ public final class Database {
             + config.poolSize()
             + " connections to "
             + GatewayConfig.Database.redact(url));
-    return new Database(vertx, pool, connect);
+    return new Database(vertx, pool, connect, options, net);
   }
 
   Pool pool() {
     return pool;
+  }
+
+  /**
+   * The client that runs statements of a {@code timeoutMs} timeout: pipelined, up to {@code
+   * pipeliningLimit} statements in flight on each of its connections, and every session started
+   * with {@code statement_timeout} set to that timeout, so PostgreSQL itself stops exactly a
+   * statement that runs late (on a shared connection {@code pg_cancel} would stop whichever
+   * statement runs) while the ones pipelined behind it go on. One per distinct timeout, so a
+   * handful; each made on first use, its pool sized as {@code database.poolSize}.
+   */
+  SqlClient pipelined(long timeoutMs) {
+    return pipelined.computeIfAbsent(
+        timeoutMs,
+        ms ->
+            PgBuilder.client()
+                .with(new PoolOptions(poolOptions))
+                .with(net)
+                .connectingTo(
+                    new PgConnectOptions(connect).addProperty("statement_timeout", ms + "ms"))
+                .using(vertx)
+                .build());
   }
 
   String host() {
@@ -118,6 +157,9 @@ public final class Database {
 
   public Future<Void> close() {
     vertx.cancelTimer(probeTimer);
-    return pool.close();
+    List<Future<Void>> closing = new ArrayList<>();
+    closing.add(pool.close());
+    pipelined.values().forEach(c -> closing.add(c.close()));
+    return Future.all(closing).mapEmpty();
   }
 }

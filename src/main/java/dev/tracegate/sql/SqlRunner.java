@@ -14,12 +14,11 @@ import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Timer;
-import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
@@ -28,11 +27,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one prepared statement for a request, with exactly one CLIENT span covering the wait for a
- * connection and the statement. When its timeout fires (or the request is abandoned) the span ends
- * ERROR with {@code error.type=timeout}, the request is answered {@code db_timeout} at once and the
- * statement is cancelled on the server ({@code pg_cancel}); the connection returns to the pool
- * healthy when the server confirms (SQLSTATE 57014). The span covers the gateway's wait, not the
- * cancellation after it, so it never outlives the request's SERVER span.
+ * connection and the statement. Statements are pipelined on shared connections ({@link
+ * Database#pipelined}), whose sessions carry the statement's timeout as {@code statement_timeout}.
+ * When its timeout fires (or the request is abandoned) the span ends ERROR with {@code
+ * error.type=timeout} and the request is answered {@code db_timeout} at once, while PostgreSQL
+ * stops the statement itself (SQLSTATE 57014) and the statements pipelined behind it go on. The
+ * span covers the gateway's wait, not the cancellation after it, so it never outlives the request's
+ * SERVER span.
  */
 public final class SqlRunner {
   public static final String QUERY_CANCELED = "57014";
@@ -65,16 +66,7 @@ public final class SqlRunner {
             .startSpan();
     stmt.table.ifPresent(t -> span.setAttribute(Attr.DB_COLLECTION_NAME, t));
     Execution run = new Execution(ex, span, timeoutMs, stmt.spanName);
-    db.pool()
-        .getConnection()
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                run.finish(null, ar.cause());
-              } else {
-                run.execute(ar.result(), stmt, args);
-              }
-            });
+    run.execute(db.pipelined(stmt.timeoutMs), stmt, args);
     return run.answer.future();
   }
 
@@ -99,48 +91,49 @@ public final class SqlRunner {
       this.name = name;
     }
 
-    void execute(SqlConnection conn, SqlStatement stmt, Tuple args) {
+    void execute(SqlClient client, SqlStatement stmt, Tuple args) {
       if (ex.abandonedBy() != null) {
-        conn.close();
         finish(null, ex.abandonedBy());
         return;
       }
+      // the session's statement_timeout is stmt's own: PostgreSQL stops the statement itself when
+      // this timer answers (or, when the request's deadline cut the wait shorter, at stmt's
+      // timeout)
       timer = ex.vertx().timer(timeoutMs);
       timer.onSuccess(
           v ->
-              cancel(
-                  conn,
+              giveUp(
                   new GatewayError(
                       ErrorKey.DB_TIMEOUT,
                       "the query ran past its " + timeoutMs + "ms timeout and was cancelled",
                       "timeout",
                       null)));
-      ex.onCancel(() -> cancel(conn, ex.abandonedBy()));
-      conn.preparedQuery(stmt.text)
+      ex.onCancel(() -> giveUp(ex.abandonedBy()));
+      client
+          .preparedQuery(stmt.text)
           .execute(args)
           .onComplete(
               ar -> {
                 completed = true;
                 timer.cancel();
-                conn.close();
                 if (cancelledBy == null) {
                   finish(ar.succeeded() ? ar.result() : null, ar.failed() ? ar.cause() : null);
                 } else {
                   RequestLogs.of(LOG.atDebug(), ex)
                       .log(
-                          "statement {} after its cancellation: {}",
+                          "statement {} after the gateway stopped waiting: {}",
                           name,
                           ar.failed() ? ar.cause().getMessage() : "it had finished");
                 }
               });
     }
 
-    private void cancel(SqlConnection conn, GatewayError why) {
+    /** The answer is given now; the statement itself is stopped by its session's timeout. */
+    private void giveUp(GatewayError why) {
       if (completed || cancelledBy != null) {
         return;
       }
       cancelledBy = why;
-      PgConnection.cast(conn).cancelRequest();
       finish(null, why);
     }
 
