@@ -7,7 +7,6 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlClient;
 import java.util.ArrayList;
@@ -19,17 +18,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The process's one PostgreSQL pool: sized from {@code database.*}, prepared statements cached, the
- * wait for a connection bounded by {@code connectTimeout} (so an outage answers fast instead of
- * queueing for 30 s), and a light health probe that readiness reads. Vert.x's own SQL tracing is
- * off: {@link SqlRunner} owns exactly one span per statement.
+ * The process's PostgreSQL clients, pipelined, one per statement timeout (see {@link
+ * #pipelined(long)}): each sized from {@code database.*}, prepared statements cached, the wait for
+ * a connection bounded by {@code connectTimeout} (so an outage answers fast instead of queueing for
+ * 30 s), and a light health probe that readiness reads. Vert.x's own SQL tracing is off: {@link
+ * SqlRunner} owns exactly one span per statement.
  */
 public final class Database {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   static final long PROBE_INTERVAL_MS = 1000;
 
   private final Vertx vertx;
-  private final Pool pool;
   private final PgConnectOptions connect;
   private final PoolOptions poolOptions;
   private final NetClientOptions net;
@@ -41,20 +40,15 @@ public final class Database {
   private volatile boolean up = true;
 
   private Database(
-      Vertx vertx,
-      Pool pool,
-      PgConnectOptions connect,
-      PoolOptions poolOptions,
-      NetClientOptions net) {
+      Vertx vertx, PgConnectOptions connect, PoolOptions poolOptions, NetClientOptions net) {
     this.vertx = vertx;
-    this.pool = pool;
     this.connect = connect;
     this.poolOptions = poolOptions;
     this.net = net;
     this.probeTimer = vertx.setPeriodic(PROBE_INTERVAL_MS, id -> probe());
   }
 
-  /** Builds the pool for {@code url} (a {@code postgresql://} URL, credentials allowed). */
+  /** Builds the clients for {@code url} (a {@code postgresql://} URL, credentials allowed). */
   public static Database create(Vertx vertx, String url, GatewayConfig.Database config) {
     PgConnectOptions connect =
         PgConnectOptions.fromUri(url)
@@ -73,17 +67,14 @@ public final class Database {
             .setPoolCleanerPeriod(5000);
     NetClientOptions net =
         new NetClientOptions().setConnectTimeout((int) config.connectTimeout().toMillis());
-    Pool pool = PgBuilder.pool().with(options).with(net).connectingTo(connect).using(vertx).build();
     LOG.info(
-        "database: pool of "
+        "database: up to "
             + config.poolSize()
-            + " connections to "
+            + " connections per statement timeout, "
+            + config.pipeliningLimit()
+            + " statements in flight on each, to "
             + GatewayConfig.Database.redact(url));
-    return new Database(vertx, pool, connect, options, net);
-  }
-
-  Pool pool() {
-    return pool;
+    return new Database(vertx, connect, options, net);
   }
 
   /**
@@ -126,7 +117,8 @@ public final class Database {
 
   /** Probes now and completes when the answer (or failure) is known. */
   public Future<Boolean> probe() {
-    return pool.query("SELECT 1")
+    return pipelined(PROBE_INTERVAL_MS * 2)
+        .query("SELECT 1")
         .execute()
         .timeout(PROBE_INTERVAL_MS * 2, TimeUnit.MILLISECONDS)
         .map(rows -> true)
@@ -158,7 +150,6 @@ public final class Database {
   public Future<Void> close() {
     vertx.cancelTimer(probeTimer);
     List<Future<Void>> closing = new ArrayList<>();
-    closing.add(pool.close());
     pipelined.values().forEach(c -> closing.add(c.close()));
     return Future.all(closing).mapEmpty();
   }
