@@ -262,11 +262,17 @@ public final class UpstreamCall {
                 // idleTimeout when that is shorter (the request deadline has a timer of its own)
                 long timeout = plan.timeoutMs();
                 long idle = upstream.config().idleTimeout().toMillis();
-                GatewayError late =
-                    idle < timeout
-                        ? UpstreamFailures.wentIdle(upstream.name())
-                        : UpstreamFailures.responseTimeout(upstream.name(), timeout);
-                timer = exchange.deadlines().after(Math.min(timeout, idle), () -> abort(late));
+                timer =
+                    exchange
+                        .deadlines()
+                        .after(
+                            Math.min(timeout, idle),
+                            () ->
+                                abort(
+                                    idle < timeout
+                                        ? UpstreamFailures.wentIdle(upstream.name())
+                                        : UpstreamFailures.responseTimeout(
+                                            upstream.name(), timeout)));
                 Buffer body = plan.body();
                 Future<HttpClientResponse> sent;
                 if (plan.bodyStream() != null) {

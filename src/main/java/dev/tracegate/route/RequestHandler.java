@@ -22,6 +22,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * The front of every request: admission, matching, the SERVER span, the deadline, the bounded body
@@ -86,7 +88,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     this.observer = observer;
     this.headerTimeout = new HeaderTimeout(vertx, headerTimeout.toMillis());
     this.capture = capture;
-    java.util.Set<String> names = new java.util.LinkedHashSet<>(propagator.fields());
+    Set<String> names = new LinkedHashSet<>(propagator.fields());
     names.add(TRACEPARENT);
     names.add("tracestate");
     this.contextHeaders =
