@@ -137,7 +137,7 @@ public final class Gateway {
 
   /**
    * As {@link #start(GatewayConfig, List)}, from the given Vert.x settings (the tests tighten the
-   * blocked-thread checker with them); the event loop count and native transport are set here.
+   * blocked-thread checker with them); the event loop count and transport are set here.
    */
   public static Future<Gateway> start(
       GatewayConfig config, List<SpanProcessor> extraProcessors, VertxOptions vertxOptions) {
@@ -178,8 +178,8 @@ public final class Gateway {
                 .with(
                     new VertxOptions(vertxOptions)
                         .setEventLoopPoolSize(loops)
-                        .setPreferNativeTransport(true)
                         .setEventBusOptions(Cluster.eventBusOptions(config.eventBus())))
+                .withTransport(config.server().transport().resolve())
                 .withTracer(new OpenTelemetryTracingFactory(telemetry.storageOnly())),
             config.eventBus())
         .recover(
@@ -298,7 +298,7 @@ public final class Gateway {
                       adminPort,
                       config.routes().size(),
                       eventLoops,
-                      vertx.isNativeTransportEnabled() ? "native transport" : "NIO",
+                      config.server().transport().resolve().name(),
                       vertx.isClustered()
                           ? "event bus clustered with " + config.eventBus().members()
                           : "local event bus",

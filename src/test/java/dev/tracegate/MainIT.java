@@ -167,6 +167,48 @@ class MainIT {
     }
   }
 
+  /**
+   * Where the kernel (or a seccomp profile) denies the native transports, as Netty's {@code
+   * noNative} switch makes it here: asking for io_uring is a configuration error naming why, and
+   * {@code auto} serves on NIO instead, saying so in its ready line.
+   */
+  @Test
+  void aTransportTheMachineCannotGiveIsRefusedWhileAutoFallsBack() throws Exception {
+    Path file = dir.resolve("transport.yaml");
+    Files.writeString(
+        file,
+        "server: { host: 127.0.0.1, port: 0 }\n"
+            + "admin: { port: 0 }\n"
+            + "upstreams:\n  a: { urls: ['http://127.0.0.1:9'] }\n"
+            + "routes:\n  - { name: a, path: /a, proxy: { upstream: a } }\n");
+    String noNative = "-Dio.netty.transport.noNative=true";
+    try (GatewayProcess p =
+        GatewayProcess.start(
+            Map.of("JAVA_TOOL_OPTIONS", noNative, "TRACEGATE_SERVER_TRANSPORT", "io_uring"),
+            "check",
+            "--config",
+            file.toString())) {
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+      assertThat(p.output())
+          .filteredOn(l -> l.startsWith("tracegate:"))
+          .singleElement()
+          .asString()
+          .startsWith(
+              "tracegate: configuration error: server.transport: io_uring is not available on this machine (")
+          .endsWith("); use auto to fall back to the best one that is");
+    }
+    try (GatewayProcess p =
+        GatewayProcess.start(
+            Map.of("JAVA_TOOL_OPTIONS", noNative, "OTEL_TRACES_EXPORTER", "none"),
+            "--config",
+            file.toString())) {
+      p.awaitReady();
+      assertThat(p.output()).anyMatch(l -> l.contains("tracegate ready") && l.contains("(nio)"));
+      p.terminate();
+      assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+    }
+  }
+
   @Test
   void versionNamesTracegateVertxOpenTelemetryAndJava() throws Exception {
     try (GatewayProcess p = GatewayProcess.start(Map.of(), "--version")) {

@@ -96,6 +96,7 @@ public final class ConfigLoader {
             n.duration("shutdownGrace", GatewayConfig.Server.DEFAULT_SHUTDOWN_GRACE),
             n.duration("headerTimeout", GatewayConfig.Server.DEFAULT_HEADER_TIMEOUT),
             (int) n.integer("eventLoops", 0, 0, 1024),
+            transport(n),
             trustedProxies(n),
             n.integer(
                 "maxBufferedBytes",
@@ -104,6 +105,15 @@ public final class ConfigLoader {
                 Long.MAX_VALUE / 2));
     n.finish();
     return s;
+  }
+
+  private static IoTransport transport(ConfigNode n) {
+    IoTransport t = n.choice("transport", IoTransport.class, IoTransport.AUTO);
+    String why = t == IoTransport.AUTO ? null : t.unavailable();
+    if (why != null) {
+      throw new ConfigException(n.key("transport"), why);
+    }
+    return t;
   }
 
   private static List<Cidr> trustedProxies(ConfigNode n) {

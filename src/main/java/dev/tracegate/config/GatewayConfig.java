@@ -32,6 +32,7 @@ public record GatewayConfig(
       Duration shutdownGrace,
       Duration headerTimeout,
       int eventLoops,
+      IoTransport transport,
       List<Cidr> trustedProxies,
       long maxBufferedBytes) {
     public static final int DEFAULT_PORT = 8080;

@@ -50,6 +50,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void transportDefaultsToAutoAndNamesTheChoicesWhenMisspelled() {
+    assertThat(parse("", Map.of()).server().transport()).isEqualTo(IoTransport.AUTO);
+    assertThat(parse("server: { transport: EPOLL }\n", Map.of()).server().transport())
+        .isEqualTo(IoTransport.EPOLL);
+    assertThat(problem("server: { transport: iouring }\n"))
+        .isEqualTo("server.transport: 'iouring' is not one of auto, io_uring, epoll, nio");
+  }
+
+  @Test
   void unparseableDurationIsNamedByKey() {
     assertThat(
             problem(
