@@ -28,7 +28,7 @@ RUN java -XX:ArchiveClassesAtExit=/app/tracegate.jsa -jar /app/tracegate.jar --c
 # publish only 8080 to the outside world (see README, Deploy).
 ENV TRACEGATE_SERVER_HOST=0.0.0.0 \
     TRACEGATE_ADMIN_HOST=0.0.0.0 \
-    JAVA_TOOL_OPTIONS="-XX:SharedArchiveFile=/app/tracegate.jsa -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2 -XX:+ExitOnOutOfMemoryError"
+    JAVA_TOOL_OPTIONS="-XX:SharedArchiveFile=/app/tracegate.jsa -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2 -XX:+ExitOnOutOfMemoryError"
 USER 10001:10001
 EXPOSE 8080 9090
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -16,7 +16,7 @@ set -u
 cd "$(dirname "$0")/.."
 ROUNDS=$1; SECS=$2; A=$3; B=$4; CONNS=${CONNS:-64}
 ulimit -n "$(ulimit -Hn)"
-JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
+JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
 OUT=$(mktemp -d /tmp/tracegate-ab.XXXXXX)
 nginx -c "$PWD/bench/stub-upstream.conf" 2>/dev/null; nginx -c "$PWD/bench/otlp-sink.conf" 2>/dev/null
 BASE=(TRACEGATE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres OTEL_TRACES_SAMPLER=always_on

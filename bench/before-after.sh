@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/.."
 OLD_JAR=${OLD_JAR:?set OLD_JAR to the jar to compare against}
-JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
+JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
 nginx -c $PWD/bench/stub-upstream.conf; nginx -c $PWD/bench/otlp-sink.conf
 ENVS=(TRACEGATE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048 OTEL_BSP_SCHEDULE_DELAY=200 TRACEGATE_ACCESS_LOG_ENABLED=false)
 env "${ENVS[@]}" TRACEGATE_SERVER_PORT=8091 TRACEGATE_ADMIN_PORT=9291 java "${JVM[@]}" -jar "$OLD_JAR" --config bench/gateway.yaml >/tmp/old.log 2>&1 & o=$!

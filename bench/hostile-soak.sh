@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-180}
 JAR=target/tracegate.jar
 OUT=$(mktemp -d /tmp/tracegate-hostile.XXXXXX)
-JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
+JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
 command -v wrk >/dev/null && command -v nginx >/dev/null && command -v socat >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light socat >/dev/null; }
 [ -f "$JAR" ] || mvn -B -q package -DskipTests

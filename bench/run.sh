@@ -18,7 +18,7 @@ JAR=target/tracegate.jar
 OUT=$(mktemp -d /tmp/tracegate-bench.XXXXXX)
 # The container's default flags, as in a 512 MiB container (Dockerfile JAVA_TOOL_OPTIONS); the
 # class-data sharing archive is added below.
-JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
+JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need wrk || ! need nginx || ! need pgbench; then

@@ -9,7 +9,7 @@ INTERVAL=${2:-15}
 PG_URL=${PG_URL:-postgresql://postgres@127.0.0.1:5432/tracegate_bench}
 JAR=target/tracegate.jar
 OUT=$(mktemp -d /tmp/tracegate-soak.XXXXXX)
-JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
+JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
 
 command -v wrk >/dev/null && command -v nginx >/dev/null && command -v pgbench >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light postgresql-client >/dev/null; }

@@ -16,7 +16,7 @@ read -r -a CONNS <<< "${CONNS:-64 1000 5000}"
 JAR=${JAR:-target/tracegate.jar}
 PEER=bench/peers/vertx-http-proxy/target/vertx-http-proxy-peer.jar
 OUT=$(mktemp -d /tmp/tracegate-sweep.XXXXXX)
-JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=25 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
+JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
 ulimit -n "$(ulimit -Hn)"   # 5,000 connections: a socket each in wrk, the proxy and its upstream side
 
 need() { command -v "$1" >/dev/null 2>&1; }
