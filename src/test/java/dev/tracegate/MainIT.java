@@ -6,6 +6,7 @@ import dev.tracegate.testing.GatewayProcess;
 import dev.tracegate.testing.OtlpReceiver;
 import dev.tracegate.testing.ReceivedSpan;
 import dev.tracegate.testing.TestUpstream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -140,15 +141,21 @@ class MainIT {
     }
   }
 
-  @Test
-  void startedWithSighupIgnoredItSaysReloadBySignalIsUnavailable() throws Exception {
-    Path file = dir.resolve("hup.yaml");
+  /** A gateway file on ports the system picks, with one route to an upstream never called. */
+  private Path oneRouteOnFreePorts(String name) throws IOException {
+    Path file = dir.resolve(name);
     Files.writeString(
         file,
         "server: { host: 127.0.0.1, port: 0 }\n"
             + "admin: { port: 0 }\n"
             + "upstreams:\n  a: { urls: ['http://127.0.0.1:9'] }\n"
             + "routes:\n  - { name: a, path: /a, proxy: { upstream: a } }\n");
+    return file;
+  }
+
+  @Test
+  void startedWithSighupIgnoredItSaysReloadBySignalIsUnavailable() throws Exception {
+    Path file = oneRouteOnFreePorts("hup.yaml");
     String warning = "SIGHUP is ignored in this process";
     Map<String, String> env = Map.of("OTEL_TRACES_EXPORTER", "none");
     try (GatewayProcess nohup =
@@ -174,13 +181,7 @@ class MainIT {
    */
   @Test
   void aTransportTheMachineCannotGiveIsRefusedWhileAutoFallsBack() throws Exception {
-    Path file = dir.resolve("transport.yaml");
-    Files.writeString(
-        file,
-        "server: { host: 127.0.0.1, port: 0 }\n"
-            + "admin: { port: 0 }\n"
-            + "upstreams:\n  a: { urls: ['http://127.0.0.1:9'] }\n"
-            + "routes:\n  - { name: a, path: /a, proxy: { upstream: a } }\n");
+    Path file = oneRouteOnFreePorts("transport.yaml");
     String noNative = "-Dio.netty.transport.noNative=true";
     try (GatewayProcess p =
         GatewayProcess.start(
