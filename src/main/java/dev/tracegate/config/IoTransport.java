@@ -1,11 +1,13 @@
 package dev.tracegate.config;
 
+import dev.tracegate.util.Throwables;
 import io.vertx.core.transport.Transport;
 
 /**
  * {@code server.transport}: how the event loops talk to the kernel. {@code auto} takes io_uring
  * where the kernel allows it (Linux 5.9 and later, unless a seccomp profile forbids it, as Docker's
- * and Kubernetes' default profiles do), else epoll, else the JDK's NIO; the others insist on one.
+ * default profile and containerd's RuntimeDefault do), else epoll, else the JDK's NIO; the others
+ * insist on one.
  */
 public enum IoTransport {
   AUTO,
@@ -33,7 +35,7 @@ public enum IoTransport {
       Throwable why = t.unavailabilityCause();
       return name().toLowerCase()
           + " is not available on this machine"
-          + (why == null ? "" : " (" + rootMessage(why) + ")")
+          + (why == null ? "" : " (" + message(Throwables.root(why)) + ")")
           + "; use auto to fall back to the best one that is";
     }
     return null;
@@ -48,10 +50,7 @@ public enum IoTransport {
     return Transport.NIO;
   }
 
-  private static String rootMessage(Throwable t) {
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
+  private static String message(Throwable t) {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 }

@@ -1,5 +1,6 @@
 package dev.tracegate.telemetry;
 
+import dev.tracegate.util.Throwables;
 import io.opentelemetry.exporter.internal.FailedExportException;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -82,10 +83,7 @@ final class CountingExporter implements SpanExporter {
           + grpc.getResponse().getStatusCode()
           + (description == null || description.isBlank() ? "" : " (" + description + ")");
     }
-    Throwable root = cause;
-    while (root != null && root.getCause() != null) {
-      root = root.getCause();
-    }
+    Throwable root = Throwables.root(cause);
     return root == null ? "" : ": " + root;
   }
 
