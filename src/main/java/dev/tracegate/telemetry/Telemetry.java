@@ -12,7 +12,6 @@ import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.exporter.logging.LoggingSpanExporter;
 import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
@@ -148,22 +147,18 @@ public final class Telemetry {
   }
 
   /**
-   * The OTLP span exporter of the configured protocol. Both marshal each span once into its own
-   * small objects (UTF-8 bytes made once) instead of the reusable mode's size pass plus write pass
-   * over the same strings: about a third less exporter CPU at 100% sampling, measured in
-   * bench/run.sh conditions.
+   * The OTLP span exporter of the configured protocol. http/protobuf encodes with tracegate's own
+   * {@link OtlpTraceEncoder} (straight from the span data, no marshaler tree: the exporter threads
+   * took a fifth less CPU per request at 100 % sampling, see BENCHMARKS.md) and sends with the
+   * SDK's sender; gRPC is the SDK's exporter, marshalling each span once into its own small objects
+   * (UTF-8 bytes made once) instead of the reusable mode's size pass plus write pass over the same
+   * strings.
    */
   private static SpanExporter otlpSpanExporter(TelemetryConfig config) {
     Duration timeout = config.batch().exportTimeout();
     return switch (config.tracesProtocol()) {
       case HTTP_PROTOBUF ->
-          OtlpHttpSpanExporter.builder()
-              .setComponentLoader(JDK_HTTP_ONLY)
-              .setEndpoint(config.tracesEndpoint())
-              .setTimeout(timeout)
-              .setConnectTimeout(timeout)
-              .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
-              .build();
+          OtlpHttpTraceExporter.create(config.tracesEndpoint(), timeout, JDK_HTTP_ONLY);
       case GRPC ->
           OtlpGrpcSpanExporter.builder()
               .setComponentLoader(JDK_HTTP_ONLY)

@@ -1,0 +1,167 @@
+package dev.tracegate.telemetry;
+
+import io.opentelemetry.common.ComponentLoader;
+import io.opentelemetry.exporter.internal.FailedExportException;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.Compressor;
+import io.opentelemetry.sdk.common.export.HttpSender;
+import io.opentelemetry.sdk.common.export.HttpSenderConfig;
+import io.opentelemetry.sdk.common.export.HttpSenderProvider;
+import io.opentelemetry.sdk.common.export.MessageWriter;
+import io.opentelemetry.sdk.common.export.ProxyOptions;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * OTLP/HTTP span export ({@code POST {endpoint}/v1/traces}, {@code application/x-protobuf}): the
+ * request body comes from {@link OtlpTraceEncoder}, the HTTP from the SDK's own sender (the JDK
+ * client, with the SDK's default retry policy for 429/502/503/504 and connection failures), so the
+ * wire, the retries and the failure types are the SDK exporter's; only the encoding is tracegate's.
+ */
+final class OtlpHttpTraceExporter implements SpanExporter {
+  private final OtlpTraceEncoder encoder = new OtlpTraceEncoder();
+  private final HttpSender sender;
+  private final AtomicBoolean shutDown = new AtomicBoolean();
+
+  private OtlpHttpTraceExporter(HttpSender sender) {
+    this.sender = sender;
+  }
+
+  /** Sends to {@code endpoint} (the full URL, {@code /v1/traces} included). */
+  static OtlpHttpTraceExporter create(String endpoint, Duration timeout, ComponentLoader loader) {
+    HttpSenderProvider provider = null;
+    for (HttpSenderProvider p : loader.load(HttpSenderProvider.class)) {
+      provider = p;
+    }
+    if (provider == null) {
+      throw new IllegalStateException("no OTLP HTTP sender on the class path");
+    }
+    Map<String, List<String>> headers =
+        Map.of("User-Agent", List.of("tracegate/" + Telemetry.version()));
+    return new OtlpHttpTraceExporter(
+        provider.createSender(new SenderConfig(URI.create(endpoint), timeout, () -> headers)));
+  }
+
+  @Override
+  public CompletableResultCode export(Collection<SpanData> spans) {
+    if (shutDown.get()) {
+      return CompletableResultCode.ofFailure();
+    }
+    byte[] body;
+    synchronized (encoder) {
+      body = encoder.encode(spans);
+    }
+    CompletableResultCode result = new CompletableResultCode();
+    sender.send(
+        new Body(body),
+        response -> {
+          int status = response.getStatusCode();
+          if (status >= 200 && status < 300) {
+            result.succeed();
+          } else {
+            result.failExceptionally(FailedExportException.httpFailedWithResponse(response));
+          }
+        },
+        error -> result.failExceptionally(FailedExportException.httpFailedExceptionally(error)));
+    return result;
+  }
+
+  @Override
+  public CompletableResultCode flush() {
+    return CompletableResultCode.ofSuccess(); // nothing is held here: each export sends at once
+  }
+
+  @Override
+  public CompletableResultCode shutdown() {
+    if (!shutDown.compareAndSet(false, true)) {
+      return CompletableResultCode.ofSuccess();
+    }
+    return sender.shutdown();
+  }
+
+  /** An encoded request, written as often as the sender's retries need it. */
+  private record Body(byte[] bytes) implements MessageWriter {
+    @Override
+    public void writeMessage(OutputStream output) throws IOException {
+      output.write(bytes);
+    }
+
+    @Override
+    public int getContentLength() {
+      return bytes.length;
+    }
+  }
+
+  /** What the sender needs: the rest (TLS, proxy, compression) stays at the JDK's defaults. */
+  private record SenderConfig(
+      URI endpoint, Duration timeout, Supplier<Map<String, List<String>>> headers)
+      implements HttpSenderConfig {
+    @Override
+    public URI getEndpoint() {
+      return endpoint;
+    }
+
+    @Override
+    public String getContentType() {
+      return "application/x-protobuf";
+    }
+
+    @Override
+    public Compressor getCompressor() {
+      return null;
+    }
+
+    @Override
+    public Duration getTimeout() {
+      return timeout;
+    }
+
+    @Override
+    public Duration getConnectTimeout() {
+      return timeout;
+    }
+
+    @Override
+    public Supplier<Map<String, List<String>>> getHeadersSupplier() {
+      return headers;
+    }
+
+    @Override
+    public ProxyOptions getProxyOptions() {
+      return null;
+    }
+
+    @Override
+    public RetryPolicy getRetryPolicy() {
+      return RetryPolicy.getDefault();
+    }
+
+    @Override
+    public SSLContext getSslContext() {
+      return null;
+    }
+
+    @Override
+    public X509TrustManager getTrustManager() {
+      return null;
+    }
+
+    @Override
+    public ExecutorService getExecutorService() {
+      return null;
+    }
+  }
+}
