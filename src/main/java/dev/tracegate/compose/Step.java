@@ -17,7 +17,6 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -110,12 +109,16 @@ final class Step {
     } catch (GatewayError e) {
       return Future.failedFuture(e);
     }
-    MultiMap headers = io.vertx.core.http.HttpHeaders.headers();
-    headers.set("Accept", "application/json");
-    headers.set(RequestIds.HEADER, ex.outcome().requestId());
-    if (!baggagePropagated && ex.request().getHeader("baggage") != null) {
-      headers.set("baggage", ex.request().getHeader("baggage"));
-    }
+    String requestId = ex.outcome().requestId();
+    String baggage = baggagePropagated ? null : ex.request().getHeader("baggage");
+    UpstreamCall.Headers headers =
+        out -> {
+          out.set("Accept", "application/json");
+          out.set(RequestIds.HEADER, requestId);
+          if (baggage != null) {
+            out.set("baggage", baggage);
+          }
+        };
     long timeoutMs = p.timeout().orElse(upstream.config().timeout()).toMillis();
     UpstreamCall.Plan plan =
         new UpstreamCall.Plan(

@@ -59,12 +59,17 @@ final class ForwardHeaders {
    * {@code -Proto}, {@code -Host} and {@code Forwarded} from the peer are kept (and extended) only
    * when {@code trustedPeer}, a proxy of {@code server.trustedProxies}; from anyone else they are
    * replaced by what the gateway saw, so a client cannot pose as another address, host or scheme.
-   * Several lines of one of them count as one list, in order.
+   * Several lines of one of them count as one list, in order. Written into {@code out}, the
+   * outgoing request's own (empty) headers.
    */
-  static MultiMap request(
-      HttpServerRequest req, String requestId, boolean dropBaggage, boolean trustedPeer) {
+  static void request(
+      HttpServerRequest req,
+      String requestId,
+      boolean dropBaggage,
+      boolean trustedPeer,
+      MultiMap out) {
     MultiMap in = req.headers();
-    MultiMap out = HttpHeaders.headers().addAll(in);
+    out.addAll(in);
     removeHopByHop(in, out);
     TRACE.forEach(out::remove);
     SET_BY_GATEWAY.forEach(out::remove);
@@ -95,7 +100,6 @@ final class ForwardHeaders {
     String priorForwarded = trustedPeer ? joined(in, FORWARDED) : null;
     out.set(FORWARDED, priorForwarded == null ? forwarded : priorForwarded + ", " + forwarded);
     out.set(REQUEST_ID, requestId);
-    return out;
   }
 
   /** All lines of a list header as one value, or null when there is none. */

@@ -9,7 +9,6 @@ import dev.tracegate.route.RouteTarget;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -61,7 +60,9 @@ public final class ProxyTarget implements RouteTarget {
     }
     boolean trusted =
         req.remoteAddress() != null && trustedProxy.test(req.remoteAddress().hostAddress());
-    MultiMap headers = ForwardHeaders.request(req, ex.outcome().requestId(), dropBaggage, trusted);
+    String requestId = ex.outcome().requestId();
+    UpstreamCall.Headers headers =
+        out -> ForwardHeaders.request(req, requestId, dropBaggage, trusted, out);
     UpstreamCall.Plan plan =
         ex.streamedBody()
             ? new UpstreamCall.Plan(

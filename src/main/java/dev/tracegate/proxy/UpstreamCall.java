@@ -51,11 +51,22 @@ public final class UpstreamCall {
           HttpMethod.DELETE,
           HttpMethod.TRACE);
 
+  /**
+   * Writes an attempt's headers, all but its trace headers, into the request about to go out: only
+   * once a pooled connection is there, so a request queued for one under load holds no copy of them
+   * (at thousands of connections most requests in flight are queued, and what they hold is what
+   * every young collection copies).
+   */
+  @FunctionalInterface
+  public interface Headers {
+    void writeTo(MultiMap out);
+  }
+
   /** What to send: everything but the endpoint, which each attempt picks anew. */
   public record Plan(
       HttpMethod method,
       String uri,
-      MultiMap headers,
+      Headers headers,
       Buffer body,
       long timeoutMs,
       int retries,
@@ -63,7 +74,7 @@ public final class UpstreamCall {
       long bodyLength) {
     /** A plan whose body is in memory (and so can be resent). */
     public Plan(
-        HttpMethod method, String uri, MultiMap headers, Buffer body, long timeoutMs, int retries) {
+        HttpMethod method, String uri, Headers headers, Buffer body, long timeoutMs, int retries) {
       this(method, uri, headers, body, timeoutMs, retries, null, -1);
     }
   }
@@ -132,9 +143,6 @@ public final class UpstreamCall {
     if (permit == CircuitBreaker.Permit.PROBE) {
       span.addEvent("circuit half-open: this attempt is the probe");
     }
-    // set() replaces: each attempt overwrites the previous attempt's trace headers
-    MultiMap headers = plan.headers();
-    propagator.inject(parent.with(span), headers, MultiMap::set);
     RequestOptions options =
         new RequestOptions()
             .setMethod(plan.method())
@@ -142,7 +150,6 @@ public final class UpstreamCall {
             .setPort(endpoint.port)
             .setSsl(endpoint.ssl)
             .setURI(endpoint.basePath + plan.uri())
-            .setHeaders(headers)
             // TCP connect is bounded by the client's connectTimeout; this bounds the wait for a
             // pooled connection too, which under load may queue behind busy ones (a timer only
             // while it waits: the pool then drops the waiter). No idle timeout here: it would cost
@@ -258,6 +265,9 @@ public final class UpstreamCall {
                   failed(abortedBy);
                   return;
                 }
+                MultiMap headers = request.headers();
+                plan.headers().writeTo(headers);
+                propagator.inject(parent.with(span), headers, MultiMap::set);
                 // until the response head: the route's or upstream's timeout, or the upstream's
                 // idleTimeout when that is shorter (the request deadline has a timer of its own)
                 long timeout = plan.timeoutMs();
