@@ -39,15 +39,19 @@ final class CountingExporter implements SpanExporter {
     } catch (RuntimeException e) {
       result = CompletableResultCode.ofExceptionalFailure(e);
     }
-    CompletableResultCode done = result;
-    done.whenComplete(
+    return counted(count, result);
+  }
+
+  /** Counts {@code count} spans as exported or lost once {@code result} says which. */
+  CompletableResultCode counted(int count, CompletableResultCode result) {
+    result.whenComplete(
         () -> {
-          stats.exportFinished(count, done.isSuccess());
-          if (!done.isSuccess()) {
-            logThrottled(count, done.getFailureThrowable());
+          stats.exportFinished(count, result.isSuccess());
+          if (!result.isSuccess()) {
+            logThrottled(count, result.getFailureThrowable());
           }
         });
-    return done;
+    return result;
   }
 
   private void logThrottled(int count, Throwable cause) {

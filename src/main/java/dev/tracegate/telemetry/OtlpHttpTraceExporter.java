@@ -64,6 +64,14 @@ final class OtlpHttpTraceExporter implements SpanExporter {
     synchronized (encoder) {
       body = encoder.encode(spans);
     }
+    return send(body);
+  }
+
+  /** Sends one encoded {@code ExportTraceServiceRequest}. */
+  CompletableResultCode send(byte[] body) {
+    if (shutDown.get()) {
+      return CompletableResultCode.ofFailure();
+    }
     CompletableResultCode result = new CompletableResultCode();
     sender.send(
         new Body(body),

@@ -21,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Writes an OTLP {@code ExportTraceServiceRequest} (protobuf, opentelemetry-proto's {@code
@@ -29,7 +31,7 @@ import java.util.function.BiConsumer;
  * again (at 100 % sampling that tree was most of the exporter thread's time and a fair share of the
  * young generation). A nested message reserves one byte for its length and moves its body up when
  * the length needs more, which only spans and the two containers around them ever do. Not
- * thread-safe: one encoder per exporting thread.
+ * thread-safe: one encoder per thread.
  */
 final class OtlpTraceEncoder {
   // field numbers of opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto
@@ -93,8 +95,20 @@ final class OtlpTraceEncoder {
 
   private static final int IS_REMOTE = 0x200;
 
-  private byte[] buf = new byte[64 * 1024];
+  private final int initialSize;
+  private byte[] buf;
   private int pos;
+
+  /** An encoder for requests: its array starts at 64 KiB. */
+  OtlpTraceEncoder() {
+    this(64 * 1024);
+  }
+
+  /** An encoder whose array starts at {@code initialSize} bytes and grows as needed. */
+  OtlpTraceEncoder(int initialSize) {
+    this.initialSize = initialSize;
+    this.buf = new byte[initialSize];
+  }
 
   /** The field number the attribute currently being written goes to (span, event, link ...). */
   private int attributeField;
@@ -102,74 +116,106 @@ final class OtlpTraceEncoder {
   private final BiConsumer<AttributeKey<?>, Object> attributeWriter =
       (key, value) -> attribute(attributeField, key, value);
 
+  /** A span already encoded (as a {@code ScopeSpans.spans} field), with what it is grouped by. */
+  record Encoded(Resource resource, InstrumentationScopeInfo scope, byte[] bytes) {}
+
   /** The request for {@code spans}, grouped by resource, then by instrumentation scope. */
   byte[] encode(Collection<SpanData> spans) {
+    return request(spans, SpanData::getResource, SpanData::getInstrumentationScopeInfo, this::span);
+  }
+
+  /**
+   * One span as the {@code ScopeSpans.spans} field that {@link #request(List)} joins: a span can be
+   * encoded on the thread that ended it, while its data is still in that core's cache, and wait for
+   * the exporter as these few hundred bytes instead of its object graph.
+   */
+  Encoded encodeSpan(SpanData span) {
     pos = 0;
-    Map<Resource, Map<InstrumentationScopeInfo, List<SpanData>>> groups = group(spans);
-    if (groups == null) { // the common case: one resource, one scope
-      SpanData first = spans.iterator().next();
-      resourceSpans(first.getResource(), Map.of(first.getInstrumentationScopeInfo(), spans));
-    } else {
-      groups.forEach(this::resourceSpans);
-    }
+    span(span);
+    return new Encoded(
+        span.getResource(), span.getInstrumentationScopeInfo(), Arrays.copyOf(buf, pos));
+  }
+
+  /** The request for spans encoded by {@link #encodeSpan}: the same bytes {@link #encode} makes. */
+  byte[] request(List<Encoded> spans) {
+    return request(
+        spans,
+        Encoded::resource,
+        Encoded::scope,
+        e -> {
+          ensure(e.bytes().length);
+          System.arraycopy(e.bytes(), 0, buf, pos, e.bytes().length);
+          pos += e.bytes().length;
+        });
+  }
+
+  private <T> byte[] request(
+      Collection<T> spans,
+      Function<T, Resource> resourceOf,
+      Function<T, InstrumentationScopeInfo> scopeOf,
+      Consumer<T> writeSpan) {
+    pos = 0;
+    group(spans, resourceOf, scopeOf)
+        .forEach(
+            (resource, scopes) -> {
+              int outer = begin(REQUEST_RESOURCE_SPANS);
+              int res = begin(RESOURCE_SPANS_RESOURCE);
+              attributes(RESOURCE_ATTRIBUTES, resource.getAttributes());
+              end(res);
+              scopes.forEach(
+                  (scope, members) -> {
+                    int scopeSpans = begin(RESOURCE_SPANS_SCOPE_SPANS);
+                    int sc = begin(SCOPE_SPANS_SCOPE);
+                    optionalString(SCOPE_NAME, scope.getName());
+                    optionalString(SCOPE_VERSION, scope.getVersion());
+                    attributes(SCOPE_ATTRIBUTES, scope.getAttributes());
+                    end(sc);
+                    members.forEach(writeSpan);
+                    optionalString(SCOPE_SPANS_SCHEMA_URL, scope.getSchemaUrl());
+                    end(scopeSpans);
+                  });
+              optionalString(RESOURCE_SPANS_SCHEMA_URL, resource.getSchemaUrl());
+              end(outer);
+            });
     byte[] out = Arrays.copyOf(buf, pos);
     if (buf.length > 16 * 1024 * 1024) {
-      buf = new byte[64 * 1024]; // one huge batch does not pin its array for good
+      buf = new byte[initialSize]; // one huge batch does not pin its array for good
     }
     return out;
   }
 
-  /** Null when every span shares the first one's resource and scope. */
-  private static Map<Resource, Map<InstrumentationScopeInfo, List<SpanData>>> group(
-      Collection<SpanData> spans) {
+  /**
+   * By resource, then scope, in order of first appearance; without a map when every span shares the
+   * first one's (the common case).
+   */
+  private static <T> Map<Resource, Map<InstrumentationScopeInfo, Collection<T>>> group(
+      Collection<T> spans,
+      Function<T, Resource> resourceOf,
+      Function<T, InstrumentationScopeInfo> scopeOf) {
     if (spans.isEmpty()) {
       return Map.of();
     }
-    SpanData first = spans.iterator().next();
+    T first = spans.iterator().next();
+    Resource resource = resourceOf.apply(first);
+    InstrumentationScopeInfo scope = scopeOf.apply(first);
     boolean mixed = false;
-    for (SpanData span : spans) {
-      if (span.getResource() != first.getResource()
-          || span.getInstrumentationScopeInfo() != first.getInstrumentationScopeInfo()) {
+    for (T span : spans) {
+      if (resourceOf.apply(span) != resource || scopeOf.apply(span) != scope) {
         mixed = true;
         break;
       }
     }
     if (!mixed) {
-      return null;
+      return Map.of(resource, Map.of(scope, spans));
     }
-    Map<Resource, Map<InstrumentationScopeInfo, List<SpanData>>> groups = new LinkedHashMap<>();
-    for (SpanData span : spans) {
+    Map<Resource, Map<InstrumentationScopeInfo, Collection<T>>> groups = new LinkedHashMap<>();
+    for (T span : spans) {
       groups
-          .computeIfAbsent(span.getResource(), r -> new LinkedHashMap<>())
-          .computeIfAbsent(span.getInstrumentationScopeInfo(), s -> new ArrayList<>())
+          .computeIfAbsent(resourceOf.apply(span), r -> new LinkedHashMap<>())
+          .computeIfAbsent(scopeOf.apply(span), s -> new ArrayList<>())
           .add(span);
     }
     return groups;
-  }
-
-  private void resourceSpans(
-      Resource resource, Map<InstrumentationScopeInfo, ? extends Collection<SpanData>> scopes) {
-    int outer = begin(REQUEST_RESOURCE_SPANS);
-    int res = begin(RESOURCE_SPANS_RESOURCE);
-    attributes(RESOURCE_ATTRIBUTES, resource.getAttributes());
-    end(res);
-    scopes.forEach(this::scopeSpans);
-    optionalString(RESOURCE_SPANS_SCHEMA_URL, resource.getSchemaUrl());
-    end(outer);
-  }
-
-  private void scopeSpans(InstrumentationScopeInfo scope, Collection<SpanData> spans) {
-    int outer = begin(RESOURCE_SPANS_SCOPE_SPANS);
-    int sc = begin(SCOPE_SPANS_SCOPE);
-    optionalString(SCOPE_NAME, scope.getName());
-    optionalString(SCOPE_VERSION, scope.getVersion());
-    attributes(SCOPE_ATTRIBUTES, scope.getAttributes());
-    end(sc);
-    for (SpanData span : spans) {
-      span(span);
-    }
-    optionalString(SCOPE_SPANS_SCHEMA_URL, scope.getSchemaUrl());
-    end(outer);
   }
 
   private void span(SpanData span) {

@@ -113,19 +113,7 @@ public final class Telemetry {
             .setSpanLimits(
                 SpanLimits.builder().setMaxAttributeValueLength(MAX_ATTRIBUTE_LENGTH).build())
             .addSpanProcessor(stats);
-    exporter(config)
-        .ifPresent(
-            exporter ->
-                stats.exportTo(
-                    BatchSpanProcessor.builder(
-                            new CountingExporter(
-                                exporter, stats, Redaction.url(config.tracesEndpoint())))
-                        .setScheduleDelay(config.batch().scheduleDelay())
-                        .setMaxQueueSize(config.batch().maxQueueSize())
-                        .setMaxExportBatchSize(config.batch().maxExportBatchSize())
-                        .setExporterTimeout(config.batch().exportTimeout())
-                        .build(),
-                    config.batch().maxQueueSize()));
+    export(config, stats).ifPresent(p -> stats.exportTo(p, config.batch().maxQueueSize()));
     extraProcessors.forEach(provider::addSpanProcessor);
     OpenTelemetrySdk sdk =
         OpenTelemetrySdk.builder()
@@ -135,39 +123,56 @@ public final class Telemetry {
     return new Telemetry(sdk, config, stats);
   }
 
-  private static Optional<SpanExporter> exporter(TelemetryConfig config) {
+  /**
+   * How finished spans leave: OTLP/HTTP through {@link EncodingBatchProcessor} (each span encoded
+   * by {@link OtlpTraceEncoder} where it ends, the SDK's sender for the wire); OTLP/gRPC and the
+   * logging exporter through the SDK's batch processor; nothing for {@code none}.
+   */
+  private static Optional<SpanProcessor> export(TelemetryConfig config, SpanStats stats) {
+    String target = Redaction.url(config.tracesEndpoint());
+    TelemetryConfig.Batch batch = config.batch();
+    SpanExporter exporter;
     switch (config.exporter()) {
       case OTLP:
-        return Optional.of(otlpSpanExporter(config));
+        if (config.tracesProtocol() == TelemetryConfig.Protocol.HTTP_PROTOBUF) {
+          OtlpHttpTraceExporter http =
+              OtlpHttpTraceExporter.create(
+                  config.tracesEndpoint(), batch.exportTimeout(), JDK_HTTP_ONLY);
+          return Optional.of(
+              new EncodingBatchProcessor(
+                  http, new CountingExporter(http, stats, target), stats, batch));
+        }
+        exporter = otlpGrpcSpanExporter(config);
+        break;
       case LOGGING:
-        return Optional.of(LoggingSpanExporter.create());
+        exporter = LoggingSpanExporter.create();
+        break;
       default:
         return Optional.empty();
     }
+    return Optional.of(
+        BatchSpanProcessor.builder(new CountingExporter(exporter, stats, target))
+            .setScheduleDelay(batch.scheduleDelay())
+            .setMaxQueueSize(batch.maxQueueSize())
+            .setMaxExportBatchSize(batch.maxExportBatchSize())
+            .setExporterTimeout(batch.exportTimeout())
+            .build());
   }
 
   /**
-   * The OTLP span exporter of the configured protocol. http/protobuf encodes with tracegate's own
-   * {@link OtlpTraceEncoder} (straight from the span data, no marshaler tree: the exporter threads
-   * took a fifth less CPU per request at 100 % sampling, see BENCHMARKS.md) and sends with the
-   * SDK's sender; gRPC is the SDK's exporter, marshalling each span once into its own small objects
-   * (UTF-8 bytes made once) instead of the reusable mode's size pass plus write pass over the same
+   * The SDK's OTLP/gRPC span exporter, marshalling each span once into its own small objects (UTF-8
+   * bytes made once) instead of the reusable mode's size pass plus write pass over the same
    * strings.
    */
-  private static SpanExporter otlpSpanExporter(TelemetryConfig config) {
+  private static SpanExporter otlpGrpcSpanExporter(TelemetryConfig config) {
     Duration timeout = config.batch().exportTimeout();
-    return switch (config.tracesProtocol()) {
-      case HTTP_PROTOBUF ->
-          OtlpHttpTraceExporter.create(config.tracesEndpoint(), timeout, JDK_HTTP_ONLY);
-      case GRPC ->
-          OtlpGrpcSpanExporter.builder()
-              .setComponentLoader(JDK_HTTP_ONLY)
-              .setEndpoint(config.tracesEndpoint())
-              .setTimeout(timeout)
-              .setConnectTimeout(timeout)
-              .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
-              .build();
-    };
+    return OtlpGrpcSpanExporter.builder()
+        .setComponentLoader(JDK_HTTP_ONLY)
+        .setEndpoint(config.tracesEndpoint())
+        .setTimeout(timeout)
+        .setConnectTimeout(timeout)
+        .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
+        .build();
   }
 
   private static LogRecordExporter otlpLogExporter(TelemetryConfig config) {

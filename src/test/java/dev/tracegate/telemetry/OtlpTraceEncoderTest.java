@@ -229,6 +229,11 @@ class OtlpTraceEncoderTest {
     TraceRequestMarshaler.create(finished).writeBinaryTo(sdk);
     ExportTraceServiceRequest decoded = ExportTraceServiceRequest.parseFrom(ours);
     assertThat(decoded.getResourceSpansCount()).isEqualTo(2);
+    List<OtlpTraceEncoder.Encoded> oneByOne = new ArrayList<>();
+    for (SpanData span : finished) {
+      oneByOne.add(new OtlpTraceEncoder(16).encodeSpan(span));
+    }
+    assertThat(new OtlpTraceEncoder().request(oneByOne)).isEqualTo(ours);
     assertThat(normalized(decoded))
         .isEqualTo(normalized(ExportTraceServiceRequest.parseFrom(sdk.toByteArray())));
   }
