@@ -32,7 +32,6 @@ import javax.net.ssl.X509TrustManager;
  * wire, the retries and the failure types are the SDK exporter's; only the encoding is tracegate's.
  */
 final class OtlpHttpTraceExporter implements SpanExporter {
-  private final OtlpTraceEncoder encoder = new OtlpTraceEncoder();
   private final HttpSender sender;
   private final AtomicBoolean shutDown = new AtomicBoolean();
 
@@ -55,16 +54,14 @@ final class OtlpHttpTraceExporter implements SpanExporter {
         provider.createSender(new SenderConfig(URI.create(endpoint), timeout, () -> headers)));
   }
 
+  /**
+   * As a plain {@link SpanExporter}: encodes the batch here. The gateway's own path is {@link
+   * EncodingBatchProcessor}, which encodes each span where it ends and calls {@link #send}; this
+   * keeps no encoder of its own, so that path allocates none at start-up.
+   */
   @Override
   public CompletableResultCode export(Collection<SpanData> spans) {
-    if (shutDown.get()) {
-      return CompletableResultCode.ofFailure();
-    }
-    byte[] body;
-    synchronized (encoder) {
-      body = encoder.encode(spans);
-    }
-    return send(body);
+    return send(new OtlpTraceEncoder().encode(spans));
   }
 
   /** Sends one encoded {@code ExportTraceServiceRequest}. */
