@@ -149,12 +149,11 @@ public final class UpstreamCall {
             .setHost(endpoint.host)
             .setPort(endpoint.port)
             .setSsl(endpoint.ssl)
-            .setURI(endpoint.basePath + plan.uri())
-            // TCP connect is bounded by the client's connectTimeout; this bounds the wait for a
-            // pooled connection too, which under load may queue behind busy ones (a timer only
-            // while it waits: the pool then drops the waiter). No idle timeout here: it would cost
-            // every request a Vert.x timer; the wait for the head has a deadline lane instead
-            .setConnectTimeout(upstream.config().connectTimeout().toMillis() + plan.timeoutMs());
+            // no connect or idle timeout here: either costs a Vert.x timer per request (the pool
+            // arms one for each request queued for a connection, which under load is most of
+            // them). TCP connect is bounded by the client's connectTimeout; the wait for a pooled
+            // connection and then for the response head run on deadline lanes (Attempt.run)
+            .setURI(endpoint.basePath + plan.uri());
     exchange.outcome().upstreamAttempt(upstream.name(), endpoint.address());
     new Attempt(n, endpoint, span, permit).run(options);
   }
@@ -191,6 +190,7 @@ public final class UpstreamCall {
     private HttpClientRequest request;
     private GatewayError abortedBy;
     private Deadlines.Handle timer;
+    private boolean queued; // waiting for a pooled connection
     private boolean settled;
 
     private final CircuitBreaker.Permit permit;
@@ -250,21 +250,36 @@ public final class UpstreamCall {
         failed(abortedBy);
         return;
       }
+      // under load a request may queue behind busy pooled connections: bounded by the TCP connect
+      // and the call's timeout together, and ended as a connect timeout (nothing was sent, so it
+      // may be retried)
+      timer =
+          exchange
+              .deadlines()
+              .after(
+                  upstream.config().connectTimeout().toMillis() + plan.timeoutMs(),
+                  () -> failed(UpstreamFailures.noConnection(upstream.name())));
+      queued = true;
       upstream
           .client()
           .request(options)
           .onComplete(
               ar -> {
+                queued = false;
+                if (settled) { // its wait timed out, or the exchange was abandoned, while queued
+                  if (ar.succeeded()) { // never sent: the connection goes back to the pool
+                    HttpClientRequest unsent = ar.result();
+                    unsent.exceptionHandler(e -> {}); // its reset is no error
+                    unsent.reset(0);
+                  }
+                  return;
+                }
+                cancelTimer();
                 if (ar.failed()) {
                   failed(ar.cause());
                   return;
                 }
                 request = ar.result();
-                if (abortedBy != null) {
-                  request.reset(0, abortedBy);
-                  failed(abortedBy);
-                  return;
-                }
                 MultiMap headers = request.headers();
                 plan.headers().writeTo(headers);
                 propagator.inject(parent.with(span), headers, MultiMap::set);
@@ -311,6 +326,8 @@ public final class UpstreamCall {
       abortedBy = why;
       if (request != null) {
         request.reset(0, why);
+      } else if (queued) {
+        failed(why); // its span ends now, not whenever a connection comes (which then goes back)
       }
     }
 

@@ -24,14 +24,8 @@ final class UpstreamFailures {
     if (t instanceof GatewayError) {
       return (GatewayError) t;
     }
-    if (t instanceof io.netty.channel.ConnectTimeoutException
-        || t instanceof TimeoutException
-            && String.valueOf(t.getMessage()).contains("getting a connection")) {
-      return new GatewayError(
-          ErrorKey.UPSTREAM_CONNECT_TIMEOUT,
-          "no connection to upstream '" + upstream + "' within its connectTimeout",
-          "connect_timeout",
-          t);
+    if (t instanceof io.netty.channel.ConnectTimeoutException) {
+      return noConnection(upstream, t);
     }
     if (t instanceof ConnectException) {
       return new GatewayError(
@@ -57,6 +51,19 @@ final class UpstreamFailures {
         "upstream '" + upstream + "' failed: " + t.getClass().getSimpleName(),
         t.getClass().getName(),
         t);
+  }
+
+  /** No connection came in time, new or pooled (see UpstreamCall.Attempt.run). */
+  static GatewayError noConnection(String upstream) {
+    return noConnection(upstream, null);
+  }
+
+  private static GatewayError noConnection(String upstream, Throwable cause) {
+    return new GatewayError(
+        ErrorKey.UPSTREAM_CONNECT_TIMEOUT,
+        "no connection to upstream '" + upstream + "' within its connectTimeout",
+        "connect_timeout",
+        cause);
   }
 
   /** The upstream sent nothing for its idleTimeout. */

@@ -47,7 +47,8 @@ class UpstreamFailureTest {
     gateway =
         TestGateway.start(
             ""
-                + "server: { requestTimeout: 3s, maxBodyBytes: 1024 }\n"
+                // one event loop, so that concurrent requests share one upstream pool
+                + "server: { requestTimeout: 3s, maxBodyBytes: 1024, eventLoops: 1 }\n"
                 + "upstreams:\n"
                 + "  good: { urls: ["
                 + upstream.url()
@@ -55,6 +56,9 @@ class UpstreamFailureTest {
                 + "  drowsy: { urls: ["
                 + upstream.url()
                 + "], timeout: 10s, idleTimeout: 400ms }\n"
+                + "  single: { urls: ["
+                + upstream.url()
+                + "], maxConnections: 1, connectTimeout: 200ms }\n"
                 + "  refusing: { urls: ['http://127.0.0.1:"
                 + refusedPort
                 + "'] }\n"
@@ -71,6 +75,8 @@ class UpstreamFailureTest {
                 + "  - { name: patient, path: /patient/*, proxy: { upstream: good, stripPrefix: /patient, timeout: 10s } }\n"
                 + "  - { name: retried, path: /retried/*, proxy: { upstream: good, stripPrefix: /retried, timeout: 200ms, retries: 2 } }\n"
                 + "  - { name: drowsy, path: /drowsy/*, proxy: { upstream: drowsy, stripPrefix: /drowsy } }\n"
+                + "  - { name: held, path: /held/*, proxy: { upstream: single, stripPrefix: /held, timeout: 10s } }\n"
+                + "  - { name: queued, path: /queued/*, proxy: { upstream: single, stripPrefix: /queued, timeout: 300ms } }\n"
                 + "  - { name: refused, path: /refused, proxy: { upstream: refusing } }\n"
                 + "  - { name: hole, path: /hole, proxy: { upstream: blackhole } }\n"
                 + "  - { name: flaky, path: /flaky, proxy: { upstream: flaky, retries: 1 } }\n",
@@ -172,6 +178,34 @@ class UpstreamFailureTest {
     assertThat(ms).isBetween(250L, 1500L);
     ReceivedSpan client = clientSpans(trace, 1).get(0);
     assertThat(client.attr("error.type")).isEqualTo("connect_timeout");
+  }
+
+  @Test
+  void requestQueuedBehindABusyConnectionEndsAsConnectTimeoutAndIsNeverSent() throws Exception {
+    CompletableFuture<HttpResponse<String>> holder =
+        TestGateway.http()
+            .sendAsync(
+                HttpRequest.newBuilder(URI.create(gateway.url("/held/x?who=holder&delay=1500")))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> upstream.received().stream().anyMatch(r -> r.uri().contains("who=holder")));
+
+    // the upstream's one connection is busy: this waits in the pool for connectTimeout + timeout
+    HttpResponse<String>[] resp = new HttpResponse[1];
+    long ms = timed(() -> resp[0] = gateway.get("/queued/x?who=queued"));
+
+    String trace = error(resp[0], 504, "upstream_connect_timeout").getString("traceId");
+    assertThat(ms).isBetween(450L, 1400L); // 200ms + 300ms, well before the holder's answer
+    ReceivedSpan client = clientSpans(trace, 1).get(0);
+    assertThat(client.attr("error.type")).isEqualTo("connect_timeout");
+    assertThat(client.isError()).isTrue();
+
+    // the holder answers; the connection passes to the expired waiter, which gives it back unsent
+    assertThat(holder.get(5, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(gateway.get("/queued/x?who=after").statusCode()).isEqualTo(200);
+    assertThat(upstream.received()).noneMatch(r -> r.uri().contains("who=queued"));
   }
 
   @Test
