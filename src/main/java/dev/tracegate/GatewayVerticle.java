@@ -116,20 +116,6 @@ final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     GatewayConfig.Server s = config.server();
-    handler =
-        new RequestHandler(
-            vertx,
-            routing(config),
-            admission,
-            telemetry.tracer(),
-            telemetry.propagator(),
-            telemetry.invalidHeaders(),
-            telemetry.config().propagatesBaggage(),
-            s.requestTimeout(),
-            s.maxBodyBytes(),
-            s.headerTimeout(),
-            new HeaderCapture(telemetry.config().captureHeaders()),
-            observer);
     HttpServerOptions options =
         new HttpServerOptions()
             .setHost(s.host())
@@ -143,6 +129,21 @@ final class GatewayVerticle extends VerticleBase {
             // its deadline, after which it is answered or reset), and Netty's idle handler would
             // cost every write a promise and a listener
             .setTcpNoDelay(true);
+    handler =
+        new RequestHandler(
+            vertx,
+            routing(config),
+            admission,
+            telemetry.tracer(),
+            telemetry.propagator(),
+            telemetry.invalidHeaders(),
+            telemetry.config().propagatesBaggage(),
+            s.requestTimeout(),
+            s.maxBodyBytes(),
+            s.headerTimeout(),
+            options.isSsl() ? "https" : "http",
+            new HeaderCapture(telemetry.config().captureHeaders()),
+            observer);
     server =
         vertx
             .createHttpServer(options)

@@ -8,7 +8,6 @@ import dev.tracegate.telemetry.Redaction;
 import io.opentelemetry.api.logs.Logger;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.net.SocketAddress;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -66,7 +65,6 @@ public final class AccessLog implements RequestObserver {
 
   private AccessRecord record(Exchange ex, Outcome o) {
     HttpServerRequest req = ex.request();
-    SocketAddress remote = req.remoteAddress();
     String query = config.query() ? Redaction.query(req.query(), redactQueryKeys) : null;
     return new AccessRecord(
         System.currentTimeMillis() - o.durationNanos() / 1_000_000,
@@ -79,7 +77,7 @@ public final class AccessLog implements RequestObserver {
         o.status(),
         o.error() == null ? null : o.error().key(),
         o.durationNanos(),
-        remote == null ? null : remote.hostAddress(),
+        ex.clientAddress(),
         req.getHeader(HttpHeaders.USER_AGENT),
         o.bytesIn(),
         o.bytesOut(),

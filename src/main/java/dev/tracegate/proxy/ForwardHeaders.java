@@ -60,10 +60,13 @@ final class ForwardHeaders {
    * when {@code trustedPeer}, a proxy of {@code server.trustedProxies}; from anyone else they are
    * replaced by what the gateway saw, so a client cannot pose as another address, host or scheme.
    * Several lines of one of them count as one list, in order. Written into {@code out}, the
-   * outgoing request's own (empty) headers.
+   * outgoing request's own (empty) headers. {@code client} is the peer's address (null when
+   * unknown) and {@code proto} the gateway listener's scheme, both as the exchange knows them.
    */
   static void request(
       HttpServerRequest req,
+      String clientAddress,
+      String proto,
       String requestId,
       boolean dropBaggage,
       boolean trustedPeer,
@@ -76,8 +79,7 @@ final class ForwardHeaders {
     if (dropBaggage) {
       out.remove(BAGGAGE);
     }
-    String client = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
-    String proto = req.scheme() == null ? "http" : req.scheme();
+    String client = clientAddress == null ? "unknown" : clientAddress;
     String host = req.authority() == null ? null : req.authority().toString();
     String priorFor = trustedPeer ? joined(in, XFF) : null;
     out.set(XFF, priorFor == null ? client : priorFor + ", " + client);

@@ -58,11 +58,12 @@ public final class ProxyTarget implements RouteTarget {
     } catch (GatewayError e) {
       return Future.failedFuture(e);
     }
-    boolean trusted =
-        req.remoteAddress() != null && trustedProxy.test(req.remoteAddress().hostAddress());
+    String client = ex.clientAddress();
+    boolean trusted = client != null && trustedProxy.test(client);
     String requestId = ex.outcome().requestId();
+    String scheme = ex.scheme();
     UpstreamCall.Headers headers =
-        out -> ForwardHeaders.request(req, requestId, dropBaggage, trusted, out);
+        out -> ForwardHeaders.request(req, client, scheme, requestId, dropBaggage, trusted, out);
     UpstreamCall.Plan plan =
         ex.streamedBody()
             ? new UpstreamCall.Plan(

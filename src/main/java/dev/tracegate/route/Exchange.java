@@ -6,6 +6,7 @@ import io.opentelemetry.context.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,8 @@ public final class Exchange {
   private long streamedLength = -1;
   private List<Runnable> cancelHooks;
   private GatewayError abandonedBy;
+  private final String scheme;
+  private String clientAddress;
 
   Exchange(
       Vertx vertx,
@@ -40,7 +43,8 @@ public final class Exchange {
       Context context,
       long deadlineNanos,
       Outcome outcome,
-      Deadlines deadlines) {
+      Deadlines deadlines,
+      String scheme) {
     this.vertx = vertx;
     this.request = request;
     this.route = route;
@@ -50,6 +54,24 @@ public final class Exchange {
     this.deadlineNanos = deadlineNanos;
     this.outcome = outcome;
     this.deadlines = deadlines;
+    this.scheme = scheme;
+  }
+
+  /** {@code http} or {@code https}: the gateway listener's, without asking the connection. */
+  public String scheme() {
+    return scheme;
+  }
+
+  /**
+   * The client's IP address as text, or null when unknown: formatted once per request however many
+   * parts ask (the trusted-proxy check, the forwarding headers, the access log).
+   */
+  public String clientAddress() {
+    if (clientAddress == null) {
+      SocketAddress remote = request.remoteAddress();
+      clientAddress = remote == null ? "" : remote.hostAddress();
+    }
+    return clientAddress.isEmpty() ? null : clientAddress;
   }
 
   /** This event loop's deadlines: per-request timeouts without a scheduled task each. */

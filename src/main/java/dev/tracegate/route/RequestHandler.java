@@ -39,6 +39,9 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
 
   private final Vertx vertx;
 
+  /** The listener's scheme: asking each request costs a walk of its connection's pipeline. */
+  private final String scheme;
+
   /** Request deadlines and upstream response timeouts of this event loop. */
   private final Deadlines deadlines;
 
@@ -72,9 +75,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       Duration requestTimeout,
       long maxBodyBytes,
       Duration headerTimeout,
+      String scheme,
       HeaderCapture capture,
       RequestObserver observer) {
     this.vertx = vertx;
+    this.scheme = scheme;
     this.deadlines = new Deadlines(vertx);
     this.routing = routing;
     this.admission = admission;
@@ -219,7 +224,11 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
             parent.with(span),
             startNanos + requestTimeoutMs * 1_000_000,
             new Outcome(requestId),
-            deadlines);
+            deadlines,
+            scheme);
+    if (span.isRecording() && ex.clientAddress() != null) {
+      span.setAttribute(Attr.CLIENT_ADDRESS, ex.clientAddress());
+    }
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     resp.putHeader(RequestIds.HEADER, requestId);
@@ -341,7 +350,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     }
     span.setAttribute(Attr.HTTP_REQUEST_METHOD, known)
         .setAttribute(Attr.URL_PATH, req.path())
-        .setAttribute(Attr.URL_SCHEME, req.scheme() == null ? "http" : req.scheme())
+        .setAttribute(Attr.URL_SCHEME, scheme)
         .setAttribute(Attr.REQUEST_ID, requestId);
     if (route != null) {
       span.setAttribute(Attr.HTTP_ROUTE, route.path());
@@ -358,10 +367,6 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     SocketAddress local = req.localAddress();
     if (local != null) {
       span.setAttribute(Attr.SERVER_PORT, (long) local.port());
-    }
-    SocketAddress remote = req.remoteAddress();
-    if (remote != null) {
-      span.setAttribute(Attr.CLIENT_ADDRESS, remote.hostAddress());
     }
     return span;
   }
