@@ -124,6 +124,11 @@ final class GatewayVerticle extends VerticleBase {
             .setTracingPolicy(TracingPolicy.IGNORE)
             .setCompressionSupported(false)
             .setHttp2ClearTextEnabled(false)
+            // no route is a WebSocket route, so no extension is ever negotiated; with either of
+            // these on, Vert.x puts Netty's WebSocket extension handler in every connection's
+            // pipeline, which checks every request head for an upgrade and relays every write
+            .setPerFrameWebSocketCompressionSupported(false)
+            .setPerMessageWebSocketCompressionSupported(false)
             // no idle timeout: every state of a connection already has a bound (the wait for a
             // head: server.headerTimeout, also between kept-alive requests; a request in flight:
             // its deadline, after which it is answered or reset), and Netty's idle handler would
