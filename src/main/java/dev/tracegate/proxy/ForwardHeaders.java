@@ -60,7 +60,7 @@ final class ForwardHeaders {
    * when {@code trustedPeer}, a proxy of {@code server.trustedProxies}; from anyone else they are
    * replaced by what the gateway saw, so a client cannot pose as another address, host or scheme.
    * Several lines of one of them count as one list, in order. Written into {@code out}, the
-   * outgoing request's own (empty) headers. {@code client} is the peer's address (null when
+   * outgoing request's own (empty) headers. {@code clientAddress} is the peer's address (null when
    * unknown) and {@code proto} the gateway listener's scheme, both as the exchange knows them.
    */
   static void request(

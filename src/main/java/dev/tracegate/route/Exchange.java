@@ -69,7 +69,8 @@ public final class Exchange {
   public String clientAddress() {
     if (clientAddress == null) {
       SocketAddress remote = request.remoteAddress();
-      clientAddress = remote == null ? "" : remote.hostAddress();
+      String host = remote == null ? null : remote.hostAddress(); // null: not an IP address
+      clientAddress = host == null ? "" : host;
     }
     return clientAddress.isEmpty() ? null : clientAddress;
   }
