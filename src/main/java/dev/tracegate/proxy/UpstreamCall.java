@@ -191,6 +191,7 @@ public final class UpstreamCall {
     private GatewayError abortedBy;
     private Deadlines.Handle timer;
     private boolean queued; // waiting for a pooled connection
+    private long idleDueNanos = Long.MAX_VALUE; // when the idleTimeout ends the wait for the head
     private boolean settled;
 
     private final CircuitBreaker.Permit permit;
@@ -287,6 +288,9 @@ public final class UpstreamCall {
                 // idleTimeout when that is shorter (the request deadline has a timer of its own)
                 long timeout = plan.timeoutMs();
                 long idle = upstream.config().idleTimeout().toMillis();
+                if (idle < timeout) {
+                  idleDueNanos = System.nanoTime() + idle * 1_000_000;
+                }
                 timer =
                     exchange
                         .deadlines()
@@ -382,6 +386,13 @@ public final class UpstreamCall {
       cancelTimer();
       GatewayError error =
           abortedBy != null ? abortedBy : UpstreamFailures.classify(cause, upstream.name());
+      if (abortedBy == null
+          && UpstreamFailures.CONNECTION_CLOSED.equals(error.errorType())
+          && System.nanoTime() >= idleDueNanos) {
+        // the client's own idle timeout (the same idleTimeout, counted from the request's write)
+        // closed the silent connection just before the deadline above fired: the upstream went idle
+        error = UpstreamFailures.wentIdle(upstream.name());
+      }
       if (abortedBy == null || abortedBy.key() == ErrorKey.UPSTREAM_TIMEOUT) {
         judge(true);
       } else if (upstream.breaker() != null) {
