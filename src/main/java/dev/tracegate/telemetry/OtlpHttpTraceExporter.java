@@ -27,9 +27,9 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * OTLP/HTTP span export ({@code POST {endpoint}/v1/traces}, {@code application/x-protobuf}): the
- * request body comes from {@link OtlpTraceEncoder}, the HTTP from the SDK's own sender (the JDK
- * client, with the SDK's default retry policy for 429/502/503/504 and connection failures), so the
- * wire, the retries and the failure types are the SDK exporter's; only the encoding is tracegate's.
+ * request body comes from {@link OtlpTraceEncoder}, the HTTP from the SDK's own sender (OkHttp's,
+ * with the SDK's default retry policy for 429/502/503/504 and connection failures), so the wire,
+ * the retries and the failure types are the SDK exporter's; only the encoding is tracegate's.
  */
 final class OtlpHttpTraceExporter implements SpanExporter {
   private final HttpSender sender;
@@ -110,7 +110,7 @@ final class OtlpHttpTraceExporter implements SpanExporter {
     }
   }
 
-  /** What the sender needs: the rest (TLS, proxy, compression) stays at the JDK's defaults. */
+  /** What the sender needs: the rest (TLS, proxy, compression) stays at the sender's defaults. */
   private record SenderConfig(
       URI endpoint, Duration timeout, Supplier<Map<String, List<String>>> headers)
       implements HttpSenderConfig {

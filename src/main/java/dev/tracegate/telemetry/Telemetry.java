@@ -18,7 +18,6 @@ import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.common.export.HttpSenderProvider;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
@@ -49,31 +48,11 @@ public final class Telemetry {
   private static final Logger LOG = LoggerFactory.getLogger(Telemetry.class);
 
   /**
-   * The exporters' service loader, less OkHttp's HTTP sender: OkHttp is on the class path for gRPC
-   * alone, http/protobuf stays on the JDK's client (one sender each, so the SDK need not pick one
-   * and warn that it did).
+   * Where the exporters find their senders: OkHttp's, for http/protobuf and gRPC alike (the only
+   * ones on the class path, so the SDK has no choice to make and nothing to warn about).
    */
-  private static final ComponentLoader JDK_HTTP_ONLY =
-      new ComponentLoader() {
-        private final ComponentLoader all =
-            ComponentLoader.forClassLoader(Telemetry.class.getClassLoader());
-
-        @Override
-        public <T> Iterable<T> load(Class<T> type) {
-          Iterable<T> found = all.load(type);
-          if (type != HttpSenderProvider.class) {
-            return found;
-          }
-          List<T> jdk = new ArrayList<>();
-          found.forEach(
-              p -> {
-                if (p.getClass().getName().startsWith("io.opentelemetry.exporter.sender.jdk.")) {
-                  jdk.add(p);
-                }
-              });
-          return jdk;
-        }
-      };
+  private static final ComponentLoader SENDERS =
+      ComponentLoader.forClassLoader(Telemetry.class.getClassLoader());
 
   public static final String INSTRUMENTATION_NAME = "dev.tracegate";
 
@@ -136,8 +115,7 @@ public final class Telemetry {
       case OTLP:
         if (config.tracesProtocol() == TelemetryConfig.Protocol.HTTP_PROTOBUF) {
           OtlpHttpTraceExporter http =
-              OtlpHttpTraceExporter.create(
-                  config.tracesEndpoint(), batch.exportTimeout(), JDK_HTTP_ONLY);
+              OtlpHttpTraceExporter.create(config.tracesEndpoint(), batch.exportTimeout(), SENDERS);
           return Optional.of(
               new EncodingBatchProcessor(
                   http, new CountingExporter(http, stats, target), stats, batch));
@@ -167,7 +145,7 @@ public final class Telemetry {
   private static SpanExporter otlpGrpcSpanExporter(TelemetryConfig config) {
     Duration timeout = config.batch().exportTimeout();
     return OtlpGrpcSpanExporter.builder()
-        .setComponentLoader(JDK_HTTP_ONLY)
+        .setComponentLoader(SENDERS)
         .setEndpoint(config.tracesEndpoint())
         .setTimeout(timeout)
         .setConnectTimeout(timeout)
@@ -180,7 +158,7 @@ public final class Telemetry {
     return switch (config.logsProtocol()) {
       case HTTP_PROTOBUF ->
           OtlpHttpLogRecordExporter.builder()
-              .setComponentLoader(JDK_HTTP_ONLY)
+              .setComponentLoader(SENDERS)
               .setEndpoint(config.logsEndpoint())
               .setTimeout(timeout)
               .setConnectTimeout(timeout)
@@ -188,7 +166,7 @@ public final class Telemetry {
               .build();
       case GRPC ->
           OtlpGrpcLogRecordExporter.builder()
-              .setComponentLoader(JDK_HTTP_ONLY)
+              .setComponentLoader(SENDERS)
               .setEndpoint(config.logsEndpoint())
               .setTimeout(timeout)
               .setConnectTimeout(timeout)
