@@ -169,6 +169,7 @@ final class Step {
     Promise<Buffer> done = Promise.promise();
     String declared = response.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > maxBytes) {
+      response.exceptionHandler(e -> {}); // the reset is ours, not an error to report
       response.request().reset(0);
       return Future.failedFuture(tooLarge());
     }

@@ -342,6 +342,7 @@ public final class UpstreamCall {
       if (response.statusCode() < 200) {
         // 101 Switching Protocols (or any other 1xx that reached here): no route is a tunnel, and
         // passing it on would hand the client a raw connection to the upstream
+        response.exceptionHandler(e -> {}); // the reset is ours, not an error to report
         response.request().reset(0);
         failed(
             new GatewayError(

@@ -2,20 +2,19 @@ package dev.tracegate.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.tracegate.testing.GatewayHarness;
+import dev.tracegate.testing.LogLines;
 import dev.tracegate.testing.Prometheus;
 import dev.tracegate.testing.TestGateway;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 /**
  * Trace headers as an attacker sends them cost a bounded amount of logging: the propagators'
@@ -43,12 +42,8 @@ class HostileTraceHeadersTest {
             .mapToObj(i -> i % 2 == 0 ? "k" + i + "=v%zz" : "m" + i + "=v;=x")
             .collect(Collectors.joining(","));
     assertThat(baggage.length()).isGreaterThan(6000);
-    Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-    ListAppender<ILoggingEvent> lines = new ListAppender<>();
-    lines.setContext(root.getLoggerContext());
-    lines.start();
-    root.addAppender(lines);
-    try {
+    List<ILoggingEvent> logged;
+    try (LogLines lines = new LogLines()) {
       for (int i = 0; i < 50; i++) {
         HttpResponse<String> resp =
             harness
@@ -57,14 +52,13 @@ class HostileTraceHeadersTest {
                     "/up", "traceparent", TRACEPARENT, "baggage", baggage, "tracestate", "UPPER=1");
         assertThat(resp.statusCode()).isEqualTo(200);
       }
-    } finally {
-      root.detachAppender(lines);
+      logged = lines.events();
     }
 
-    assertThat(lines.list)
+    assertThat(logged)
         .as("log lines for 50 requests with 650 invalid baggage members each")
         .hasSizeLessThanOrEqualTo(1);
-    assertThat(lines.list).allMatch(e -> e.getThrowableProxy() == null);
+    assertThat(logged).allMatch(e -> e.getThrowableProxy() == null);
     String metrics =
         TestGateway.send(HttpRequest.newBuilder(URI.create(harness.gateway().adminUrl("/metrics"))))
             .body();
