@@ -39,8 +39,13 @@ final class OtlpHttpTraceExporter implements SpanExporter {
     this.sender = sender;
   }
 
-  /** Sends to {@code endpoint} (the full URL, {@code /v1/traces} included). */
-  static OtlpHttpTraceExporter create(String endpoint, Duration timeout, ComponentLoader loader) {
+  /**
+   * Sends to {@code endpoint} (the full URL, {@code /v1/traces} included) through the HTTP sender
+   * on the class path: OkHttp's, the only one tracegate ships.
+   */
+  static OtlpHttpTraceExporter create(String endpoint, Duration timeout) {
+    ComponentLoader loader =
+        ComponentLoader.forClassLoader(OtlpHttpTraceExporter.class.getClassLoader());
     HttpSenderProvider provider = null;
     for (HttpSenderProvider p : loader.load(HttpSenderProvider.class)) {
       provider = p;

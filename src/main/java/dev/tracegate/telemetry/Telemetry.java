@@ -7,7 +7,6 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.exporter.logging.LoggingSpanExporter;
@@ -46,13 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Telemetry {
   private static final Logger LOG = LoggerFactory.getLogger(Telemetry.class);
-
-  /**
-   * Where the exporters find their senders: OkHttp's, for http/protobuf and gRPC alike (the only
-   * ones on the class path, so the SDK has no choice to make and nothing to warn about).
-   */
-  private static final ComponentLoader SENDERS =
-      ComponentLoader.forClassLoader(Telemetry.class.getClassLoader());
 
   public static final String INSTRUMENTATION_NAME = "dev.tracegate";
 
@@ -115,7 +107,7 @@ public final class Telemetry {
       case OTLP:
         if (config.tracesProtocol() == TelemetryConfig.Protocol.HTTP_PROTOBUF) {
           OtlpHttpTraceExporter http =
-              OtlpHttpTraceExporter.create(config.tracesEndpoint(), batch.exportTimeout(), SENDERS);
+              OtlpHttpTraceExporter.create(config.tracesEndpoint(), batch.exportTimeout());
           return Optional.of(
               new EncodingBatchProcessor(
                   http, new CountingExporter(http, stats, target), stats, batch));
@@ -145,7 +137,6 @@ public final class Telemetry {
   private static SpanExporter otlpGrpcSpanExporter(TelemetryConfig config) {
     Duration timeout = config.batch().exportTimeout();
     return OtlpGrpcSpanExporter.builder()
-        .setComponentLoader(SENDERS)
         .setEndpoint(config.tracesEndpoint())
         .setTimeout(timeout)
         .setConnectTimeout(timeout)
@@ -158,7 +149,6 @@ public final class Telemetry {
     return switch (config.logsProtocol()) {
       case HTTP_PROTOBUF ->
           OtlpHttpLogRecordExporter.builder()
-              .setComponentLoader(SENDERS)
               .setEndpoint(config.logsEndpoint())
               .setTimeout(timeout)
               .setConnectTimeout(timeout)
@@ -166,7 +156,6 @@ public final class Telemetry {
               .build();
       case GRPC ->
           OtlpGrpcLogRecordExporter.builder()
-              .setComponentLoader(SENDERS)
               .setEndpoint(config.logsEndpoint())
               .setTimeout(timeout)
               .setConnectTimeout(timeout)
