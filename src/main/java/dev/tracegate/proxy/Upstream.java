@@ -26,6 +26,7 @@ public final class Upstream {
   private final GatewayMetrics metrics;
   private final Set<String> redactQueryKeys;
   private final Guards guards;
+  private final ConnectionQueue queue;
 
   public Upstream(
       Vertx vertx,
@@ -55,6 +56,7 @@ public final class Upstream {
       endpoints.add(new Endpoint(config.urls().get(i), i));
     }
     this.selector = new RoundRobinSelector(endpoints, guards);
+    this.queue = new ConnectionQueue(endpoints.size(), perLoop, perLoop * 64);
   }
 
   /**
@@ -76,6 +78,11 @@ public final class Upstream {
 
   HttpClient client() {
     return client;
+  }
+
+  /** Where attempts wait for one of this event loop's pooled connections to an endpoint. */
+  ConnectionQueue queue() {
+    return queue;
   }
 
   GatewayMetrics metrics() {

@@ -182,7 +182,7 @@ public final class UpstreamCall {
   }
 
   /** One try: owns its span until it fails (ended here) or its reply is handed over. */
-  private final class Attempt {
+  private final class Attempt implements ConnectionQueue.Waiter {
     private final int n;
     private final Endpoint endpoint;
     private final Span span;
@@ -193,6 +193,9 @@ public final class UpstreamCall {
     private boolean queued; // waiting for a pooled connection
     private long idleDueNanos = Long.MAX_VALUE; // when the idleTimeout ends the wait for the head
     private boolean settled;
+    private boolean holdsSlot; // of its endpoint in the upstream's ConnectionQueue
+    private io.vertx.core.Context vertxContext; // the request's, where it goes on once a slot frees
+    private RequestOptions options;
 
     private final CircuitBreaker.Permit permit;
 
@@ -261,6 +264,48 @@ public final class UpstreamCall {
                   upstream.config().connectTimeout().toMillis() + plan.timeoutMs(),
                   () -> failed(UpstreamFailures.noConnection(upstream.name())));
       queued = true;
+      ConnectionQueue connections = upstream.queue();
+      if (connections.full(endpoint.index)) {
+        failed(UpstreamFailures.queueFull(upstream.name(), connections.maxWaiting()));
+        return;
+      }
+      holdsSlot = connections.enter(endpoint.index, this);
+      if (holdsSlot) {
+        send(options);
+      } else {
+        this.options = options;
+        vertxContext = io.vertx.core.Vertx.currentContext();
+      }
+    }
+
+    @Override
+    public boolean gaveUp() {
+      return settled;
+    }
+
+    @Override
+    public void go() {
+      holdsSlot = true;
+      RequestOptions o = options;
+      options = null;
+      if (vertxContext == null) {
+        send(o);
+      } else {
+        vertxContext.runOnContext(v -> send(o));
+      }
+    }
+
+    private void freeSlot() {
+      if (holdsSlot) {
+        holdsSlot = false;
+        upstream.queue().leave(endpoint.index);
+      }
+    }
+
+    private void send(RequestOptions options) {
+      if (settled) { // gave up between getting its slot and its turn on the event loop
+        return;
+      }
       upstream
           .client()
           .request(options)
@@ -357,6 +402,7 @@ public final class UpstreamCall {
         return;
       }
       settled = true;
+      freeSlot();
       upstream.retries().ended(n > 0);
       cancelTimer();
       int status = response.statusCode();
@@ -383,6 +429,7 @@ public final class UpstreamCall {
         return;
       }
       settled = true;
+      freeSlot();
       upstream.retries().ended(n > 0);
       cancelTimer();
       GatewayError error =
@@ -394,13 +441,16 @@ public final class UpstreamCall {
         // closed the silent connection just before the deadline above fired: the upstream went idle
         error = UpstreamFailures.wentIdle(upstream.name());
       }
-      if (abortedBy == null || abortedBy.key() == ErrorKey.UPSTREAM_TIMEOUT) {
+      boolean upstreamsFault =
+          abortedBy == null
+              ? !UpstreamFailures.QUEUE_FULL.equals(error.errorType())
+              : abortedBy.key() == ErrorKey.UPSTREAM_TIMEOUT;
+      if (upstreamsFault) {
         judge(true);
       } else if (upstream.breaker() != null) {
-        upstream
-            .breaker()
-            .release(permit); // the client leaving or the request's deadline says nothing about the
-        // upstream
+        // neither the client leaving, nor the request's deadline, nor a full queue says anything
+        // about the upstream
+        upstream.breaker().release(permit);
       }
       upstream.metrics().upstreamAttempt(upstream.name(), error.errorType());
       if (UpstreamFailures.connectFailure(error)) {

@@ -14,6 +14,7 @@ import javax.net.ssl.SSLException;
  */
 final class UpstreamFailures {
   static final String CONNECTION_CLOSED = "connection_closed";
+  static final String QUEUE_FULL = "queue_full";
 
   private UpstreamFailures() {}
 
@@ -64,6 +65,20 @@ final class UpstreamFailures {
         "no connection to upstream '" + upstream + "' within its connectTimeout",
         "connect_timeout",
         cause);
+  }
+
+  /** Too many attempts wait for a connection to one endpoint already: refused, not queued. */
+  static GatewayError queueFull(String upstream, int waiting) {
+    return new GatewayError(
+        ErrorKey.UPSTREAM_UNAVAILABLE,
+        503,
+        "upstream '"
+            + upstream
+            + "': "
+            + waiting
+            + " requests already wait for a connection to this endpoint",
+        QUEUE_FULL,
+        null);
   }
 
   /** The upstream sent nothing for its idleTimeout. */

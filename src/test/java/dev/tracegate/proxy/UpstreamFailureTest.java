@@ -202,7 +202,7 @@ class UpstreamFailureTest {
     assertThat(client.attr("error.type")).isEqualTo("connect_timeout");
     assertThat(client.isError()).isTrue();
 
-    // the holder answers; the connection passes to the expired waiter, which gives it back unsent
+    // the holder answers; the expired waiter is skipped in the queue and never sent
     assertThat(holder.get(5, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(gateway.get("/queued/x?who=after").statusCode()).isEqualTo(200);
     assertThat(upstream.received()).noneMatch(r -> r.uri().contains("who=queued"));
