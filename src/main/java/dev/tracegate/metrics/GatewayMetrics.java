@@ -52,7 +52,10 @@ public final class GatewayMetrics implements RequestObserver {
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, AtomicReferenceArray<Timer>>>
       requests = new ConcurrentHashMap<>();
 
-  private final ConcurrentHashMap<String, Counter> attempts = new ConcurrentHashMap<>();
+  /** Upstream attempt counters by upstream, then outcome: no key to build per attempt. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, Counter>> attempts =
+      new ConcurrentHashMap<>();
+
   private final ConcurrentHashMap<String, Timer> queries = new ConcurrentHashMap<>();
 
   public GatewayMetrics(SpanStats spans, Admission admission, InvalidTraceHeaders invalidHeaders) {
@@ -277,15 +280,22 @@ public final class GatewayMetrics implements RequestObserver {
    * One upstream attempt ended: {@code outcome} is a status class ({@code 2xx}) or an error type.
    */
   public void upstreamAttempt(String upstream, String outcome) {
-    attempts
-        .computeIfAbsent(
-            upstream + '\u0000' + outcome,
-            k ->
-                Counter.builder("tracegate.upstream.attempts")
-                    .description("Upstream attempts by outcome")
-                    .tags("upstream", upstream, "outcome", outcome)
-                    .register(registry))
-        .increment();
+    ConcurrentHashMap<String, Counter> byOutcome = attempts.get(upstream);
+    if (byOutcome == null) {
+      byOutcome = attempts.computeIfAbsent(upstream, u -> new ConcurrentHashMap<>());
+    }
+    Counter counter = byOutcome.get(outcome);
+    if (counter == null) {
+      counter =
+          byOutcome.computeIfAbsent(
+              outcome,
+              o ->
+                  Counter.builder("tracegate.upstream.attempts")
+                      .description("Upstream attempts by outcome")
+                      .tags("upstream", upstream, "outcome", o)
+                      .register(registry));
+    }
+    counter.increment();
   }
 
   /**
@@ -318,7 +328,10 @@ public final class GatewayMetrics implements RequestObserver {
         : "text/plain; version=0.0.4; charset=utf-8";
   }
 
+  private static final String[] STATUS_CLASSES = {"0xx", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
   public static String statusClass(int status) {
-    return (status / 100) + "xx";
+    int c = status / 100;
+    return c >= 0 && c < STATUS_CLASSES.length ? STATUS_CLASSES[c] : c + "xx";
   }
 }

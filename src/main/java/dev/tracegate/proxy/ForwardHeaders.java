@@ -6,7 +6,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Header hygiene both ways: hop-by-hop headers (RFC 9110 §7.6.1) never cross the gateway, incoming
@@ -46,6 +45,7 @@ final class ForwardHeaders {
   private static final CharSequence XFP = HttpHeaders.createOptimized("X-Forwarded-Proto");
   private static final CharSequence XFH = HttpHeaders.createOptimized("X-Forwarded-Host");
   private static final CharSequence FORWARDED = HttpHeaders.createOptimized("Forwarded");
+  private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
 
   private ForwardHeaders() {}
 
@@ -129,12 +129,41 @@ final class ForwardHeaders {
   }
 
   private static void removeHopByHop(MultiMap in, MultiMap out) {
-    List<String> connection = in.getAll(HttpHeaders.CONNECTION);
     HOP_BY_HOP.forEach(out::remove);
-    for (String value : connection) {
-      for (String token : value.split(",")) {
-        out.remove(token.trim().toLowerCase(Locale.ROOT));
+    if (in.contains(HttpHeaders.CONNECTION)) {
+      for (String value : in.getAll(HttpHeaders.CONNECTION)) {
+        removeNamedBy(value, out);
       }
+    }
+  }
+
+  /**
+   * Removes the headers a {@code Connection} value names (the maps' names are case-insensitive).
+   * The usual values, {@code keep-alive} (removed above) and {@code close}, cost no string.
+   */
+  private static void removeNamedBy(String value, MultiMap out) {
+    int n = value.length();
+    int start = 0;
+    while (start < n) {
+      int end = value.indexOf(',', start);
+      if (end < 0) {
+        end = n;
+      }
+      int a = start;
+      int b = end;
+      while (a < b && (value.charAt(a) == ' ' || value.charAt(a) == '\t')) {
+        a++;
+      }
+      while (b > a && (value.charAt(b - 1) == ' ' || value.charAt(b - 1) == '\t')) {
+        b--;
+      }
+      int len = b - a;
+      if (len == 5 && value.regionMatches(true, a, "close", 0, 5)) {
+        out.remove(CLOSE);
+      } else if (len > 0 && !(len == 10 && value.regionMatches(true, a, "keep-alive", 0, 10))) {
+        out.remove(value.substring(a, b));
+      }
+      start = end + 1;
     }
   }
 

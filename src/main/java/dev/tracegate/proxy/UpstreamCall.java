@@ -408,7 +408,9 @@ public final class UpstreamCall {
       int status = response.statusCode();
       judge(status >= 500);
       upstream.metrics().upstreamAttempt(upstream.name(), GatewayMetrics.statusClass(status));
-      span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
+      if (span.isRecording()) { // a boxed status per request otherwise, for nothing
+        span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
+      }
       if (status >= 400) {
         span.setStatus(StatusCode.ERROR, "upstream answered " + status);
         span.setAttribute(Attr.ERROR_TYPE, Integer.toString(status));

@@ -1,6 +1,7 @@
 package dev.tracegate.route;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +13,7 @@ final class PathPattern {
   private final String text;
   private final String[] segments;
   private final boolean wildcard;
+  private final boolean captures;
 
   PathPattern(String text) {
     this.text = text;
@@ -21,6 +23,11 @@ final class PathPattern {
       body = body.substring(0, body.length() - 2);
     }
     this.segments = split(body);
+    boolean any = false;
+    for (String seg : segments) {
+      any |= seg.startsWith(":");
+    }
+    this.captures = any;
   }
 
   String text() {
@@ -38,27 +45,39 @@ final class PathPattern {
     return literals * 1000 + segments.length * 10 + (wildcard ? 0 : 1);
   }
 
-  /** Fills {@code params} and returns true when {@code path} matches. */
-  boolean match(String path, Map<String, String> params) {
-    String[] parts = split(path);
+  /** Whether a path split by {@link #split} into {@code parts} matches. */
+  boolean matches(String[] parts) {
     if (parts.length < segments.length || (!wildcard && parts.length != segments.length)) {
       return false;
     }
     for (int i = 0; i < segments.length; i++) {
       String seg = segments[i];
-      if (seg.startsWith(":")) {
-        if (parts[i].isEmpty()) {
-          return false;
-        }
-        params.put(seg.substring(1), parts[i]);
-      } else if (!seg.equals(parts[i])) {
+      if (seg.startsWith(":") ? parts[i].isEmpty() : !seg.equals(parts[i])) {
         return false;
       }
     }
     return true;
   }
 
-  private static String[] split(String path) {
+  /**
+   * What the {@code :name} segments captured from {@code parts}, which {@link #matches}, still
+   * percent-encoded: an empty map, allocating nothing, when the pattern has none.
+   */
+  Map<String, String> captured(String[] parts) {
+    if (!captures) {
+      return Map.of();
+    }
+    Map<String, String> params = new HashMap<>(4);
+    for (int i = 0; i < segments.length; i++) {
+      if (segments[i].startsWith(":")) {
+        params.put(segments[i].substring(1), parts[i]);
+      }
+    }
+    return params;
+  }
+
+  /** A path's non-empty segments: split once per request, whichever patterns it is tried on. */
+  static String[] split(String path) {
     List<String> out = new ArrayList<>();
     int start = 1;
     for (int i = 1; i <= path.length(); i++) {

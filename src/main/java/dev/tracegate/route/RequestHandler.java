@@ -429,7 +429,9 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
         span.addEvent("client closed the connection before the response ended");
       } else {
         int status = resp.getStatusCode();
-        span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
+        if (span.isRecording()) { // a boxed status per request otherwise, for nothing
+          span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
+        }
         capture.response(span, resp.headers());
         if (status >= 500) {
           if (error != null) {

@@ -53,14 +53,17 @@ public final class RouteTable {
     if (!isSafe(rawPath)) {
       return BAD_PATH;
     }
+    String[] parts = PathPattern.split(rawPath);
     for (PathGroup g : groups) {
-      Map<String, String> params = new HashMap<>(4);
-      if (g.pattern.match(rawPath, params)) {
+      if (g.pattern.matches(parts)) {
         Route r = g.byMethod.get(method);
         if (r == null) {
           return new Match(null, Map.of(), ErrorKey.METHOD_NOT_ALLOWED, g.byMethod.keySet());
         }
-        params.replaceAll((k, v) -> decode(v));
+        Map<String, String> params = g.pattern.captured(parts);
+        if (!params.isEmpty()) {
+          params.replaceAll((k, v) -> decode(v));
+        }
         return new Match(r, params, null, Set.of());
       }
     }

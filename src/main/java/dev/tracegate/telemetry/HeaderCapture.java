@@ -34,11 +34,15 @@ public final class HeaderCapture {
   }
 
   public void request(Span span, MultiMap headers) {
-    capture(request, headers, span::setAttribute);
+    if (request.length > 0 && span.isRecording()) { // else not even the method reference
+      capture(request, headers, span::setAttribute);
+    }
   }
 
   public void response(Span span, MultiMap headers) {
-    capture(response, headers, span::setAttribute);
+    if (response.length > 0 && span.isRecording()) {
+      capture(response, headers, span::setAttribute);
+    }
   }
 
   private static void capture(
