@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
 
@@ -51,6 +52,8 @@ public final class GatewayMetrics implements RequestObserver {
   /** By route, method, then status code: nothing is allocated on the hot path. */
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, AtomicReferenceArray<Timer>>>
       requests = new ConcurrentHashMap<>();
+
+  private final ConcurrentHashMap<String, LongAdder> queued = new ConcurrentHashMap<>();
 
   /** Upstream attempt counters by upstream, then outcome: no key to build per attempt. */
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, Counter>> attempts =
@@ -183,6 +186,25 @@ public final class GatewayMetrics implements RequestObserver {
             "upstream", upstream, "endpoint", endpoint, "change", ejected ? "ejected" : "restored")
         .register(registry)
         .increment();
+  }
+
+  /**
+   * {@code tracegate_upstream_requests_queued{upstream}}: requests waiting for one of the
+   * upstream's connections, over every event loop (and across reloads: by name). Each event loop's
+   * queue adds to and takes from the one counter it is handed here.
+   */
+  public LongAdder upstreamQueued(String upstream) {
+    return queued.computeIfAbsent(
+        upstream,
+        u -> {
+          LongAdder waiting = new LongAdder();
+          Gauge.builder("tracegate.upstream.requests.queued", waiting, LongAdder::sum)
+              .strongReference(true)
+              .description("Requests waiting for a connection to the upstream")
+              .tag("upstream", u)
+              .register(registry);
+          return waiting;
+        });
   }
 
   /** {@code tracegate_upstream_endpoint_healthy{upstream, endpoint}}: 1 in, 0 ejected. */

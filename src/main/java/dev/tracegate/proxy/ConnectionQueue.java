@@ -1,6 +1,7 @@
 package dev.tracegate.proxy;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The wait for one of an upstream's pooled connections, kept by tracegate in front of Vert.x's
@@ -19,7 +20,10 @@ import java.util.ArrayDeque;
  * pool would throw. Attempts that gave up while waiting (their deadline came, the client left) stay
  * until they reach the head and are skipped there.
  *
- * <p>Confined to its event loop, like the {@link Upstream} it belongs to.
+ * <p>How many wait, over every event loop, is the gauge {@code tracegate_upstream_requests_queued}.
+ *
+ * <p>Confined to its event loop, like the {@link Upstream} it belongs to (the gauge's counter
+ * excepted).
  */
 final class ConnectionQueue {
   /** One attempt waiting for a connection. */
@@ -31,13 +35,15 @@ final class ConnectionQueue {
     void go();
   }
 
+  private final LongAdder queued;
   private final int slots;
   private final int maxWaiting;
   private final int[] busy;
   private final ArrayDeque<Waiter>[] waiting;
 
   @SuppressWarnings("unchecked")
-  ConnectionQueue(int endpoints, int slots, int maxWaiting) {
+  ConnectionQueue(int endpoints, int slots, int maxWaiting, LongAdder queued) {
+    this.queued = queued;
     this.slots = slots;
     this.maxWaiting = maxWaiting;
     this.busy = new int[endpoints];
@@ -72,7 +78,13 @@ final class ConnectionQueue {
       return true;
     }
     waiting[endpoint].addLast(w);
+    queued.increment();
     return false;
+  }
+
+  /** {@code w}, which waits, gave up before its turn: it no longer counts as waiting. */
+  void gaveUp(Waiter w) {
+    queued.decrement();
   }
 
   /** Gives back a slot of {@code endpoint}: to the oldest attempt still waiting, if any. */
@@ -81,6 +93,7 @@ final class ConnectionQueue {
     Waiter next;
     while ((next = queue.pollFirst()) != null) {
       if (!next.gaveUp()) {
+        queued.decrement();
         next.go();
         return;
       }

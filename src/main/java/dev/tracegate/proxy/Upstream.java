@@ -56,7 +56,9 @@ public final class Upstream {
       endpoints.add(new Endpoint(config.urls().get(i), i));
     }
     this.selector = new RoundRobinSelector(endpoints, guards);
-    this.queue = new ConnectionQueue(endpoints.size(), perLoop, perLoop * 64);
+    this.queue =
+        new ConnectionQueue(
+            endpoints.size(), perLoop, perLoop * 64, metrics.upstreamQueued(config.name()));
   }
 
   /**

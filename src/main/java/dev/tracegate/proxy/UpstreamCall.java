@@ -194,6 +194,7 @@ public final class UpstreamCall {
     private long idleDueNanos = Long.MAX_VALUE; // when the idleTimeout ends the wait for the head
     private boolean settled;
     private boolean holdsSlot; // of its endpoint in the upstream's ConnectionQueue
+    private boolean waiting; // in that queue, for a slot
     private io.vertx.core.Context vertxContext; // the request's, where it goes on once a slot frees
     private RequestOptions options;
 
@@ -273,6 +274,7 @@ public final class UpstreamCall {
       if (holdsSlot) {
         send(options);
       } else {
+        waiting = true;
         this.options = options;
         vertxContext = io.vertx.core.Vertx.currentContext();
       }
@@ -285,6 +287,7 @@ public final class UpstreamCall {
 
     @Override
     public void go() {
+      waiting = false;
       holdsSlot = true;
       RequestOptions o = options;
       options = null;
@@ -432,6 +435,10 @@ public final class UpstreamCall {
       }
       settled = true;
       freeSlot();
+      if (waiting) { // its deadline came, or the client left, before its turn
+        waiting = false;
+        upstream.queue().gaveUp(this);
+      }
       upstream.retries().ended(n > 0);
       cancelTimer();
       GatewayError error =

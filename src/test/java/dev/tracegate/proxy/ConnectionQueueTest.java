@@ -4,6 +4,7 @@ import static dev.tracegate.proxy.ProxyTracingTest.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.Prometheus;
 import dev.tracegate.testing.ReceivedSpan;
 import dev.tracegate.testing.TestGateway;
 import dev.tracegate.testing.TestUpstream;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +47,8 @@ class ConnectionQueueTest {
                 + upstream.url()
                 + "], maxConnections: 1, connectTimeout: 200ms }\n"
                 + "routes:\n"
-                + "  - { name: one, path: /one/*, proxy: { upstream: single, stripPrefix: /one, timeout: 5s } }\n",
+                + "  - { name: one, path: /one/*, proxy: { upstream: single, stripPrefix: /one, timeout: 5s } }\n"
+                + "  - { name: short, path: /short/*, proxy: { upstream: single, stripPrefix: /short, timeout: 300ms } }\n",
             receiver);
   }
 
@@ -71,9 +74,14 @@ class ConnectionQueueTest {
         .atMost(Duration.ofSeconds(5))
         .until(() -> upstream.received().stream().anyMatch(r -> r.uri().contains("who=holder")));
 
-    // the one connection is busy: 64 of these wait for it, the other 6 find the queue full
+    // the one connection is busy: 64 wait for it (and the gauge says so), the next 6 find the
+    // queue full
     List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
-    for (int i = 0; i < 70; i++) {
+    for (int i = 0; i < 64; i++) {
+      calls.add(getAsync("/one/x?who=w" + i));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 64);
+    for (int i = 64; i < 70; i++) {
       calls.add(getAsync("/one/x?who=w" + i));
     }
     int answered = 0;
@@ -105,13 +113,37 @@ class ConnectionQueueTest {
     assertThat(upstream.received()).hasSize(65);
     assertThat(upstream.openConnections()).isLessThanOrEqualTo(1);
     gateway.awaitNoOpenSpans();
+    assertThat(queued()).isZero();
     assertThat(gateway.get("/one/after").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aRequestThatGivesUpWhileWaitingNoLongerCountsAsWaiting() throws Exception {
+    CompletableFuture<HttpResponse<String>> holder = getAsync("/one/x?who=holder2&delay=2500");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> upstream.received().stream().anyMatch(r -> r.uri().contains("who=holder2")));
+    // its wait is bounded by connectTimeout + the route's timeout: 200ms + 300ms
+    CompletableFuture<HttpResponse<String>> impatient = getAsync("/short/x?who=impatient");
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 1);
+
+    assertThat(impatient.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
+    assertThat(queued()).isZero(); // before the holder is answered and the waiter would be skipped
+    assertThat(holder.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(upstream.received()).noneMatch(r -> r.uri().contains("who=impatient"));
+  }
+
+  private static double queued() throws Exception {
+    String metrics =
+        TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics")))).body();
+    return Prometheus.value(metrics, "tracegate_upstream_requests_queued{upstream=\"single\"}");
   }
 
   /** The queue itself, without a gateway: slots, order, and waiters that gave up. */
   @Test
   void slotsGoToTheOldestWaiterStillWaiting() {
-    ConnectionQueue q = new ConnectionQueue(2, 1, 2);
+    LongAdder queued = new LongAdder();
+    ConnectionQueue q = new ConnectionQueue(2, 1, 2, queued);
     List<String> went = new ArrayList<>();
     Waiter a = new Waiter("a", went);
     Waiter b = new Waiter("b", went);
@@ -123,11 +155,15 @@ class ConnectionQueueTest {
     assertThat(q.enter(0, b)).isFalse();
     assertThat(q.enter(0, c)).isFalse();
     assertThat(q.full(0)).isTrue();
+    assertThat(queued.sum()).isEqualTo(2);
 
     b.gaveUp = true; // b's deadline came while it waited: it no longer counts, nor gets a slot
+    q.gaveUp(b);
+    assertThat(queued.sum()).isEqualTo(1);
     assertThat(q.full(0)).isFalse();
     q.leave(0); // a is answered
     assertThat(went).containsExactly("c");
+    assertThat(queued.sum()).isZero();
     assertThat(q.busy(0)).isEqualTo(1);
     q.leave(0); // c is answered, nobody waits: the slot is free
     assertThat(q.busy(0)).isZero();
