@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
  * counted. The writer polls the queue every {@value #IDLE_MS} ms rather than waiting on it, so an
  * offer never has a sleeping thread to wake (a futex call and a context switch per request,
  * measured at half the gateway's throughput on two cores). Records are written in batches and
- * flushed whenever the queue runs empty, so a line appears within {@value #IDLE_MS} ms. A failing
- * write (full disk, closed pipe) loses that batch, is counted, and is reported at most once a
- * minute.
+ * flushed whenever the queue runs empty, so a line appears within {@value #IDLE_MS} ms. A record
+ * counts as written once a flush has taken it; a failing write or flush (full disk, closed pipe)
+ * loses what it held, counted, and is reported at most once a minute.
  */
 final class AccessWriter {
   private static final Logger LOG = LoggerFactory.getLogger(AccessWriter.class);
@@ -53,6 +53,12 @@ final class AccessWriter {
   private final LongAdder writeFailed = new LongAdder();
   private volatile boolean closing;
   private long lastReportNanos = System.nanoTime() - REPORT_EVERY_NANOS;
+
+  /**
+   * Records handed to the stream since its last flush: written only once a flush succeeds, lost
+   * with it when it fails (a buffered stream takes them without touching the disk).
+   */
+  private int unflushed;
 
   /** {@code alsoTo} sees every record written (the OTLP log export), on the writer thread. */
   AccessWriter(
@@ -125,10 +131,15 @@ final class AccessWriter {
         throw new IOException("standard output is closed or failing");
       }
     } catch (IOException e) {
-      failed(batch.size(), e);
+      failed(unflushed + batch.size(), e);
+      unflushed = 0;
       return;
     }
-    written.add(batch.size());
+    unflushed += batch.size();
+    if (flush) {
+      written.add(unflushed);
+      unflushed = 0;
+    }
     for (AccessRecord r : batch) {
       alsoTo.accept(r);
     }
@@ -160,11 +171,13 @@ final class AccessWriter {
     }
     try {
       out.flush();
+      written.add(unflushed);
       if (!(out instanceof PrintStream)) {
         out.close();
       }
-    } catch (IOException ignored) {
-      // counted already, or nothing left to lose
+    } catch (IOException e) {
+      writeFailed.add(unflushed); // what the last batches left in the buffer
     }
+    unflushed = 0;
   }
 }
