@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
  * arrives or the attempt fails ({@link #leave}), so the slots are the pool's connections: with
  * small answers the connection is free again a moment later, and an answer still streaming its body
  * when the next attempt goes out just makes that one wait in Vert.x's pool, as before. The bound on
- * waiting attempts is the pool's own ({@code 64} per connection), refused with the exception the
- * pool would throw. Attempts that gave up while waiting (their deadline came, the client left) stay
- * until they reach the head and are skipped there.
+ * waiting attempts is the pool's own ({@code 64} per connection); past it an attempt is refused at
+ * once ({@link #full}: 503, {@code queue_full}). Attempts that gave up while waiting (their
+ * deadline came, the client left) stay until they reach the head and are skipped there.
  *
  * <p>How many wait, over every event loop, is the gauge {@code tracegate_upstream_requests_queued}.
  *
@@ -82,8 +82,8 @@ final class ConnectionQueue {
     return false;
   }
 
-  /** {@code w}, which waits, gave up before its turn: it no longer counts as waiting. */
-  void gaveUp(Waiter w) {
+  /** A waiter gave up before its turn: it no longer counts as waiting (it is skipped later). */
+  void stoppedWaiting() {
     queued.decrement();
   }
 

@@ -194,9 +194,8 @@ public final class UpstreamCall {
     private long idleDueNanos = Long.MAX_VALUE; // when the idleTimeout ends the wait for the head
     private boolean settled;
     private boolean holdsSlot; // of its endpoint in the upstream's ConnectionQueue
-    private boolean waiting; // in that queue, for a slot
     private io.vertx.core.Context vertxContext; // the request's, where it goes on once a slot frees
-    private RequestOptions options;
+    private RequestOptions options; // while it waits in that queue for a slot, else null
 
     private final CircuitBreaker.Permit permit;
 
@@ -274,7 +273,6 @@ public final class UpstreamCall {
       if (holdsSlot) {
         send(options);
       } else {
-        waiting = true;
         this.options = options;
         vertxContext = io.vertx.core.Vertx.currentContext();
       }
@@ -287,7 +285,6 @@ public final class UpstreamCall {
 
     @Override
     public void go() {
-      waiting = false;
       holdsSlot = true;
       RequestOptions o = options;
       options = null;
@@ -435,9 +432,9 @@ public final class UpstreamCall {
       }
       settled = true;
       freeSlot();
-      if (waiting) { // its deadline came, or the client left, before its turn
-        waiting = false;
-        upstream.queue().gaveUp(this);
+      if (options != null) { // its deadline came, or the client left, before its turn
+        options = null;
+        upstream.queue().stoppedWaiting();
       }
       upstream.retries().ended(n > 0);
       cancelTimer();

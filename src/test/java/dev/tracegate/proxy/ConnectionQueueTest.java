@@ -158,7 +158,7 @@ class ConnectionQueueTest {
     assertThat(queued.sum()).isEqualTo(2);
 
     b.gaveUp = true; // b's deadline came while it waited: it no longer counts, nor gets a slot
-    q.gaveUp(b);
+    q.stoppedWaiting();
     assertThat(queued.sum()).isEqualTo(1);
     assertThat(q.full(0)).isFalse();
     q.leave(0); // a is answered
