@@ -46,9 +46,13 @@ class ConnectionQueueTest {
                 + "  single: { urls: ["
                 + upstream.url()
                 + "], maxConnections: 1, connectTimeout: 200ms }\n"
+                + "  four: { urls: ["
+                + upstream.url()
+                + "], maxConnections: 4 }\n"
                 + "routes:\n"
                 + "  - { name: one, path: /one/*, proxy: { upstream: single, stripPrefix: /one, timeout: 5s } }\n"
-                + "  - { name: short, path: /short/*, proxy: { upstream: single, stripPrefix: /short, timeout: 300ms } }\n",
+                + "  - { name: short, path: /short/*, proxy: { upstream: single, stripPrefix: /short, timeout: 300ms } }\n"
+                + "  - { name: four, path: /four/*, proxy: { upstream: four, stripPrefix: /four, timeout: 10s } }\n",
             receiver);
   }
 
@@ -134,9 +138,44 @@ class ConnectionQueueTest {
   }
 
   private static double queued() throws Exception {
+    return queued("single");
+  }
+
+  private static double queued(String upstreamName) throws Exception {
     String metrics =
         TestGateway.send(HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics")))).body();
-    return Prometheus.value(metrics, "tracegate_upstream_requests_queued{upstream=\"single\"}");
+    return Prometheus.value(
+        metrics, "tracegate_upstream_requests_queued{upstream=\"" + upstreamName + "\"}");
+  }
+
+  @Test
+  void everyQueuedRequestStaysOneTraceAndGoesOutWithItsOwnClientSpansContext() throws Exception {
+    // 200 at once over 4 connections: most wait in the queue and go on from another request's
+    // answer, on their own Vert.x context
+    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      calls.add(getAsync("/four/x?who=c" + i + "&delay=10"));
+    }
+    for (int i = 0; i < 200; i++) {
+      HttpResponse<String> r = calls.get(i).get(20, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      String trace = r.headers().firstValue("X-Trace-Id").orElseThrow();
+      List<ReceivedSpan> spans = receiver.awaitTrace(trace, 2);
+      assertThat(spans).hasSize(2);
+      ReceivedSpan client = only(spans, "CLIENT");
+      assertThat(client.childOf(only(spans, "SERVER"))).isTrue();
+      String who = "who=c" + i + "&";
+      TestUpstream.Received sent =
+          upstream.received().stream().filter(q -> q.uri().contains(who)).findFirst().orElseThrow();
+      assertThat(sent.headers().getAll("traceparent"))
+          .singleElement()
+          .asString()
+          .startsWith("00-" + trace + "-" + client.spanId() + "-"); // its parent: this CLIENT span
+    }
+    gateway.awaitNoOpenSpans();
+    assertThat(queued("four")).isZero();
+    assertThat(gateway.awaitLinkageSettled().getJsonObject("kinds").stream())
+        .allMatch(k -> ((JsonObject) k.getValue()).getLong("count") == 0);
   }
 
   /** The queue itself, without a gateway: slots, order, and waiters that gave up. */
