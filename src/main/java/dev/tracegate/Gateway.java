@@ -178,6 +178,10 @@ public final class Gateway {
                 .with(
                     new VertxOptions(vertxOptions)
                         .setEventLoopPoolSize(loops)
+                        // one class loader (the jar's): swapping the thread's context class loader
+                        // in and out around every task Vert.x dispatches, four security-manager
+                        // checks a request, bought nothing
+                        .setDisableTCCL(true)
                         .setEventBusOptions(Cluster.eventBusOptions(config.eventBus())))
                 .withTransport(config.server().transport().resolve())
                 .withTracer(new OpenTelemetryTracingFactory(telemetry.storageOnly())),
