@@ -3,9 +3,8 @@ package dev.tracegate.accesslog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.tracegate.testing.LogLines;
 import dev.tracegate.testing.OtlpReceiver;
 import dev.tracegate.testing.Prometheus;
 import dev.tracegate.testing.ReceivedSpan;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import org.slf4j.event.KeyValuePair;
 
 /**
@@ -200,13 +198,7 @@ class AccessLogPolicyTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Logger logger = (Logger) LoggerFactory.getLogger("dev.tracegate.proxy.UpstreamCall");
-    ListAppender<ILoggingEvent> events = new ListAppender<>();
-    events.setContext(logger.getLoggerContext());
-    events.start();
-    logger.addAppender(events);
-    logger.setLevel(Level.DEBUG);
-    logger.setAdditive(false);
+    LogLines events = new LogLines("dev.tracegate.proxy.UpstreamCall", Level.DEBUG);
     String yaml =
         "upstreams:\n  gone: { urls: ['http://127.0.0.1:"
             + port
@@ -225,8 +217,8 @@ class AccessLogPolicyTest {
       for (int i = 0; i < 20; i++) { // warm: the first requests link lambdas and load classes
         assertThat(gw.get("/gone", "X-Request-Id", "warm-" + i).statusCode()).isEqualTo(502);
       }
-      Awaitility.await().until(() -> events.list.size() >= 20);
-      events.list.clear();
+      Awaitility.await().until(() -> events.events().size() >= 20);
+      events.clear();
       List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
       for (int i = 0; i < 500; i++) {
         sent.add(
@@ -245,14 +237,14 @@ class AccessLogPolicyTest {
             resp.headers().firstValue("X-Request-Id").orElseThrow(),
             resp.headers().firstValue("X-Trace-Id").orElseThrow());
       }
-      Awaitility.await().until(() -> events.list.size() >= 500);
+      Awaitility.await().until(() -> events.events().size() >= 500);
       java.util.Set<String> traces = java.util.Set.copyOf(traceByRequest.values());
       Map<String, String> serverSpanByTrace =
           receiver
               .await(s -> s.kind().equals("SERVER") && traces.contains(s.traceId()), 500)
               .stream()
               .collect(Collectors.toMap(ReceivedSpan::traceId, ReceivedSpan::spanId, (a, b) -> a));
-      List<ILoggingEvent> logged = List.copyOf(events.list);
+      List<ILoggingEvent> logged = events.events();
       assertThat(logged).hasSize(500);
       for (ILoggingEvent e : logged) {
         Map<String, Object> kv =
@@ -273,9 +265,7 @@ class AccessLogPolicyTest {
                   .distinct())
           .hasSize(500);
     } finally {
-      logger.detachAppender(events);
-      logger.setLevel(null);
-      logger.setAdditive(true);
+      events.close();
     }
   }
 

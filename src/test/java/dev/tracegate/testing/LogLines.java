@@ -8,15 +8,37 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 
-/** What the process logs while open: every event reaching the root logger, as it arrives. */
+/**
+ * What the process logs while open: every event reaching the root logger, or one logger's events
+ * at a level of the test's choosing, as they arrive.
+ */
 public final class LogLines implements AutoCloseable {
-  private final Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+  private final Logger logger;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  private final boolean own;
 
   public LogLines() {
-    appender.setContext(root.getLoggerContext());
+    this.logger = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+    this.own = false;
+    attach();
+  }
+
+  /**
+   * Only {@code name}'s events, from {@code level} up, kept from the console while open (the
+   * logger's level and additivity are restored on close).
+   */
+  public LogLines(String name, Level level) {
+    this.logger = (Logger) LoggerFactory.getLogger(name);
+    this.own = true;
+    logger.setLevel(level);
+    logger.setAdditive(false);
+    attach();
+  }
+
+  private void attach() {
+    appender.setContext(logger.getLoggerContext());
     appender.start();
-    root.addAppender(appender);
+    logger.addAppender(appender);
   }
 
   /** The events so far. */
@@ -34,8 +56,19 @@ public final class LogLines implements AutoCloseable {
         .collect(Collectors.toList());
   }
 
+  /** Forgets the events so far. */
+  public void clear() {
+    synchronized (appender) {
+      appender.list.clear();
+    }
+  }
+
   @Override
   public void close() {
-    root.detachAppender(appender);
+    logger.detachAppender(appender);
+    if (own) {
+      logger.setLevel(null);
+      logger.setAdditive(true);
+    }
   }
 }
