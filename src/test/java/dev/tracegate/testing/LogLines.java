@@ -9,8 +9,8 @@ import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the process logs while open: every event reaching the root logger, or one logger's events
- * at a level of the test's choosing, as they arrive.
+ * What the process logs while open: every event reaching the root logger, or one logger's events at
+ * a level of the test's choosing, as they arrive.
  */
 public final class LogLines implements AutoCloseable {
   private final Logger logger;
