@@ -198,22 +198,22 @@ class AccessLogPolicyTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    LogLines events = new LogLines("dev.tracegate.proxy.UpstreamCall", Level.DEBUG);
     String yaml =
         "upstreams:\n  gone: { urls: ['http://127.0.0.1:"
             + port
             + "'] }\n"
             + "routes:\n  - { name: gone, path: /gone, proxy: { upstream: gone, retries: 0 } }\n";
-    try (TestGateway gw =
-        gateway(
-            yaml,
-            Map.of(
-                "TRACEGATE_ACCESS_LOG_ENABLED",
-                "false",
-                "TRACEGATE_SERVER_EVENT_LOOPS",
-                "1",
-                "TRACEGATE_SERVER_MAX_IN_FLIGHT",
-                "1000"))) {
+    try (LogLines events = new LogLines("dev.tracegate.proxy.UpstreamCall", Level.DEBUG);
+        TestGateway gw =
+            gateway(
+                yaml,
+                Map.of(
+                    "TRACEGATE_ACCESS_LOG_ENABLED",
+                    "false",
+                    "TRACEGATE_SERVER_EVENT_LOOPS",
+                    "1",
+                    "TRACEGATE_SERVER_MAX_IN_FLIGHT",
+                    "1000"))) {
       for (int i = 0; i < 20; i++) { // warm: the first requests link lambdas and load classes
         assertThat(gw.get("/gone", "X-Request-Id", "warm-" + i).statusCode()).isEqualTo(502);
       }
@@ -264,8 +264,6 @@ class AccessLogPolicyTest {
                               .orElseThrow())
                   .distinct())
           .hasSize(500);
-    } finally {
-      events.close();
     }
   }
 
