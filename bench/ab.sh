@@ -10,9 +10,10 @@
 #        bench/ab.sh 5 8 "guarded|target/tracegate.jar||bench/guarded.yaml" "plain|target/tracegate.jar|"
 #        bench/ab.sh 3 8 "survivors4|target/tracegate.jar|||-XX:SurvivorRatio=4" "image|target/tracegate.jar|"
 #   (CONFIG defaults to bench/gateway.yaml; JVM-FLAGS are added to the image's; env CONNS=5000 for
-#   another connection count than 64)
+#   another connection count than 64; env PACE_MS=N for a paced load below saturation, as in sweep.sh)
 # (run bench/run.sh once first: it installs wrk and nginx)
 set -u
+export PACE_MS
 cd "$(dirname "$0")/.."
 ROUNDS=$1; SECS=$2; A=$3; B=$4; CONNS=${CONNS:-64}
 ulimit -n "$(ulimit -Hn)"
@@ -41,7 +42,8 @@ echo "warming up (JIT) ..."
 for _ in 1 2; do for p in "${ports[@]}"; do wrk -t2 -c64 -d15s "http://127.0.0.1:$p/" >/dev/null; done; done
 for r in $(seq 1 "$ROUNDS"); do
   for k in "${!ports[@]}"; do
-    wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 5s --latency "http://127.0.0.1:${ports[$k]}/" \
+    # shellcheck disable=SC2086 # no script unless paced
+    wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 5s --latency ${PACE_MS:+-s bench/paced.lua} "http://127.0.0.1:${ports[$k]}/" \
       | awk -v r="$r" -v n="${names[$k]}" -v k="$k" '/^Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2} END {print r, n, k, rps, p99}'
   done
 done | tee "$OUT/results"
@@ -49,4 +51,9 @@ a=${names[0]}; b=${names[1]}
 awk -v a="$a" -v b="$b" '$2 == a {x[$1] += $4} $2 == b {y[$1] += $4} END {for (r in x) print x[r] / y[r]}' "$OUT/results" \
   | sort -g | awk -v a="$a" -v b="$b" '{v[NR] = $1} END {m = int((NR + 1) / 2);
     printf "%s/%s pooled req/s: %.2f   (rounds: %.2f..%.2f)\n", a, b, v[m], v[1], v[NR]}'
+# p99 per round: the mean of a variant's two processes, A's over B's
+awk -v a="$a" -v b="$b" 'function ms(s) {if (s ~ /us$/) return s / 1000; if (s ~ /ms$/) return s + 0; return s * 1000}
+    $2 == a {x[$1] += ms($5)} $2 == b {y[$1] += ms($5)} END {for (r in x) print x[r] / y[r]}' "$OUT/results" \
+  | sort -g | awk -v a="$a" -v b="$b" '{v[NR] = $1} END {m = int((NR + 1) / 2);
+    printf "%s/%s p99: %.2f   (rounds: %.2f..%.2f)\n", a, b, v[m], v[1], v[NR]}'
 echo "raw results: $OUT"

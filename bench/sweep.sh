@@ -8,6 +8,9 @@
 # even rounds); each ratio is taken within a round and reported as the median with its spread.
 # Per connection count: req/s, p50, p99, socket errors, RSS, spans dropped.
 # Usage: bench/sweep.sh [ROUNDS] [SECONDS]   (defaults 3 rounds of 8 s; env CONNS="64 1000 5000")
+# With env PACE_MS=N each connection pauses N ms after every answer (bench/paced.lua) in the measured
+# rounds: a load below saturation, the same for every target, so that latency is latency and not
+# throughput in disguise (at saturation wrk's mean latency is connections / req/s, Little's law).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
@@ -67,8 +70,8 @@ PORT[nginx]=9002
 procs=(vertx1 vertx2 untraced1 untraced2 traced1 traced2)
 targets=(nginx vertx1 untraced1 traced1 vertx2 untraced2 traced2)
 
-wrk_run() { # PORT CONNS SECONDS -> "rps p50 p99 socket_errors"
-  wrk -t2 -c"$2" -d"${3}s" --timeout 5s --latency "http://127.0.0.1:$1/" | awk '
+wrk_run() { # PORT CONNS SECONDS [WRK-ARGS] -> "rps p50 p99 socket_errors"
+  wrk -t2 -c"$2" -d"${3}s" --timeout 5s --latency "${@:4}" "http://127.0.0.1:$1/" | awk '
     /^Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
     /Socket errors/ {gsub(",", ""); err = $4 + $6 + $8 + $10}
     /Non-2xx/ {bad=$NF}
@@ -84,12 +87,14 @@ for t in "${targets[@]}"; do [ "$t" = nginx ] || wrk_run "${PORT[$t]}" 64 15 >/d
 for t in "${targets[@]}"; do [ "$t" = nginx ] || wrk_run "${PORT[$t]}" 1000 8 >/dev/null; done
 read -r e0a d0a <<< "$(spans "${ADMIN[traced1]}")"; read -r e0b d0b <<< "$(spans "${ADMIN[traced2]}")"
 
+PACED=(); [ -z "${PACE_MS:-}" ] || PACED=(-s bench/paced.lua)
+export PACE_MS
 reversed=(); for ((i=${#targets[@]}-1; i>=0; i--)); do reversed+=("${targets[$i]}"); done
 for c in "${CONNS[@]}"; do
   for r in $(seq 1 "$ROUNDS"); do
     if (( r % 2 == 0 )); then order=("${reversed[@]}"); else order=("${targets[@]}"); fi
     for t in "${order[@]}"; do
-      res=$(wrk_run "${PORT[$t]}" "$c" "$SECS")
+      res=$(wrk_run "${PORT[$t]}" "$c" "$SECS" "${PACED[@]}")
       rss=-
       [ "$t" = nginx ] || rss=$(ps -o rss= -p "${PID[$t]}" | awk '{printf "%d", $1 / 1024}')
       echo "$c $r ${t%[12]} $t $res $rss" >> "$OUT/results"
