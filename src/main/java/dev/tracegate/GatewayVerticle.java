@@ -129,6 +129,11 @@ final class GatewayVerticle extends VerticleBase {
             // pipeline, which checks every request head for an upgrade and relays every write
             .setPerFrameWebSocketCompressionSupported(false)
             .setPerMessageWebSocketCompressionSupported(false)
+            // every answer is written on its connection's event loop (upstream replies, SQL
+            // results, event-bus replies, timers and worker results all come back to the
+            // request's context), so each write goes straight to the channel instead of through
+            // a per-connection multi-producer queue (and its chunk of a few KB per connection)
+            .setStrictThreadMode(true)
             // no idle timeout: every state of a connection already has a bound (the wait for a
             // head: server.headerTimeout, also between kept-alive requests; a request in flight:
             // its deadline, after which it is answered or reset), and Netty's idle handler would
