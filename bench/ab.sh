@@ -48,12 +48,14 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done | tee "$OUT/results"
 a=${names[0]}; b=${names[1]}
+median() { # LABEL, per-round ratios A/B on stdin -> "A/B LABEL: median (rounds: low..high)"
+  sort -g | awk -v l="$a/$b $1" '{v[NR] = $1} END {m = int((NR + 1) / 2);
+    printf "%s: %.2f   (rounds: %.2f..%.2f)\n", l, v[m], v[1], v[NR]}'
+}
 awk -v a="$a" -v b="$b" '$2 == a {x[$1] += $4} $2 == b {y[$1] += $4} END {for (r in x) print x[r] / y[r]}' "$OUT/results" \
-  | sort -g | awk -v a="$a" -v b="$b" '{v[NR] = $1} END {m = int((NR + 1) / 2);
-    printf "%s/%s pooled req/s: %.2f   (rounds: %.2f..%.2f)\n", a, b, v[m], v[1], v[NR]}'
+  | median "pooled req/s"
 # p99 per round: the mean of a variant's two processes, A's over B's
 awk -v a="$a" -v b="$b" 'function ms(s) {if (s ~ /us$/) return s / 1000; if (s ~ /ms$/) return s + 0; return s * 1000}
     $2 == a {x[$1] += ms($5)} $2 == b {y[$1] += ms($5)} END {for (r in x) print x[r] / y[r]}' "$OUT/results" \
-  | sort -g | awk -v a="$a" -v b="$b" '{v[NR] = $1} END {m = int((NR + 1) / 2);
-    printf "%s/%s p99: %.2f   (rounds: %.2f..%.2f)\n", a, b, v[m], v[1], v[NR]}'
+  | median p99
 echo "raw results: $OUT"
