@@ -136,7 +136,7 @@ public final class UpstreamCall {
       return;
     }
     Endpoint endpoint = upstream.selector().next();
-    Span span = startSpan(endpoint, n);
+    Span span = startSpan();
     upstream
         .healthNews()
         .forEach(span::addEvent); // what the health checks changed since the last attempt
@@ -159,26 +159,13 @@ public final class UpstreamCall {
   }
 
   /**
-   * The CLIENT span; its attributes only when it records (see RequestHandler's SERVER span: the
-   * builder's map is the cost an unsampled request would pay for nothing).
+   * The CLIENT span, without its attributes: {@link Attempt#describe} sets them once the attempt
+   * has its answer or has failed, so that an attempt waiting for a connection or for the upstream
+   * does not hold them (see RequestHandler's SERVER span), and only when the span records.
    */
-  private Span startSpan(Endpoint endpoint, int n) {
+  private Span startSpan() {
     String method = Framing.spanMethod(plan.method().name());
-    Span span =
-        tracer.spanBuilder(method).setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan();
-    if (span.isRecording()) {
-      span.setAttribute(Attr.HTTP_REQUEST_METHOD, method)
-          .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
-          .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
-          .setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))
-          .setAttribute(Attr.UPSTREAM, upstream.name())
-          .setAttribute(Attr.PEER_SERVICE, upstream.name())
-          .setAttribute(Attr.SERVICE_PEER_NAME, upstream.name());
-      if (n > 0) {
-        span.setAttribute(Attr.HTTP_REQUEST_RESEND_COUNT, (long) n);
-      }
-    }
-    return span;
+    return tracer.spanBuilder(method).setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan();
   }
 
   /** One try: owns its span until it fails (ended here) or its reply is handed over. */
@@ -409,6 +396,7 @@ public final class UpstreamCall {
       judge(status >= 500);
       upstream.metrics().upstreamAttempt(upstream.name(), GatewayMetrics.statusClass(status));
       if (span.isRecording()) { // a boxed status per request otherwise, for nothing
+        describe();
         span.setAttribute(Attr.HTTP_RESPONSE_STATUS_CODE, (long) status);
       }
       if (status >= 400) {
@@ -424,6 +412,20 @@ public final class UpstreamCall {
             }
           });
       result.complete(reply);
+    }
+
+    /** The CLIENT span's request attributes, once the attempt is settled. */
+    private void describe() {
+      span.setAttribute(Attr.HTTP_REQUEST_METHOD, Framing.spanMethod(plan.method().name()))
+          .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
+          .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
+          .setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))
+          .setAttribute(Attr.UPSTREAM, upstream.name())
+          .setAttribute(Attr.PEER_SERVICE, upstream.name())
+          .setAttribute(Attr.SERVICE_PEER_NAME, upstream.name());
+      if (n > 0) {
+        span.setAttribute(Attr.HTTP_REQUEST_RESEND_COUNT, (long) n);
+      }
     }
 
     private void failed(Throwable cause) {
@@ -461,6 +463,9 @@ public final class UpstreamCall {
       upstream.metrics().upstreamAttempt(upstream.name(), error.errorType());
       if (UpstreamFailures.connectFailure(error)) {
         upstream.selector().failedToConnect(endpoint);
+      }
+      if (span.isRecording()) {
+        describe();
       }
       Spans.fail(
           span,

@@ -213,7 +213,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       RouteTable.Match match,
       Routing generation) {
     String requestId = RequestIds.accept(req.headers().get(RequestIds.HEADER));
-    Span span = startServerSpan(req, parent, method, match.route, requestId);
+    Span span = startServerSpan(req, parent, method, match.route);
     Exchange ex =
         new Exchange(
             vertx,
@@ -226,13 +226,10 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
             new Outcome(requestId),
             deadlines,
             scheme);
-    if (span.isRecording() && ex.clientAddress() != null) {
-      span.setAttribute(Attr.CLIENT_ADDRESS, ex.clientAddress());
-    }
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     resp.putHeader(RequestIds.HEADER, requestId);
-    Completion completion = new Completion(ex, startNanos, generation);
+    Completion completion = new Completion(ex, method, startNanos, generation);
     // Vert.x calls the end handler also when the connection closes first; ended() tells them apart
     resp.endHandler(v -> completion.finish());
     resp.closeHandler(v -> completion.finish());
@@ -327,34 +324,43 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   }
 
   /**
-   * The SERVER span. Attributes are set once the span has started, and only when it records: the
-   * SDK gives a span builder's first attribute a map sized for the span's limit, and the samplers
-   * tracegate offers read none of them, except a route's own sampling ratio, which reads the route
-   * name from the builder. So an unsampled request allocates no attributes at all.
+   * The SERVER span, without its attributes: the SDK gives a span's first attribute a map sized for
+   * the span's limit, and a request in flight holds that map, its arrays and values for as long as
+   * it waits (at 5,000 connections every young collection copied them). So they are set by {@link
+   * #describe} as the span ends, from the exchange that holds them anyway, and only when it
+   * records. The samplers tracegate offers read none of them, except a route's own sampling ratio,
+   * which reads the route name from the builder. The captured request headers are taken now, before
+   * the request's headers can change.
    */
-  private Span startServerSpan(
-      HttpServerRequest req, Context parent, String method, Route route, String requestId) {
+  private Span startServerSpan(HttpServerRequest req, Context parent, String method, Route route) {
     String known = Framing.spanMethod(method);
     SpanBuilder b =
         tracer
             .spanBuilder(route == null ? known : route.spanName(known))
             .setParent(parent)
             .setSpanKind(SpanKind.SERVER);
-    boolean routeOnBuilder = route != null && route.config().sampling().isPresent();
-    if (routeOnBuilder) {
+    if (route != null && route.config().sampling().isPresent()) {
       b.setAttribute(Attr.ROUTE, route.name());
     }
     Span span = b.startSpan();
-    if (!span.isRecording()) {
-      return span;
+    if (span.isRecording()) {
+      capture.request(span, req.headers());
     }
+    return span;
+  }
+
+  /** The SERVER span's request attributes (see {@link #startServerSpan}). */
+  private void describe(Span span, Exchange ex, String method) {
+    HttpServerRequest req = ex.request();
+    String known = Framing.spanMethod(method);
     span.setAttribute(Attr.HTTP_REQUEST_METHOD, known)
         .setAttribute(Attr.URL_PATH, req.path())
-        .setAttribute(Attr.URL_SCHEME, scheme)
-        .setAttribute(Attr.REQUEST_ID, requestId);
+        .setAttribute(Attr.URL_SCHEME, ex.scheme())
+        .setAttribute(Attr.REQUEST_ID, ex.outcome().requestId());
+    Route route = ex.route();
     if (route != null) {
       span.setAttribute(Attr.HTTP_ROUTE, route.path());
-      if (!routeOnBuilder) {
+      if (route.config().sampling().isEmpty()) { // else the builder has set it
         span.setAttribute(Attr.ROUTE, route.name());
       }
     }
@@ -363,25 +369,28 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
           Attr.HTTP_REQUEST_METHOD_ORIGINAL,
           method.length() <= 32 ? method : method.substring(0, 32));
     }
-    capture.request(span, req.headers());
     SocketAddress local = req.localAddress();
     if (local != null) {
       span.setAttribute(Attr.SERVER_PORT, (long) local.port());
     }
-    return span;
+    if (ex.clientAddress() != null) {
+      span.setAttribute(Attr.CLIENT_ADDRESS, ex.clientAddress());
+    }
   }
 
   /** Ends the request once: error answer if needed, span status, metrics, admission. */
   private final class Completion {
     final Exchange ex;
+    private final String method;
     private final long startNanos;
     private final Routing generation;
     private GatewayError error;
     private boolean done;
     Deadlines.Handle deadline;
 
-    Completion(Exchange ex, long startNanos, Routing generation) {
+    Completion(Exchange ex, String method, long startNanos, Routing generation) {
       this.ex = ex;
+      this.method = method;
       this.startNanos = startNanos;
       this.generation = generation;
       generation.enter();
@@ -420,6 +429,9 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       }
       HttpServerResponse resp = ex.request().response();
       Span span = ex.span();
+      if (span.isRecording()) {
+        describe(span, ex, method);
+      }
       boolean aborted = !resp.ended();
       if (aborted) {
         ex.abandon(

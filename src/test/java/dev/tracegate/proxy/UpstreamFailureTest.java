@@ -137,7 +137,15 @@ class UpstreamFailureTest {
     assertThat(client.isError()).isTrue();
     assertThat(client.attr("error.type")).isEqualTo("timeout");
     assertThat(client.events()).contains("exception");
-    assertThat(serverSpan(trace).isError()).isTrue();
+    // an attempt cut off by its timeout still says where it went, and its request says what it was
+    assertThat(client.attr("url.full")).asString().endsWith("/x?delay=2000");
+    assertThat(client.attr("tracegate.upstream")).isEqualTo("good");
+    assertThat(client.attr("http.request.method")).isEqualTo("GET");
+    ReceivedSpan server = serverSpan(trace);
+    assertThat(server.isError()).isTrue();
+    assertThat(server.attr("url.path")).isEqualTo("/fast/x");
+    assertThat(server.attr("http.route")).isEqualTo("/fast/*");
+    assertThat(server.attr("tracegate.route")).isEqualTo("fast");
   }
 
   @Test
@@ -167,6 +175,9 @@ class UpstreamFailureTest {
     assertThat(client.attr("error.type")).isEqualTo("connection_refused");
     assertThat(client.isError()).isTrue();
     assertThat(client.attr("http.response.status_code")).isNull();
+    assertThat(client.attr("server.address")).isEqualTo("127.0.0.1");
+    assertThat(client.attr("server.port")).isEqualTo((long) refusedPort);
+    assertThat(serverSpan(trace).attr("http.request.method")).isEqualTo("GET");
   }
 
   @Test
