@@ -85,6 +85,7 @@ public final class UpstreamCall {
   private final Exchange exchange;
   private final Context parent;
   private final Plan plan;
+  private final String spanMethod; // the CLIENT spans' name and http.request.method
   private final Promise<UpstreamReply> result = Promise.promise();
 
   private UpstreamCall(
@@ -100,6 +101,7 @@ public final class UpstreamCall {
     this.exchange = exchange;
     this.parent = parent;
     this.plan = plan;
+    this.spanMethod = Framing.spanMethod(plan.method().name());
   }
 
   static boolean idempotent(HttpMethod method) {
@@ -164,8 +166,11 @@ public final class UpstreamCall {
    * does not hold them (see RequestHandler's SERVER span), and only when the span records.
    */
   private Span startSpan() {
-    String method = Framing.spanMethod(plan.method().name());
-    return tracer.spanBuilder(method).setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan();
+    return tracer
+        .spanBuilder(spanMethod)
+        .setParent(parent)
+        .setSpanKind(SpanKind.CLIENT)
+        .startSpan();
   }
 
   /** One try: owns its span until it fails (ended here) or its reply is handed over. */
@@ -416,7 +421,7 @@ public final class UpstreamCall {
 
     /** The CLIENT span's request attributes, once the attempt is settled. */
     private void describe() {
-      span.setAttribute(Attr.HTTP_REQUEST_METHOD, Framing.spanMethod(plan.method().name()))
+      span.setAttribute(Attr.HTTP_REQUEST_METHOD, spanMethod)
           .setAttribute(Attr.SERVER_ADDRESS, endpoint.host)
           .setAttribute(Attr.SERVER_PORT, (long) endpoint.port)
           .setAttribute(Attr.URL_FULL, upstream.spanUrl(endpoint, plan.uri()))

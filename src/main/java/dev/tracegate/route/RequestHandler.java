@@ -213,7 +213,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       RouteTable.Match match,
       Routing generation) {
     String requestId = RequestIds.accept(req.headers().get(RequestIds.HEADER));
-    Span span = startServerSpan(req, parent, method, match.route);
+    String known = Framing.spanMethod(method);
+    Span span = startServerSpan(req, parent, known, match.route);
     Exchange ex =
         new Exchange(
             vertx,
@@ -229,7 +230,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     resp.putHeader(RequestIds.HEADER, requestId);
-    Completion completion = new Completion(ex, method, startNanos, generation);
+    Completion completion = new Completion(ex, method, known, startNanos, generation);
     // Vert.x calls the end handler also when the connection closes first; ended() tells them apart
     resp.endHandler(v -> completion.finish());
     resp.closeHandler(v -> completion.finish());
@@ -332,14 +333,13 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
    * which reads the route name from the builder. The captured request headers are taken now, before
    * the request's headers can change.
    */
-  private Span startServerSpan(HttpServerRequest req, Context parent, String method, Route route) {
-    String known = Framing.spanMethod(method);
+  private Span startServerSpan(HttpServerRequest req, Context parent, String known, Route route) {
     SpanBuilder b =
         tracer
             .spanBuilder(route == null ? known : route.spanName(known))
             .setParent(parent)
             .setSpanKind(SpanKind.SERVER);
-    if (route != null && route.config().sampling().isPresent()) {
+    if (routeOnBuilder(route)) {
       b.setAttribute(Attr.ROUTE, route.name());
     }
     Span span = b.startSpan();
@@ -350,9 +350,8 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   }
 
   /** The SERVER span's request attributes (see {@link #startServerSpan}). */
-  private void describe(Span span, Exchange ex, String method) {
+  private void describe(Span span, Exchange ex, String method, String known) {
     HttpServerRequest req = ex.request();
-    String known = Framing.spanMethod(method);
     span.setAttribute(Attr.HTTP_REQUEST_METHOD, known)
         .setAttribute(Attr.URL_PATH, req.path())
         .setAttribute(Attr.URL_SCHEME, ex.scheme())
@@ -360,7 +359,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     Route route = ex.route();
     if (route != null) {
       span.setAttribute(Attr.HTTP_ROUTE, route.path());
-      if (route.config().sampling().isEmpty()) { // else the builder has set it
+      if (!routeOnBuilder(route)) {
         span.setAttribute(Attr.ROUTE, route.name());
       }
     }
@@ -378,19 +377,26 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     }
   }
 
+  /** Whether the route's name goes on the span builder: its own sampling ratio reads it there. */
+  private static boolean routeOnBuilder(Route route) {
+    return route != null && route.config().sampling().isPresent();
+  }
+
   /** Ends the request once: error answer if needed, span status, metrics, admission. */
   private final class Completion {
     final Exchange ex;
     private final String method;
+    private final String known; // the method as spans name it (Framing.spanMethod)
     private final long startNanos;
     private final Routing generation;
     private GatewayError error;
     private boolean done;
     Deadlines.Handle deadline;
 
-    Completion(Exchange ex, String method, long startNanos, Routing generation) {
+    Completion(Exchange ex, String method, String known, long startNanos, Routing generation) {
       this.ex = ex;
       this.method = method;
+      this.known = known;
       this.startNanos = startNanos;
       this.generation = generation;
       generation.enter();
@@ -430,7 +436,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       HttpServerResponse resp = ex.request().response();
       Span span = ex.span();
       if (span.isRecording()) {
-        describe(span, ex, method);
+        describe(span, ex, method, known);
       }
       boolean aborted = !resp.ended();
       if (aborted) {
