@@ -66,11 +66,11 @@ final class OtlpHttpTraceExporter implements SpanExporter {
    */
   @Override
   public CompletableResultCode export(Collection<SpanData> spans) {
-    return send(new OtlpTraceEncoder().encode(spans));
+    return send(OtlpTraceEncoder.Request.of(new OtlpTraceEncoder().encode(spans)));
   }
 
   /** Sends one encoded {@code ExportTraceServiceRequest}. */
-  CompletableResultCode send(byte[] body) {
+  CompletableResultCode send(OtlpTraceEncoder.Request body) {
     if (shutDown.get()) {
       return CompletableResultCode.ofFailure();
     }
@@ -103,15 +103,15 @@ final class OtlpHttpTraceExporter implements SpanExporter {
   }
 
   /** An encoded request, written as often as the sender's retries need it. */
-  private record Body(byte[] bytes) implements MessageWriter {
+  private record Body(OtlpTraceEncoder.Request request) implements MessageWriter {
     @Override
     public void writeMessage(OutputStream output) throws IOException {
-      output.write(bytes);
+      request.writeTo(output);
     }
 
     @Override
     public int getContentLength() {
-      return bytes.length;
+      return request.length();
     }
   }
 

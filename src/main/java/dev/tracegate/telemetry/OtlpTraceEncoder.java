@@ -12,6 +12,10 @@ import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -136,17 +140,145 @@ final class OtlpTraceEncoder {
         span.getResource(), span.getInstrumentationScopeInfo(), Arrays.copyOf(buf, pos));
   }
 
-  /** The request for spans encoded by {@link #encodeSpan}: the same bytes {@link #encode} makes. */
-  byte[] request(List<Encoded> spans) {
-    return request(
-        spans,
-        Encoded::resource,
-        Encoded::scope,
-        e -> {
-          ensure(e.bytes().length);
-          System.arraycopy(e.bytes(), 0, buf, pos, e.bytes().length);
-          pos += e.bytes().length;
+  /**
+   * The request for spans encoded by {@link #encodeSpan}, the same bytes {@link #encode} makes, as
+   * its framing (the resource and scope messages and the lengths around them) plus the spans' own
+   * arrays, written out in order and never joined into one array: at 2,048 spans per request that
+   * array and its trimmed copy were 1.6 MB of young garbage per batch, copied twice on the way.
+   */
+  Request request(List<Encoded> spans) {
+    Map<Resource, Map<InstrumentationScopeInfo, Collection<Encoded>>> grouped =
+        group(spans, Encoded::resource, Encoded::scope);
+    // the resource and scope messages first, in their own arrays: the framing needs their lengths
+    Map<Resource, byte[]> resources = new LinkedHashMap<>();
+    Map<InstrumentationScopeInfo, byte[]> scopes = new LinkedHashMap<>();
+    grouped.forEach(
+        (resource, members) -> {
+          resources.put(
+              resource, message(() -> attributes(RESOURCE_ATTRIBUTES, resource.getAttributes())));
+          members
+              .keySet()
+              .forEach(
+                  scope ->
+                      scopes.computeIfAbsent(
+                          scope,
+                          s ->
+                              message(
+                                  () -> {
+                                    optionalString(SCOPE_NAME, s.getName());
+                                    optionalString(SCOPE_VERSION, s.getVersion());
+                                    attributes(SCOPE_ATTRIBUTES, s.getAttributes());
+                                  })));
         });
+    pos = 0;
+    List<Collection<Encoded>> groups = new ArrayList<>();
+    int[] cuts = new int[2 * spans.size() + 2];
+    int pieces = 0;
+    for (Map.Entry<Resource, Map<InstrumentationScopeInfo, Collection<Encoded>>> r :
+        grouped.entrySet()) {
+      byte[] resource = resources.get(r.getKey());
+      int body = fieldSize(resource.length) + stringFieldSize(r.getKey().getSchemaUrl());
+      for (Map.Entry<InstrumentationScopeInfo, Collection<Encoded>> sc : r.getValue().entrySet()) {
+        body += fieldSize(scopeSpansLength(scopes.get(sc.getKey()), sc.getKey(), sc.getValue()));
+      }
+      tag(REQUEST_RESOURCE_SPANS, LENGTH_DELIMITED);
+      varint(body);
+      tag(RESOURCE_SPANS_RESOURCE, LENGTH_DELIMITED);
+      bytes(resource);
+      for (Map.Entry<InstrumentationScopeInfo, Collection<Encoded>> sc : r.getValue().entrySet()) {
+        byte[] scope = scopes.get(sc.getKey());
+        tag(RESOURCE_SPANS_SCOPE_SPANS, LENGTH_DELIMITED);
+        varint(scopeSpansLength(scope, sc.getKey(), sc.getValue()));
+        tag(SCOPE_SPANS_SCOPE, LENGTH_DELIMITED);
+        bytes(scope);
+        cuts[++pieces] = pos;
+        groups.add(sc.getValue());
+        optionalString(SCOPE_SPANS_SCHEMA_URL, sc.getKey().getSchemaUrl());
+      }
+      optionalString(RESOURCE_SPANS_SCHEMA_URL, r.getKey().getSchemaUrl());
+    }
+    cuts[++pieces] = pos;
+    return new Request(Arrays.copyOf(buf, pos), Arrays.copyOf(cuts, pieces + 1), groups);
+  }
+
+  /** What {@code body} writes, as its own array. */
+  private byte[] message(Runnable body) {
+    pos = 0;
+    body.run();
+    return Arrays.copyOf(buf, pos);
+  }
+
+  private static int scopeSpansLength(
+      byte[] scope, InstrumentationScopeInfo info, Collection<Encoded> spans) {
+    int length = fieldSize(scope.length) + stringFieldSize(info.getSchemaUrl());
+    for (Encoded e : spans) {
+      length += e.bytes().length;
+    }
+    return length;
+  }
+
+  /** A length-delimited field of {@code length} bytes with a one-byte tag (field numbers < 16). */
+  private static int fieldSize(int length) {
+    return 1 + varintSize(length) + length;
+  }
+
+  /** What {@link #optionalString} writes for {@code s}. */
+  private static int stringFieldSize(String s) {
+    return s == null || s.isEmpty() ? 0 : fieldSize(s.getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  /**
+   * An {@code ExportTraceServiceRequest} as pieces: framing piece 0, the spans of group 0, framing
+   * piece 1, ... and the last framing piece. Immutable, so a retry writes the same bytes again.
+   */
+  static final class Request {
+    private final byte[] framing;
+    private final int[] cuts;
+    private final List<Collection<Encoded>> groups;
+    private final int length;
+
+    private Request(byte[] framing, int[] cuts, List<Collection<Encoded>> groups) {
+      this.framing = framing;
+      this.cuts = cuts;
+      this.groups = groups;
+      int n = framing.length;
+      for (Collection<Encoded> group : groups) {
+        for (Encoded e : group) {
+          n += e.bytes().length;
+        }
+      }
+      this.length = n;
+    }
+
+    /** A request already encoded whole. */
+    static Request of(byte[] bytes) {
+      return new Request(bytes, new int[] {0, bytes.length}, List.of());
+    }
+
+    int length() {
+      return length;
+    }
+
+    void writeTo(OutputStream out) throws IOException {
+      for (int i = 0; i < groups.size(); i++) {
+        out.write(framing, cuts[i], cuts[i + 1] - cuts[i]);
+        for (Encoded e : groups.get(i)) {
+          out.write(e.bytes());
+        }
+      }
+      int last = cuts[cuts.length - 2];
+      out.write(framing, last, framing.length - last);
+    }
+
+    byte[] toByteArray() {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(length);
+      try {
+        writeTo(out);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return out.toByteArray();
+    }
   }
 
   private <T> byte[] request(

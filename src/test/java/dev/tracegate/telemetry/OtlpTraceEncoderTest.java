@@ -185,6 +185,14 @@ class OtlpTraceEncoderTest {
     assertThat(normalized(decoded))
         .isEqualTo(normalized(ExportTraceServiceRequest.parseFrom(sdk.toByteArray())));
     assertThat(decoded.getResourceSpans(0).getScopeSpansList()).hasSize(2);
+    // the export path: spans encoded one by one where they end, the request written around them
+    List<OtlpTraceEncoder.Encoded> oneByOne = new ArrayList<>();
+    for (SpanData span : finished) {
+      oneByOne.add(new OtlpTraceEncoder(16).encodeSpan(span));
+    }
+    OtlpTraceEncoder.Request request = new OtlpTraceEncoder(16).request(oneByOne);
+    assertThat(request.toByteArray()).isEqualTo(ours);
+    assertThat(request.length()).isEqualTo(ours.length);
     assertThat(
             decoded.getResourceSpans(0).getScopeSpansList().stream()
                 .mapToInt(ScopeSpans::getSpansCount)
@@ -233,7 +241,7 @@ class OtlpTraceEncoderTest {
     for (SpanData span : finished) {
       oneByOne.add(new OtlpTraceEncoder(16).encodeSpan(span));
     }
-    assertThat(new OtlpTraceEncoder().request(oneByOne)).isEqualTo(ours);
+    assertThat(new OtlpTraceEncoder().request(oneByOne).toByteArray()).isEqualTo(ours);
     assertThat(normalized(decoded))
         .isEqualTo(normalized(ExportTraceServiceRequest.parseFrom(sdk.toByteArray())));
   }
