@@ -21,11 +21,12 @@ import org.slf4j.LoggerFactory;
  * exporter: a span is encoded where it ends, on the event loop whose core still has its data in
  * cache, and only its few hundred bytes wait for export, where the SDK keeps the span's whole
  * object graph queued (at 100 % sampling those graphs were what young collections copied, and
- * reading them back cold on the exporter thread was most of its time). One worker thread joins the
- * bytes into requests of at most {@code maxExportBatchSize} spans when that many wait, every {@code
- * scheduleDelay}, on flush and at shutdown, and sends one request at a time, waiting at most {@code
- * exportTimeout} for it. The queue is bounded by {@link SpanStats}, which drops and counts what
- * finds it full before it gets here; ending a span never blocks.
+ * reading them back cold on the exporter thread was most of its time). One worker thread groups the
+ * bytes into requests (written out around them, not copied into one array) of at most {@code
+ * maxExportBatchSize} spans when that many wait, every {@code scheduleDelay}, on flush and at
+ * shutdown, and sends one request at a time, waiting at most {@code exportTimeout} for it. The
+ * queue is bounded by {@link SpanStats}, which drops and counts what finds it full before it gets
+ * here; ending a span never blocks.
  */
 final class EncodingBatchProcessor implements SpanProcessor {
   private static final Logger LOG = LoggerFactory.getLogger(EncodingBatchProcessor.class);
