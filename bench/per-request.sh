@@ -14,8 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; SECS=${2:-8}; CONNS=${CONNS:-64}
 JAR=${JAR:-target/tracegate.jar}
-PEER=bench/peers/vertx-http-proxy/target/vertx-http-proxy-peer.jar
-JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
+source bench/targets.sh   # JVM, PEER, launch
 OUT=$(mktemp -d /tmp/tracegate-per-request.XXXXXX)
 ulimit -n "$(ulimit -Hn)"
 command -v wrk >/dev/null && command -v nginx >/dev/null ||
@@ -34,21 +33,11 @@ trap cleanup EXIT
 cleanup; sleep 0.5
 nginx -c "$PWD/bench/stub-upstream.conf"; nginx -c "$PWD/bench/otlp-sink.conf"
 
-COMMON=(TRACEGATE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres TRACEGATE_ACCESS_LOG_ENABLED=false)
-UNTRACED=(OTEL_TRACES_SAMPLER=always_off OTEL_TRACES_EXPORTER=none)
-TRACED=(OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048
-  OTEL_BSP_SCHEDULE_DELAY=200)
 declare -A PORT PID
 start() { # NAME KIND JAR
   local name=$1 kind=$2 jar=$3 n=${#pids[@]}
   local port=$((8300 + n)) admin=$((9500 + n))
-  case $kind in
-    vertx) java "${JVM[@]}" -jar "$PEER" "$port" 127.0.0.1 9001 > "$OUT/$name.log" 2>&1 & ;;
-    untraced) env "${COMMON[@]}" "${UNTRACED[@]}" TRACEGATE_SERVER_PORT=$port TRACEGATE_ADMIN_PORT=$admin \
-      java "${JVM[@]}" -jar "$jar" --config bench/gateway.yaml > "$OUT/$name.log" 2>&1 & ;;
-    traced) env "${COMMON[@]}" "${TRACED[@]}" TRACEGATE_SERVER_PORT=$port TRACEGATE_ADMIN_PORT=$admin \
-      java "${JVM[@]}" -jar "$jar" --config bench/gateway.yaml > "$OUT/$name.log" 2>&1 & ;;
-  esac
+  launch "$kind" "$jar" "$port" "$admin" "$OUT/$name.log"
   pids+=($!); PID[$name]=$!; PORT[$name]=$port
   until curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1; do sleep 0.1; done
 }

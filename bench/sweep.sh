@@ -17,9 +17,8 @@ ROUNDS=${1:-3}
 SECS=${2:-8}
 read -r -a CONNS <<< "${CONNS:-64 1000 5000}"
 JAR=${JAR:-target/tracegate.jar}
-PEER=bench/peers/vertx-http-proxy/target/vertx-http-proxy-peer.jar
 OUT=$(mktemp -d /tmp/tracegate-sweep.XXXXXX)
-JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
+source bench/targets.sh   # JVM, PEER, launch
 ulimit -n "$(ulimit -Hn)"   # 5,000 connections: a socket each in wrk, the proxy and its upstream side
 
 need() { command -v "$1" >/dev/null 2>&1; }
@@ -43,22 +42,12 @@ nginx -c "$PWD/bench/stub-upstream.conf"
 nginx -c "$PWD/bench/proxy-peer.conf"
 nginx -c "$PWD/bench/otlp-sink.conf"
 
-COMMON=(TRACEGATE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres TRACEGATE_ACCESS_LOG_ENABLED=false)
-UNTRACED=(OTEL_TRACES_SAMPLER=always_off OTEL_TRACES_EXPORTER=none)
-TRACED=(OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048
-  OTEL_BSP_SCHEDULE_DELAY=200)
 declare -A PORT ADMIN PID
 ready() { until curl -fs "$1" >/dev/null 2>&1; do sleep 0.1; done; }
 start() { # NAME KIND (vertx|untraced|traced), as process NAME
   local name=$1 kind=$2 n=${#pids[@]}
   local port=$((8200 + n)) admin=$((9400 + n))
-  case $kind in
-    vertx) java "${JVM[@]}" -jar "$PEER" "$port" 127.0.0.1 9001 > "$OUT/$name.log" 2>&1 & ;;
-    untraced) env "${COMMON[@]}" "${UNTRACED[@]}" TRACEGATE_SERVER_PORT=$port TRACEGATE_ADMIN_PORT=$admin \
-      java "${JVM[@]}" -jar "$JAR" --config bench/gateway.yaml > "$OUT/$name.log" 2>&1 & ;;
-    traced) env "${COMMON[@]}" "${TRACED[@]}" TRACEGATE_SERVER_PORT=$port TRACEGATE_ADMIN_PORT=$admin \
-      java "${JVM[@]}" -jar "$JAR" --config bench/gateway.yaml > "$OUT/$name.log" 2>&1 & ;;
-  esac
+  launch "$kind" "$JAR" "$port" "$admin" "$OUT/$name.log"
   pids+=($!); PID[$name]=$!; PORT[$name]=$port; ADMIN[$name]=$admin
   if [ "$kind" = vertx ]; then until grep -q "vertx-http-proxy on" "$OUT/$name.log"; do sleep 0.1; done
   else ready "http://127.0.0.1:$admin/health/ready"; fi
