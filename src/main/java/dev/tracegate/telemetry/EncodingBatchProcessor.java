@@ -35,7 +35,9 @@ final class EncodingBatchProcessor implements SpanProcessor {
   private final ThreadLocal<OtlpTraceEncoder> encoders =
       ThreadLocal.withInitial(() -> new OtlpTraceEncoder(2048));
 
-  private final OtlpTraceEncoder requests = new OtlpTraceEncoder();
+  /** Writes only the requests' framing: the spans stay in their own arrays. */
+  private final OtlpTraceEncoder requests = new OtlpTraceEncoder(512);
+
   private final ConcurrentLinkedQueue<OtlpTraceEncoder.Encoded> queue =
       new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
