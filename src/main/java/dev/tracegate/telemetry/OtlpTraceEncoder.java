@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -125,7 +124,39 @@ final class OtlpTraceEncoder {
 
   /** The request for {@code spans}, grouped by resource, then by instrumentation scope. */
   byte[] encode(Collection<SpanData> spans) {
-    return request(spans, SpanData::getResource, SpanData::getInstrumentationScopeInfo, this::span);
+    pos = 0;
+    group(spans, SpanData::getResource, SpanData::getInstrumentationScopeInfo)
+        .forEach(
+            (resource, scopes) -> {
+              int outer = begin(REQUEST_RESOURCE_SPANS);
+              int res = begin(RESOURCE_SPANS_RESOURCE);
+              attributes(RESOURCE_ATTRIBUTES, resource.getAttributes());
+              end(res);
+              scopes.forEach(
+                  (scope, members) -> {
+                    int scopeSpans = begin(RESOURCE_SPANS_SCOPE_SPANS);
+                    int sc = begin(SCOPE_SPANS_SCOPE);
+                    scopeBody(scope);
+                    end(sc);
+                    members.forEach(this::span);
+                    optionalString(SCOPE_SPANS_SCHEMA_URL, scope.getSchemaUrl());
+                    end(scopeSpans);
+                  });
+              optionalString(RESOURCE_SPANS_SCHEMA_URL, resource.getSchemaUrl());
+              end(outer);
+            });
+    byte[] out = Arrays.copyOf(buf, pos);
+    if (buf.length > 16 * 1024 * 1024) {
+      buf = new byte[initialSize]; // one huge batch does not pin its array for good
+    }
+    return out;
+  }
+
+  /** The fields of an {@code InstrumentationScope} message. */
+  private void scopeBody(InstrumentationScopeInfo scope) {
+    optionalString(SCOPE_NAME, scope.getName());
+    optionalString(SCOPE_VERSION, scope.getVersion());
+    attributes(SCOPE_ATTRIBUTES, scope.getAttributes());
   }
 
   /**
@@ -147,58 +178,72 @@ final class OtlpTraceEncoder {
    * array and its trimmed copy were 1.6 MB of young garbage per batch, copied twice on the way.
    */
   Request request(List<Encoded> spans) {
-    Map<Resource, Map<InstrumentationScopeInfo, Collection<Encoded>>> grouped =
-        group(spans, Encoded::resource, Encoded::scope);
-    // the resource and scope messages first, in their own arrays: the framing needs their lengths
-    Map<Resource, byte[]> resources = new LinkedHashMap<>();
-    Map<InstrumentationScopeInfo, byte[]> scopes = new LinkedHashMap<>();
-    grouped.forEach(
-        (resource, members) -> {
-          resources.put(
-              resource, message(() -> attributes(RESOURCE_ATTRIBUTES, resource.getAttributes())));
-          members
-              .keySet()
-              .forEach(
-                  scope ->
-                      scopes.computeIfAbsent(
-                          scope,
-                          s ->
-                              message(
-                                  () -> {
-                                    optionalString(SCOPE_NAME, s.getName());
-                                    optionalString(SCOPE_VERSION, s.getVersion());
-                                    attributes(SCOPE_ATTRIBUTES, s.getAttributes());
-                                  })));
-        });
+    // first the resource and scope messages in their own arrays and each scope's span bytes
+    // counted: the framing written below needs their lengths before their contents
+    List<ResourceGroup> resources = new ArrayList<>();
+    group(spans, Encoded::resource, Encoded::scope)
+        .forEach(
+            (resource, scopes) -> {
+              List<ScopeGroup> members = new ArrayList<>();
+              scopes.forEach(
+                  (scope, encoded) -> {
+                    int spanBytes = 0;
+                    for (Encoded e : encoded) {
+                      spanBytes += e.bytes().length;
+                    }
+                    members.add(
+                        new ScopeGroup(
+                            message(() -> scopeBody(scope)),
+                            scope.getSchemaUrl(),
+                            encoded,
+                            spanBytes));
+                  });
+              resources.add(
+                  new ResourceGroup(
+                      message(() -> attributes(RESOURCE_ATTRIBUTES, resource.getAttributes())),
+                      resource.getSchemaUrl(),
+                      members));
+            });
     pos = 0;
     List<Collection<Encoded>> groups = new ArrayList<>();
-    int[] cuts = new int[2 * spans.size() + 2];
-    int pieces = 0;
-    for (Map.Entry<Resource, Map<InstrumentationScopeInfo, Collection<Encoded>>> r :
-        grouped.entrySet()) {
-      byte[] resource = resources.get(r.getKey());
-      int body = fieldSize(resource.length) + stringFieldSize(r.getKey().getSchemaUrl());
-      for (Map.Entry<InstrumentationScopeInfo, Collection<Encoded>> sc : r.getValue().entrySet()) {
-        body += fieldSize(scopeSpansLength(scopes.get(sc.getKey()), sc.getKey(), sc.getValue()));
+    int[] cuts = new int[spans.size() + 2];
+    int spanBytes = 0;
+    for (ResourceGroup r : resources) {
+      int body = fieldSize(r.resource().length) + stringFieldSize(r.schemaUrl());
+      for (ScopeGroup sc : r.scopes()) {
+        body += fieldSize(sc.length());
       }
       tag(REQUEST_RESOURCE_SPANS, LENGTH_DELIMITED);
       varint(body);
       tag(RESOURCE_SPANS_RESOURCE, LENGTH_DELIMITED);
-      bytes(resource);
-      for (Map.Entry<InstrumentationScopeInfo, Collection<Encoded>> sc : r.getValue().entrySet()) {
-        byte[] scope = scopes.get(sc.getKey());
+      bytes(r.resource());
+      for (ScopeGroup sc : r.scopes()) {
         tag(RESOURCE_SPANS_SCOPE_SPANS, LENGTH_DELIMITED);
-        varint(scopeSpansLength(scope, sc.getKey(), sc.getValue()));
+        varint(sc.length());
         tag(SCOPE_SPANS_SCOPE, LENGTH_DELIMITED);
-        bytes(scope);
-        cuts[++pieces] = pos;
-        groups.add(sc.getValue());
-        optionalString(SCOPE_SPANS_SCHEMA_URL, sc.getKey().getSchemaUrl());
+        bytes(sc.scope());
+        groups.add(sc.spans());
+        cuts[groups.size()] = pos;
+        spanBytes += sc.spanBytes();
+        optionalString(SCOPE_SPANS_SCHEMA_URL, sc.schemaUrl());
       }
-      optionalString(RESOURCE_SPANS_SCHEMA_URL, r.getKey().getSchemaUrl());
+      optionalString(RESOURCE_SPANS_SCHEMA_URL, r.schemaUrl());
     }
-    cuts[++pieces] = pos;
-    return new Request(Arrays.copyOf(buf, pos), Arrays.copyOf(cuts, pieces + 1), groups);
+    cuts[groups.size() + 1] = pos;
+    return new Request(
+        Arrays.copyOf(buf, pos), Arrays.copyOf(cuts, groups.size() + 2), groups, pos + spanBytes);
+  }
+
+  /** A resource's message and its scopes, as {@link #request(List)} writes them. */
+  private record ResourceGroup(byte[] resource, String schemaUrl, List<ScopeGroup> scopes) {}
+
+  /** A scope's message and its spans with their length in bytes. */
+  private record ScopeGroup(
+      byte[] scope, String schemaUrl, Collection<Encoded> spans, int spanBytes) {
+    /** The length of the {@code ScopeSpans} message. */
+    int length() {
+      return fieldSize(scope.length) + spanBytes + stringFieldSize(schemaUrl);
+    }
   }
 
   /** What {@code body} writes, as its own array. */
@@ -206,15 +251,6 @@ final class OtlpTraceEncoder {
     pos = 0;
     body.run();
     return Arrays.copyOf(buf, pos);
-  }
-
-  private static int scopeSpansLength(
-      byte[] scope, InstrumentationScopeInfo info, Collection<Encoded> spans) {
-    int length = fieldSize(scope.length) + stringFieldSize(info.getSchemaUrl());
-    for (Encoded e : spans) {
-      length += e.bytes().length;
-    }
-    return length;
   }
 
   /** A length-delimited field of {@code length} bytes with a one-byte tag (field numbers < 16). */
@@ -237,37 +273,34 @@ final class OtlpTraceEncoder {
     private final List<Collection<Encoded>> groups;
     private final int length;
 
-    private Request(byte[] framing, int[] cuts, List<Collection<Encoded>> groups) {
+    private Request(byte[] framing, int[] cuts, List<Collection<Encoded>> groups, int length) {
       this.framing = framing;
       this.cuts = cuts;
       this.groups = groups;
-      int n = framing.length;
-      for (Collection<Encoded> group : groups) {
-        for (Encoded e : group) {
-          n += e.bytes().length;
-        }
-      }
-      this.length = n;
+      this.length = length;
     }
 
     /** A request already encoded whole. */
     static Request of(byte[] bytes) {
-      return new Request(bytes, new int[] {0, bytes.length}, List.of());
+      return new Request(bytes, new int[] {0, bytes.length}, List.of(), bytes.length);
     }
 
     int length() {
       return length;
     }
 
+    /**
+     * Framing piece {@code i} from {@code cuts[i]} to {@code cuts[i + 1]}, then group i's spans.
+     */
     void writeTo(OutputStream out) throws IOException {
-      for (int i = 0; i < groups.size(); i++) {
+      for (int i = 0; i + 1 < cuts.length; i++) {
         out.write(framing, cuts[i], cuts[i + 1] - cuts[i]);
-        for (Encoded e : groups.get(i)) {
-          out.write(e.bytes());
+        if (i < groups.size()) {
+          for (Encoded e : groups.get(i)) {
+            out.write(e.bytes());
+          }
         }
       }
-      int last = cuts[cuts.length - 2];
-      out.write(framing, last, framing.length - last);
     }
 
     byte[] toByteArray() {
@@ -279,41 +312,6 @@ final class OtlpTraceEncoder {
       }
       return out.toByteArray();
     }
-  }
-
-  private <T> byte[] request(
-      Collection<T> spans,
-      Function<T, Resource> resourceOf,
-      Function<T, InstrumentationScopeInfo> scopeOf,
-      Consumer<T> writeSpan) {
-    pos = 0;
-    group(spans, resourceOf, scopeOf)
-        .forEach(
-            (resource, scopes) -> {
-              int outer = begin(REQUEST_RESOURCE_SPANS);
-              int res = begin(RESOURCE_SPANS_RESOURCE);
-              attributes(RESOURCE_ATTRIBUTES, resource.getAttributes());
-              end(res);
-              scopes.forEach(
-                  (scope, members) -> {
-                    int scopeSpans = begin(RESOURCE_SPANS_SCOPE_SPANS);
-                    int sc = begin(SCOPE_SPANS_SCOPE);
-                    optionalString(SCOPE_NAME, scope.getName());
-                    optionalString(SCOPE_VERSION, scope.getVersion());
-                    attributes(SCOPE_ATTRIBUTES, scope.getAttributes());
-                    end(sc);
-                    members.forEach(writeSpan);
-                    optionalString(SCOPE_SPANS_SCHEMA_URL, scope.getSchemaUrl());
-                    end(scopeSpans);
-                  });
-              optionalString(RESOURCE_SPANS_SCHEMA_URL, resource.getSchemaUrl());
-              end(outer);
-            });
-    byte[] out = Arrays.copyOf(buf, pos);
-    if (buf.length > 16 * 1024 * 1024) {
-      buf = new byte[initialSize]; // one huge batch does not pin its array for good
-    }
-    return out;
   }
 
   /**
