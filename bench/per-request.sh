@@ -9,7 +9,8 @@
 # the serial collector consume). Rounds interleave the targets (reversed on even rounds); medians
 # with their spread.
 # Usage: bench/per-request.sh [ROUNDS] [SECONDS]   env CONNS (default 64), JAR, and OLD_JAR to add
-#        that build's untraced and traced gateways (an A/B of a change, in the same rounds)
+#        that build's untraced and traced gateways (an A/B of a change, in the same rounds);
+#        RECORDED=1 adds tracegate recording every span but exporting none (recording's own cost)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; SECS=${2:-8}; CONNS=${CONNS:-64}
@@ -47,6 +48,7 @@ if [ -n "${OLD_JAR:-}" ]; then
   start untraced-old untraced "$OLD_JAR"; start traced-old traced "$OLD_JAR"
   targets+=(untraced-old traced-old)
 fi
+if [ -n "${RECORDED:-}" ]; then start recorded recorded "$JAR"; targets+=(recorded); fi
 
 # CPU ticks per thread group of a JVM: "group user sys" (thread names without their numbers)
 jvm_cpu() {
@@ -129,9 +131,14 @@ def ratio(a, b, i, label, inverse=False):
     m, lo, hi = med(vals)
     print(f"{a}/{b} {label}: {m:.2f} ({lo:.2f}..{hi:.2f})")
 print()
+ratio("traced", "untraced", 0, "req/s")
 ratio("traced", "untraced", -1, "JVM CPU per request")
 ratio("traced", "untraced", 8, "bytes allocated per request")
 ratio("untraced", "vertx", -1, "JVM CPU per request")
+if "recorded" in rows:
+    ratio("recorded", "untraced", 0, "req/s")
+    ratio("recorded", "untraced", -1, "JVM CPU per request")
+    ratio("traced", "recorded", -1, "JVM CPU per request")
 if "traced-old" in rows:
     ratio("traced", "traced-old", -1, "JVM CPU per request")
     ratio("traced", "traced-old", 8, "bytes allocated per request")

@@ -4,6 +4,8 @@
 #   vertx     Vert.x's stock reverse proxy (bench/peers/vertx-http-proxy) in front of the stub
 #   untraced  tracegate with tracing off
 #   traced    tracegate at 100 % sampling, exporting OTLP/HTTP to the nginx sink
+#   recorded  tracegate at 100 % sampling with no exporter: the SDK's spans and the recent-trace
+#             buffer, without encoding or export (what recording alone costs)
 # shellcheck shell=bash
 JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
 PEER=bench/peers/vertx-http-proxy/target/vertx-http-proxy-peer.jar
@@ -11,13 +13,18 @@ COMMON=(TRACEGATE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres TRA
 UNTRACED=(OTEL_TRACES_SAMPLER=always_off OTEL_TRACES_EXPORTER=none)
 TRACED=(OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048
   OTEL_BSP_SCHEDULE_DELAY=200)
+RECORD_ONLY=(OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none)
 launch() {
   local kind=$1 jar=$2 port=$3 admin=$4 log=$5 tracing
   if [ "$kind" = vertx ]; then
     java "${JVM[@]}" -jar "$PEER" "$port" 127.0.0.1 9001 > "$log" 2>&1 &
     return
   fi
-  if [ "$kind" = traced ]; then tracing=("${TRACED[@]}"); else tracing=("${UNTRACED[@]}"); fi
+  case $kind in
+    traced) tracing=("${TRACED[@]}") ;;
+    recorded) tracing=("${RECORD_ONLY[@]}") ;;
+    *) tracing=("${UNTRACED[@]}") ;;
+  esac
   env "${COMMON[@]}" "${tracing[@]}" TRACEGATE_SERVER_PORT="$port" TRACEGATE_ADMIN_PORT="$admin" \
     java "${JVM[@]}" -jar "$jar" --config bench/gateway.yaml > "$log" 2>&1 &
 }
