@@ -171,5 +171,9 @@ echo "logged/traced p99 $(ratio logged traced 5)   (p99 latency)"
 echo "access records written: $(curl -fs http://127.0.0.1:9193/metrics | awk '/^tracegate_access_log_written_total/ {print $2 + 0}'), dropped: $(curl -fs http://127.0.0.1:9193/metrics | awk '/^tracegate_access_log_dropped_total/ {s += $2} END {print s + 0}')"
 echo "sql/pgbench      $(ratio sql pgbench)"
 echo "spans exported during the rounds: $(awk -v a="$e0" -v b="$e1" 'BEGIN {print b - a}'), dropped: $(awk -v a="$d0" -v b="$d1" 'BEGIN {print b - a}')"
-echo "resident memory of the traced gateway under load: $(sort -n "$OUT/rss" | tail -1) MiB (max over rounds)"
+if [ -s "$OUT/rss" ]; then
+  echo "resident memory of the traced gateway under load: $(sort -n "$OUT/rss" | tail -1) MiB (max over rounds)"
+else
+  echo "resident memory of the traced gateway under load: n/a (not measured)"
+fi
 echo "raw results: $OUT"
