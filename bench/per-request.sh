@@ -10,7 +10,8 @@
 # with their spread.
 # Usage: bench/per-request.sh [ROUNDS] [SECONDS]   env CONNS (default 64), JAR, and OLD_JAR to add
 #        that build's untraced and traced gateways (an A/B of a change, in the same rounds);
-#        RECORDED=1 adds tracegate recording every span but exporting none (recording's own cost)
+#        RECORDED=1 adds tracegate recording every span but keeping and exporting none (the SDK's
+#        recording alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; SECS=${2:-8}; CONNS=${CONNS:-64}

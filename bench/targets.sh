@@ -4,8 +4,9 @@
 #   vertx     Vert.x's stock reverse proxy (bench/peers/vertx-http-proxy) in front of the stub
 #   untraced  tracegate with tracing off
 #   traced    tracegate at 100 % sampling, exporting OTLP/HTTP to the nginx sink
-#   recorded  tracegate at 100 % sampling with no exporter: the SDK's spans and the recent-trace
-#             buffer, without encoding or export (what recording alone costs)
+#   recorded  tracegate at 100 % sampling keeping and sending nothing (no exporter, no recent-trace
+#             buffer): the SDK's spans, their attributes and the trace headers, the floor of tracing
+#             through the SDK
 # shellcheck shell=bash
 JVM=(-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2)
 PEER=bench/peers/vertx-http-proxy/target/vertx-http-proxy-peer.jar
@@ -13,7 +14,7 @@ COMMON=(TRACEGATE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres TRA
 UNTRACED=(OTEL_TRACES_SAMPLER=always_off OTEL_TRACES_EXPORTER=none)
 TRACED=(OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048
   OTEL_BSP_SCHEDULE_DELAY=200)
-RECORD_ONLY=(OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none)
+RECORD_ONLY=(OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none TRACEGATE_TELEMETRY_RECENT_TRACES=0)
 launch() {
   local kind=$1 jar=$2 port=$3 admin=$4 log=$5 tracing
   if [ "$kind" = vertx ]; then
