@@ -11,7 +11,8 @@
 # Usage: bench/per-request.sh [ROUNDS] [SECONDS]   env CONNS (default 64), JAR, and OLD_JAR to add
 #        that build's untraced and traced gateways (an A/B of a change, in the same rounds);
 #        RECORDED=1 adds tracegate recording every span but keeping and exporting none (the SDK's
-#        recording alone)
+#        recording alone); WARM seconds of load per target before the rounds (default 15: the
+#        exporter's code, called ~40 times a second, takes minutes to be compiled)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; SECS=${2:-8}; CONNS=${CONNS:-64}
@@ -78,7 +79,7 @@ young_kb() { jstat -gc "$1" | awk 'NR == 2 { printf "%.0f %d %.3f\n", $13 * $5 +
 
 hz=$(getconf CLK_TCK)
 echo "warming up (JIT) ..."
-for t in "${targets[@]}"; do wrk -t2 -c"$CONNS" -d15s "http://127.0.0.1:${PORT[$t]}/" >/dev/null; done
+for t in "${targets[@]}"; do wrk -t2 -c"$CONNS" -d"${WARM:-15}s" "http://127.0.0.1:${PORT[$t]}/" >/dev/null; done
 reversed=(); for ((i=${#targets[@]}-1; i>=0; i--)); do reversed+=("${targets[$i]}"); done
 for r in $(seq 1 "$ROUNDS"); do
   if (( r % 2 == 0 )); then order=("${reversed[@]}"); else order=("${targets[@]}"); fi

@@ -7,7 +7,8 @@
 # the first JVM started is slower for its whole life). Rounds interleave the targets (reversed on
 # even rounds); each ratio is taken within a round and reported as the median with its spread.
 # Per connection count: req/s, p50, p99, socket errors, RSS, spans dropped.
-# Usage: bench/sweep.sh [ROUNDS] [SECONDS]   (defaults 3 rounds of 8 s; env CONNS="64 1000 5000")
+# Usage: bench/sweep.sh [ROUNDS] [SECONDS]   (defaults 3 rounds of 8 s; env CONNS="64 1000 5000";
+#        WARM seconds of warm-up per process at 64 connections, default 15)
 # With env PACE_MS=N each connection pauses N ms after every answer (bench/paced.lua) in the measured
 # rounds: a load below saturation, the same for every target, so that latency is latency and not
 # throughput in disguise (at saturation wrk's mean latency is connections / req/s, Little's law).
@@ -72,7 +73,7 @@ spans() { # ADMIN -> "exported dropped"
 }
 
 echo "warming up (JIT) ..."
-for t in "${targets[@]}"; do [ "$t" = nginx ] || wrk_run "${PORT[$t]}" 64 15 >/dev/null; done
+for t in "${targets[@]}"; do [ "$t" = nginx ] || wrk_run "${PORT[$t]}" 64 "${WARM:-15}" >/dev/null; done
 for t in "${targets[@]}"; do [ "$t" = nginx ] || wrk_run "${PORT[$t]}" 1000 8 >/dev/null; done
 read -r e0a d0a <<< "$(spans "${ADMIN[traced1]}")"; read -r e0b d0b <<< "$(spans "${ADMIN[traced2]}")"
 
