@@ -204,9 +204,13 @@ final class OtlpTraceEncoder {
                       resource.getSchemaUrl(),
                       members));
             });
+    int scopeCount = 0;
+    for (ResourceGroup r : resources) {
+      scopeCount += r.scopes().size();
+    }
     pos = 0;
-    List<Collection<Encoded>> groups = new ArrayList<>();
-    int[] cuts = new int[spans.size() + 2];
+    List<Collection<Encoded>> groups = new ArrayList<>(scopeCount);
+    int[] cuts = new int[scopeCount + 2];
     int spanBytes = 0;
     for (ResourceGroup r : resources) {
       int body = fieldSize(r.resource().length) + stringFieldSize(r.schemaUrl());
@@ -230,8 +234,7 @@ final class OtlpTraceEncoder {
       optionalString(RESOURCE_SPANS_SCHEMA_URL, r.schemaUrl());
     }
     cuts[groups.size() + 1] = pos;
-    return new Request(
-        Arrays.copyOf(buf, pos), Arrays.copyOf(cuts, groups.size() + 2), groups, pos + spanBytes);
+    return new Request(Arrays.copyOf(buf, pos), cuts, groups, pos + spanBytes);
   }
 
   /** A resource's message and its scopes, as {@link #request(List)} writes them. */
