@@ -17,14 +17,12 @@ TRACED=(OTEL_TRACES_SAMPLER=always_on OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX
 RECORD_ONLY=(OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none TRACEGATE_TELEMETRY_RECENT_TRACES=0)
 launch() {
   local kind=$1 jar=$2 port=$3 admin=$4 log=$5 tracing
-  if [ "$kind" = vertx ]; then
-    java "${JVM[@]}" -jar "$PEER" "$port" 127.0.0.1 9001 > "$log" 2>&1 &
-    return
-  fi
   case $kind in
+    vertx) java "${JVM[@]}" -jar "$PEER" "$port" 127.0.0.1 9001 > "$log" 2>&1 & return ;;
+    untraced) tracing=("${UNTRACED[@]}") ;;
     traced) tracing=("${TRACED[@]}") ;;
     recorded) tracing=("${RECORD_ONLY[@]}") ;;
-    *) tracing=("${UNTRACED[@]}") ;;
+    *) echo "launch: no such kind of target: $kind" >&2; return 2 ;;
   esac
   env "${COMMON[@]}" "${tracing[@]}" TRACEGATE_SERVER_PORT="$port" TRACEGATE_ADMIN_PORT="$admin" \
     java "${JVM[@]}" -jar "$jar" --config bench/gateway.yaml > "$log" 2>&1 &
