@@ -132,7 +132,9 @@ public final class RecentTraces implements SpanProcessor {
   /** One trace's spans as they started, and when any of them last started or ended. */
   private static final class Kept {
     final String traceId;
-    final long seq;
+
+    /** Set before the trace is put in the ring, which publishes it. */
+    long seq = -1;
     final List<ReadableSpan> spans = new ArrayList<>(4);
     volatile long lastActivityNanos = System.nanoTime();
     long heldSinceNanos;
@@ -143,9 +145,8 @@ public final class RecentTraces implements SpanProcessor {
     /** Part of the trace is missing: it outgrew the per-trace bound. */
     boolean truncated;
 
-    Kept(String traceId, long seq) {
+    Kept(String traceId) {
       this.traceId = traceId;
-      this.seq = seq;
     }
 
     synchronized boolean claim() {
@@ -174,11 +175,14 @@ public final class RecentTraces implements SpanProcessor {
         skipped.increment();
         return;
       }
-      long seq = seen.getAndIncrement();
-      Kept fresh = new Kept(traceId, seq);
+      Kept fresh = new Kept(traceId);
       kept = traces.putIfAbsent(traceId, fresh);
       if (kept == null) {
         kept = fresh;
+        // numbered only once it won the map, so every number taken gets its slot; the slot is
+        // written just after, and drainSettled waits for it
+        long seq = seen.getAndIncrement();
+        fresh.seq = seq;
         Kept evicted = ring.getAndSet((int) (seq % capacity), fresh);
         if (evicted != null) {
           evict(evicted);
@@ -337,8 +341,12 @@ public final class RecentTraces implements SpanProcessor {
     boolean contiguous = true;
     for (long n = from; n < head; n++) {
       Kept kept = ring.get((int) (n % capacity));
+      // an empty slot, or one still holding an older trace, belongs to a trace that has its number
+      // but is not in the ring yet: not gone, so a later call comes back for it
       boolean gone =
-          kept == null || kept.seq != n || kept.isDone() || tryJudge(kept, now, quietNanos, judge);
+          kept != null
+              && kept.seq >= n
+              && (kept.seq > n || kept.isDone() || tryJudge(kept, now, quietNanos, judge));
       if (gone && contiguous) {
         drained = n + 1;
       } else {

@@ -66,6 +66,44 @@ class RecentTracesTest {
     assertThat(recent.size()).isLessThanOrEqualTo(audited ? 200 : 100);
   }
 
+  /**
+   * A trace takes its sequence number before its slot in the ring; an audit round that passes the
+   * slot in between must come back for it, or the trace is never judged and stays unsettled.
+   */
+  @Test
+  void everyTraceIsJudgedWhileTheAuditDrainsConcurrentlyWithNewTraces() throws Exception {
+    RecentTraces recent = new RecentTraces(200_000, Duration.ofSeconds(10));
+    Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
+    java.util.concurrent.atomic.AtomicLong judged = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean writing =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread audit =
+        new Thread(
+            () -> {
+              while (writing.get()) {
+                recent.drainSettled(0, settled -> judged.incrementAndGet());
+              }
+            });
+    audit.start();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    for (int t = 0; t < 3; t++) {
+      pool.submit(
+          () -> {
+            for (int i = 0; i < 10_000; i++) {
+              tracer.spanBuilder("request").startSpan().end();
+            }
+          });
+    }
+    pool.shutdown();
+    assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+    writing.set(false);
+    audit.join();
+    recent.drainSettled(0, settled -> judged.incrementAndGet());
+
+    assertThat(recent.unsettled()).as("traces never judged").isZero();
+    assertThat(judged.get()).isEqualTo(30_000 - recent.skipped());
+  }
+
   @Test
   void aTraceStillInFlightWhenPushedOutIsHeldWholeUntilItSettles() {
     RecentTraces recent = new RecentTraces(2, Duration.ofNanos(2));
