@@ -135,6 +135,7 @@ public final class RecentTraces implements SpanProcessor {
 
     /** Set before the trace is put in the ring, which publishes it. */
     long seq = -1;
+
     final List<ReadableSpan> spans = new ArrayList<>(4);
     volatile long lastActivityNanos = System.nanoTime();
     long heldSinceNanos;
