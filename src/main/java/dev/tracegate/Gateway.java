@@ -619,10 +619,15 @@ public final class Gateway {
   }
 
   private void stopNow() {
-    admission.startDraining();
     long graceMs = config.server().shutdownGrace().toMillis();
+    // first answer whatever still arrives with 503 shutting_down until nothing is in progress;
+    // only then do the listeners close, and with them the connections that wait idle
+    await(admission.startDraining(config.server().shutdownGrace()), graceMs, "draining requests");
     if (deploymentId != null) {
-      await(vertx.undeploy(deploymentId), graceMs + 2000, "draining requests");
+      await(
+          vertx.undeploy(deploymentId),
+          admission.remainingGraceMillis() + 2000,
+          "closing the listeners");
     }
     if (admin != null) {
       await(admin.stop(), 2000, "closing the admin server");
@@ -643,8 +648,12 @@ public final class Gateway {
   }
 
   private static void await(Future<?> future, long timeoutMs, String what) {
+    await(future.toCompletionStage().toCompletableFuture(), timeoutMs, what);
+  }
+
+  private static void await(CompletableFuture<?> future, long timeoutMs, String what) {
     try {
-      future.toCompletionStage().toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
+      future.get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       LOG.warn("tracegate: " + what + " did not finish cleanly: " + e);
     }

@@ -171,6 +171,6 @@ final class GatewayVerticle extends VerticleBase {
   public Future<?> stop() {
     return server == null
         ? Future.succeededFuture()
-        : server.shutdown(config.server().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+        : server.shutdown(admission.remainingGraceMillis(), TimeUnit.MILLISECONDS);
   }
 }

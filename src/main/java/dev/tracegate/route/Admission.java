@@ -1,5 +1,6 @@
 package dev.tracegate.route;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -10,6 +11,10 @@ public final class Admission {
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
+  private volatile long drainEndNanos;
+
+  /** Completed once draining has begun and no request is in progress. */
+  private final CompletableFuture<Void> idle = new CompletableFuture<>();
   private volatile boolean ready;
 
   private final BodyBudget bodies;
@@ -38,15 +43,34 @@ public final class Admission {
   }
 
   void release() {
-    inFlight.decrementAndGet();
+    if (inFlight.decrementAndGet() == 0 && draining) {
+      idle.complete(null);
+    }
   }
 
   public int inFlight() {
     return inFlight.get();
   }
 
-  public void startDraining() {
+  /**
+   * From now on every new request is answered {@code 503 shutting_down}; the listeners stay open
+   * meanwhile, so a request that reaches the gateway (on a kept-alive connection, pipelined, or
+   * with its head half sent) gets that answer rather than a closed connection. The future
+   * completes when no request is in progress; {@code grace} bounds the drain (see {@link
+   * #remainingGraceMillis}).
+   */
+  public CompletableFuture<Void> startDraining(java.time.Duration grace) {
+    drainEndNanos = System.nanoTime() + grace.toNanos();
     draining = true;
+    if (inFlight.get() == 0) {
+      idle.complete(null);
+    }
+    return idle;
+  }
+
+  /** What is left of the drain's grace, for closing the connections still busy; 0 once over. */
+  public long remainingGraceMillis() {
+    return Math.max(0, (drainEndNanos - System.nanoTime()) / 1_000_000);
   }
 
   public boolean draining() {

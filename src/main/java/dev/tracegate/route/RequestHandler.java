@@ -230,6 +230,9 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
     HttpServerResponse resp = req.response();
     resp.putHeader(TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     resp.putHeader(RequestIds.HEADER, requestId);
+    if (admission.draining()) {
+      resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE); // no next request on it
+    }
     Completion completion = new Completion(ex, method, known, startNanos, generation);
     // Vert.x calls the end handler also when the connection closes first; ended() tells them apart
     resp.endHandler(v -> completion.finish());
