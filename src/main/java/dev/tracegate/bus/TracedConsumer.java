@@ -19,6 +19,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.tracing.TracingPolicy;
 import java.util.function.Function;
@@ -160,7 +161,11 @@ public final class TracedConsumer {
         text,
         cause);
     if (message.replyAddress() != null) {
-      message.fail(code, text);
+      // message.fail(...) is a reply with the default tracing policy: Vert.x's tracer would add a
+      // "send" CLIENT span of its own under this CONSUMER span, which a successful reply never has
+      message.reply(
+          new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, text),
+          new DeliveryOptions().setTracingPolicy(TracingPolicy.IGNORE));
     }
   }
 }

@@ -224,6 +224,12 @@ class BusRouteTest {
   void consumerFailureIsBusErrorWithItsCode() throws Exception {
     ReceivedSpan producer = assertFailure("/failing", 502, "bus_error", "409");
     assertThat(producer.statusMessage()).contains("code 409").contains("out of stock");
+    // the failure travels back as a reply like any other: no span of Vert.x's own for it (it
+    // would end before the SERVER span, so it would have been exported with it or before)
+    receiver.await(s -> s.traceId().equals(producer.traceId()) && s.kind().equals("SERVER"), 1);
+    assertThat(receiver.trace(producer.traceId()))
+        .extracting(ReceivedSpan::kind)
+        .containsExactlyInAnyOrder("SERVER", "PRODUCER", "CONSUMER");
   }
 
   @Test
