@@ -287,6 +287,12 @@ public final class Gateway {
               }
               return admin.start(config.admin().host(), config.admin().port());
             })
+        // readiness must not say 200 before the database has answered once
+        .compose(
+            adminPort ->
+                database == null
+                    ? Future.succeededFuture(adminPort)
+                    : database.probe().map(reachable -> adminPort))
         .map(
             adminPort -> {
               this.adminPort = adminPort;

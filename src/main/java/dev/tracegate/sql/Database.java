@@ -37,7 +37,10 @@ public final class Database {
   private final Map<Long, SqlClient> pipelined = new ConcurrentHashMap<>();
 
   private final long probeTimer;
-  private volatile boolean up = true;
+  /** False until a probe has reached the server: readiness never guesses. */
+  private volatile boolean up;
+
+  private volatile boolean probed;
 
   private Database(
       Vertx vertx, PgConnectOptions connect, PoolOptions poolOptions, NetClientOptions net) {
@@ -125,15 +128,18 @@ public final class Database {
         .otherwise(false)
         .onSuccess(
             now -> {
-              if (now != up) {
+              if (now != up || !probed) {
                 if (now) {
-                  LOG.info("database: reachable again");
+                  if (probed) {
+                    LOG.info("database: reachable again");
+                  }
                 } else {
                   LOG.warn(
                       "database: unreachable; SQL routes answer 503 db_unavailable and readiness is 503");
                 }
               }
               up = now;
+              probed = true;
             });
   }
 

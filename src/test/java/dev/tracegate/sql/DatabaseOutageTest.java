@@ -3,6 +3,7 @@ package dev.tracegate.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tracegate.testing.OtlpReceiver;
+import dev.tracegate.testing.Ports;
 import dev.tracegate.testing.TcpProxy;
 import dev.tracegate.testing.TestDatabase;
 import dev.tracegate.testing.TestGateway;
@@ -88,6 +89,23 @@ class DatabaseOutageTest {
             .until(() -> gateway.get("/one").statusCode() == 200);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ready(gateway) == 200);
       }
+    }
+  }
+
+  @Test
+  void readinessIsDownFromTheFirstPollWhenTheDatabaseIsUnreachableAtStart() throws Exception {
+    try (OtlpReceiver receiver = new OtlpReceiver();
+        TestGateway gateway =
+            TestGateway.start(
+                ""
+                    + "database: { url: 'postgresql://postgres@127.0.0.1:"
+                    + Ports.free()
+                    + "/none', connectTimeout: 500ms }\n"
+                    + "routes:\n"
+                    + "  - { name: one, path: /one, sql: { query: 'SELECT 1 AS one', result: row } }\n",
+                receiver)) {
+      assertThat(ready(gateway)).isEqualTo(503);
+      assertThat(gateway.get("/one").statusCode()).isEqualTo(503);
     }
   }
 
