@@ -14,6 +14,7 @@ import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.linkage.LinkageAudit;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.proxy.CircuitBreaker;
+import dev.tracegate.proxy.ConnectionShares;
 import dev.tracegate.proxy.HealthChecker;
 import dev.tracegate.proxy.OutlierDetector;
 import dev.tracegate.proxy.ProxyTarget;
@@ -59,6 +60,7 @@ public final class Gateway {
   private final Vertx vertx;
   private final Admission admission;
   private final int eventLoops;
+  private final ConnectionShares shares;
   private String deploymentId;
   private final List<GatewayVerticle> verticles = new ArrayList<>();
   private final Map<String, TokenBucket> limiters = new java.util.concurrent.ConcurrentHashMap<>();
@@ -99,6 +101,7 @@ public final class Gateway {
     this.telemetry = telemetry;
     this.vertx = vertx;
     this.eventLoops = eventLoops;
+    this.shares = new ConnectionShares(vertx, eventLoops);
     this.embedded = embedded;
     this.admission =
         new Admission(config.server().maxInFlight(), config.server().maxBufferedBytes());
@@ -250,21 +253,22 @@ public final class Gateway {
     return vertx
         .deployVerticle(
             () -> {
-              GatewayVerticle v =
-                  new GatewayVerticle(
-                      config,
-                      telemetry,
-                      admission,
-                      this::target,
-                      this::limiter,
-                      this::guards,
-                      metrics,
-                      observer,
-                      eventLoops);
               synchronized (verticles) {
+                GatewayVerticle v =
+                    new GatewayVerticle(
+                        config,
+                        telemetry,
+                        admission,
+                        this::target,
+                        this::limiter,
+                        this::guards,
+                        metrics,
+                        observer,
+                        shares,
+                        verticles.size());
                 verticles.add(v);
+                return v;
               }
-              return v;
             },
             options)
         .compose(

@@ -4,6 +4,7 @@ import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
 import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.metrics.GatewayMetrics;
+import dev.tracegate.proxy.ConnectionShares;
 import dev.tracegate.proxy.Upstream;
 import dev.tracegate.route.Admission;
 import dev.tracegate.route.RequestHandler;
@@ -43,7 +44,11 @@ final class GatewayVerticle extends VerticleBase {
   private final Function<UpstreamConfig, Upstream.Guards> guards;
   private final GatewayMetrics metrics;
   private final RequestObserver observer;
-  private final int eventLoops;
+  private final ConnectionShares shares;
+
+  /** Which event loop this is, 0-based: its share of each upstream's connections. */
+  private final int loop;
+
   private HttpServer server;
   private RequestHandler handler;
 
@@ -61,7 +66,8 @@ final class GatewayVerticle extends VerticleBase {
       Function<UpstreamConfig, Upstream.Guards> guards,
       GatewayMetrics metrics,
       RequestObserver observer,
-      int eventLoops) {
+      ConnectionShares shares,
+      int loop) {
     this.config = config;
     this.telemetry = telemetry;
     this.admission = admission;
@@ -70,7 +76,8 @@ final class GatewayVerticle extends VerticleBase {
     this.guards = guards;
     this.metrics = metrics;
     this.observer = observer;
-    this.eventLoops = eventLoops;
+    this.shares = shares;
+    this.loop = loop;
   }
 
   /** This event loop's routes and upstream pools for {@code cfg}. */
@@ -82,9 +89,9 @@ final class GatewayVerticle extends VerticleBase {
                 upstreams.put(
                     name,
                     new Upstream(
-                        vertx,
+                        shares,
+                        loop,
                         up,
-                        eventLoops,
                         metrics,
                         telemetry.config().redactQueryKeys(),
                         guards.apply(up))));

@@ -49,8 +49,10 @@ class DrainTest {
                   + "routes:\n  - { name: up, path: /up, proxy: { upstream: up } }\n",
               receiver,
               Map.of(
-                  "TRACEGATE_ACCESS_LOG_ENABLED", "true",
-                  "TRACEGATE_ACCESS_LOG_OUTPUT", accessLog.toString()));
+                  "TRACEGATE_ACCESS_LOG_ENABLED",
+                  "true",
+                  "TRACEGATE_ACCESS_LOG_OUTPUT",
+                  accessLog.toString()));
       int port = gw.gateway().port();
       try (Socket slow = new Socket("127.0.0.1", port);
           Socket idle = new Socket("127.0.0.1", port);

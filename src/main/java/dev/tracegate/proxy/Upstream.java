@@ -3,10 +3,8 @@ package dev.tracegate.proxy;
 import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.metrics.GatewayMetrics;
 import dev.tracegate.telemetry.Redaction;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.tracing.TracingPolicy;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An upstream as one event loop sees it: its settings, a keep-alive connection pool and the
- * endpoint selector. The pool holds {@code maxConnections / eventLoops} connections per endpoint,
- * so the process as a whole keeps to the configured bound. Vert.x tracing is off on this client:
- * tracegate owns one CLIENT span per attempt, also for attempts that never reach a socket.
+ * endpoint selector. The pool holds this loop's share of {@code maxConnections} per endpoint (see
+ * {@link ConnectionShares}), so the process as a whole keeps to the configured bound. Vert.x
+ * tracing is off on this client: tracegate owns one CLIENT span per attempt, also for attempts that
+ * never reach a socket.
  */
 public final class Upstream {
   private final UpstreamConfig config;
@@ -27,11 +26,13 @@ public final class Upstream {
   private final Set<String> redactQueryKeys;
   private final Guards guards;
   private final ConnectionQueue queue;
+  private final Runnable release;
 
+  /** {@code loop}'s view of the upstream, its pool leased from {@code shares}. */
   public Upstream(
-      Vertx vertx,
+      ConnectionShares shares,
+      int loop,
       UpstreamConfig config,
-      int eventLoops,
       GatewayMetrics metrics,
       Set<String> redactQueryKeys,
       Guards guards) {
@@ -39,7 +40,6 @@ public final class Upstream {
     this.guards = guards;
     this.metrics = metrics;
     this.redactQueryKeys = redactQueryKeys;
-    int perLoop = Math.max(1, (config.maxConnections() + eventLoops - 1) / eventLoops);
     HttpClientOptions options =
         new HttpClientOptions()
             .setKeepAlive(true)
@@ -49,8 +49,9 @@ public final class Upstream {
             .setKeepAliveTimeout((int) Math.max(1, config.idleTimeout().toSeconds()))
             .setDecompressionSupported(false)
             .setTracingPolicy(TracingPolicy.IGNORE);
-    PoolOptions pool = new PoolOptions().setHttp1MaxSize(perLoop).setMaxWaitQueueSize(perLoop * 64);
-    this.client = vertx.createHttpClient(options, pool);
+    ConnectionShares.Lease lease = shares.lease(config, loop, options);
+    this.client = lease.client();
+    this.release = lease.release();
     List<Endpoint> endpoints = new ArrayList<>();
     for (int i = 0; i < config.urls().size(); i++) {
       endpoints.add(new Endpoint(config.urls().get(i), i));
@@ -58,7 +59,10 @@ public final class Upstream {
     this.selector = new RoundRobinSelector(endpoints, guards);
     this.queue =
         new ConnectionQueue(
-            endpoints.size(), perLoop, perLoop * 64, metrics.upstreamQueued(config.name()));
+            endpoints.size(),
+            lease.slots(),
+            lease.slots() * ConnectionShares.WAITING_PER_CONNECTION,
+            metrics.upstreamQueued(config.name()));
   }
 
   /**
@@ -156,6 +160,6 @@ public final class Upstream {
 
   /** Closes the connection pool (a reload retired this upstream and its last request is done). */
   public void close() {
-    client.close();
+    release.run();
   }
 }

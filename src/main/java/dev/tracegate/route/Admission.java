@@ -15,6 +15,7 @@ public final class Admission {
 
   /** Completed once draining has begun and no request is in progress. */
   private final CompletableFuture<Void> idle = new CompletableFuture<>();
+
   private volatile boolean ready;
 
   private final BodyBudget bodies;
@@ -55,8 +56,8 @@ public final class Admission {
   /**
    * From now on every new request is answered {@code 503 shutting_down}; the listeners stay open
    * meanwhile, so a request that reaches the gateway (on a kept-alive connection, pipelined, or
-   * with its head half sent) gets that answer rather than a closed connection. The future
-   * completes when no request is in progress; {@code grace} bounds the drain (see {@link
+   * with its head half sent) gets that answer rather than a closed connection. The future completes
+   * when no request is in progress; {@code grace} bounds the drain (see {@link
    * #remainingGraceMillis}).
    */
   public CompletableFuture<Void> startDraining(java.time.Duration grace) {

@@ -37,6 +37,7 @@ public final class Database {
   private final Map<Long, SqlClient> pipelined = new ConcurrentHashMap<>();
 
   private final long probeTimer;
+
   /** False until a probe has reached the server: readiness never guesses. */
   private volatile boolean up;
 
