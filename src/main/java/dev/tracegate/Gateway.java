@@ -10,6 +10,7 @@ import dev.tracegate.config.AccessLogConfig;
 import dev.tracegate.config.ConfigException;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.RouteConfig;
+import dev.tracegate.config.TelemetryConfig;
 import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.linkage.LinkageAudit;
 import dev.tracegate.metrics.GatewayMetrics;
@@ -238,7 +239,8 @@ public final class Gateway {
     return AccessLog.open(
         config,
         config.otlp() ? telemetry.otlpLogger("dev.tracegate.access") : null,
-        telemetry.config().redactQueryKeys());
+        telemetry.config().redactQueryKeys(),
+        telemetry.config().exporter() != TelemetryConfig.Exporter.NONE);
   }
 
   private static void closeQuietly(DatabaseSource database) {

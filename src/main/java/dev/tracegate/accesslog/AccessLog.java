@@ -25,18 +25,23 @@ public final class AccessLog implements RequestObserver {
   private final AccessLogConfig config;
   private final Set<String> redactQueryKeys;
   private final AccessWriter writer;
+  private final boolean exporting;
 
-  private AccessLog(AccessLogConfig config, AccessWriter writer, Set<String> redactQueryKeys) {
+  private AccessLog(
+      AccessLogConfig config, AccessWriter writer, Set<String> redactQueryKeys, boolean exporting) {
     this.config = config;
+    this.exporting = exporting;
     this.writer = writer;
     this.redactQueryKeys = redactQueryKeys;
   }
 
   /**
    * Opens the output (standard output, or the file appended to) and starts the writer; with {@code
-   * otlp} non-null every written record is also emitted as an OTLP log record.
+   * otlp} non-null every written record is also emitted as an OTLP log record. {@code exporting}:
+   * whether sampled traces leave for a collector at all, which a record's {@code sampled} says.
    */
-  public static AccessLog open(AccessLogConfig config, Logger otlp, Set<String> redactQueryKeys)
+  public static AccessLog open(
+      AccessLogConfig config, Logger otlp, Set<String> redactQueryKeys, boolean exporting)
       throws IOException {
     OutputStream out =
         config.file().isPresent()
@@ -49,7 +54,8 @@ public final class AccessLog implements RequestObserver {
         config,
         new AccessWriter(
             out, target, new RecordFormat(config.format()), logs == null ? r -> {} : logs::emit),
-        redactQueryKeys);
+        redactQueryKeys,
+        exporting);
   }
 
   @Override
@@ -77,6 +83,7 @@ public final class AccessLog implements RequestObserver {
         o.status(),
         o.error() == null ? null : o.error().key(),
         o.durationNanos(),
+        exporting && ex.span().getSpanContext().isSampled(),
         ex.clientAddress(),
         req.getHeader(HttpHeaders.USER_AGENT),
         o.bytesIn(),

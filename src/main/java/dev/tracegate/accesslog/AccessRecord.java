@@ -4,7 +4,9 @@ import io.opentelemetry.api.trace.SpanContext;
 
 /**
  * One request as the access log shows it, copied off the request when it ended so that the writer
- * thread never touches Vert.x objects. Absent values are null; absent timings are -1.
+ * thread never touches Vert.x objects. Absent values are null; absent timings are -1. {@code
+ * sampled}: the trace is recorded and leaves for a collector (never with the exporter {@code
+ * none}).
  */
 record AccessRecord(
     long startMillis,
@@ -17,6 +19,7 @@ record AccessRecord(
     int status,
     String error,
     long durationNanos,
+    boolean sampled,
     String client,
     String userAgent,
     long bytesIn,

@@ -52,7 +52,7 @@ final class RecordFormat {
     JsonText.quote(JsonText.key(out, "user_agent"), r.userAgent());
     JsonText.key(out, "bytes_in").append(r.bytesIn());
     JsonText.key(out, "bytes_out").append(r.bytesOut());
-    JsonText.key(out, "sampled").append(r.span().isSampled());
+    JsonText.key(out, "sampled").append(r.sampled());
     if (r.upstream() != null) {
       JsonText.quote(JsonText.key(out, "upstream"), r.upstream());
       JsonText.quote(JsonText.key(out, "upstream_address"), r.upstreamAddress());
@@ -119,7 +119,7 @@ final class RecordFormat {
         .append(" span_id=")
         .append(r.span().getSpanId())
         .append(" sampled=")
-        .append(r.span().isSampled());
+        .append(r.sampled());
   }
 
   private static void textTiming(StringBuilder out, String label, long nanos) {

@@ -5,6 +5,8 @@ public enum ErrorKey {
   BAD_REQUEST(400),
   NOT_FOUND(404),
   METHOD_NOT_ALLOWED(405),
+  /** Recorded, never sent: the request head did not arrive whole within server.headerTimeout. */
+  HEADER_TIMEOUT(408),
   PAYLOAD_TOO_LARGE(413),
   URI_TOO_LONG(414),
   RATE_LIMITED(429),

@@ -25,6 +25,7 @@ public final class HeaderTimeout implements Handler<HttpConnection> {
   private static final class State {
     int inFlight;
     long waitingSince;
+    boolean cutOff;
   }
 
   /** Call on the event loop this handler serves: the sweep runs there. */
@@ -50,6 +51,7 @@ public final class HeaderTimeout implements Handler<HttpConnection> {
     for (Map.Entry<HttpConnection, State> e : connections.entrySet()) {
       State s = e.getValue();
       if (s.inFlight == 0 && now - s.waitingSince >= timeoutNanos) {
+        s.cutOff = true;
         if (late == null) {
           late = new ArrayList<>();
         }
@@ -59,6 +61,15 @@ public final class HeaderTimeout implements Handler<HttpConnection> {
     if (late != null) {
       late.forEach(HttpConnection::close);
     }
+  }
+
+  /**
+   * Whether this handler closed {@code conn} for its late head: what the decoder then hands over as
+   * a request is the part that came, and nothing can be sent on the connection any more.
+   */
+  boolean cutOff(HttpConnection conn) {
+    State state = connections.get(conn);
+    return state != null && state.cutOff;
   }
 
   /** A request head arrived on {@code conn}: it is not waiting while the request is served. */

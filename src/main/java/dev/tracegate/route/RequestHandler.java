@@ -171,6 +171,10 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
    * follows on it cannot be trusted.
    */
   public void handleInvalid(HttpServerRequest req) {
+    if (headerTimeout.cutOff(req.connection())) {
+      recordCutOff(req);
+      return;
+    }
     Throwable cause = req.decoderResult().cause();
     ErrorKey key =
         cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
@@ -191,6 +195,25 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
                 : key == ErrorKey.URI_TOO_LONG
                     ? "request line too long"
                     : "request headers too large"));
+  }
+
+  /**
+   * A head that was still arriving when {@code server.headerTimeout} closed its connection: nothing
+   * can be sent, so it is recorded as what happened (408 {@code header_timeout}, as nginx logs it),
+   * with its SERVER span, not as an answer.
+   */
+  private void recordCutOff(HttpServerRequest req) {
+    admission.admit();
+    String method = req.method() == null ? "HTTP" : req.method().name();
+    Completion completion =
+        begin(req, System.nanoTime(), Context.root(), method, RouteTable.NO_MATCH, routing);
+    completion.error =
+        new GatewayError(
+            ErrorKey.HEADER_TIMEOUT,
+            "request head not complete within server.headerTimeout; connection closed, nothing sent",
+            "header_timeout",
+            null);
+    completion.finish();
   }
 
   /** A request whose framing or target cannot be trusted: 400, then the connection is closed. */
@@ -442,7 +465,12 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
         describe(span, ex, method, known);
       }
       boolean aborted = !resp.ended();
-      if (aborted) {
+      boolean cutOff = error != null && error.key() == ErrorKey.HEADER_TIMEOUT;
+      if (cutOff) {
+        span.setAttribute(Attr.ERROR_KEY, error.key().key());
+        span.setAttribute(Attr.ERROR_TYPE, error.errorType());
+        span.addEvent(error.getMessage());
+      } else if (aborted) {
         ex.abandon(
             new GatewayError(
                 ErrorKey.BAD_REQUEST, "client closed the connection", "client_closed", null));
@@ -477,7 +505,9 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
       headerTimeout.requestDone(ex.request().connection());
       ex.outcome()
           .finish(
-              aborted ? CLIENT_CLOSED : resp.getStatusCode(),
+              cutOff
+                  ? ErrorKey.HEADER_TIMEOUT.status()
+                  : aborted ? CLIENT_CLOSED : resp.getStatusCode(),
               error == null ? null : error.key(),
               System.nanoTime() - startNanos,
               ex.request().bytesRead(),

@@ -12,6 +12,7 @@ import dev.tracegate.testing.TestGateway;
 import dev.tracegate.testing.TestUpstream;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.event.KeyValuePair;
 
 /**
@@ -189,6 +192,41 @@ class AccessLogPolicyTest {
       JsonObject r = log.awaitTrace(refused.headers().firstValue("X-Trace-Id").orElseThrow());
       assertThat(r.getString("error")).isEqualTo("overloaded");
       assertThat(slow.get().statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aHeadCutOffByHeaderTimeoutIsRecordedAsNothingSentNotAsBadRequest() throws Exception {
+    AccessLogFile log = new AccessLogFile(dir.resolve("header-timeout.log"));
+    try (TestGateway gw =
+            gateway(
+                "server: { headerTimeout: 300ms }\n" + routes(),
+                Map.of("TRACEGATE_ACCESS_LOG_OUTPUT", log.path.toString()));
+        Socket s = new Socket("127.0.0.1", gw.gateway().port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write("GET /fast/x HTTP/1.1\r\nHost: gw\r\n".getBytes());
+      s.getOutputStream().flush();
+      assertThat(s.getInputStream().read()).as("closed with nothing sent").isEqualTo(-1);
+
+      JsonObject r = log.await(rec -> true);
+      assertThat(r.getInteger("status")).isEqualTo(408);
+      assertThat(r.getString("error")).isEqualTo("header_timeout");
+      assertThat(r.getLong("bytes_out")).isZero();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({"OTEL_SDK_DISABLED, true", "OTEL_TRACES_EXPORTER, none"})
+  void aRecordIsSampledOnlyWhenItsTraceIsExported(String variable, String value) throws Exception {
+    AccessLogFile log = new AccessLogFile(dir.resolve("unexported.log"));
+    try (TestGateway gw =
+        gateway(
+            routes(),
+            Map.of("TRACEGATE_ACCESS_LOG_OUTPUT", log.path.toString(), variable, value))) {
+      HttpResponse<String> resp = gw.get("/fast/one");
+      assertThat(resp.statusCode()).isEqualTo(200);
+      JsonObject r = log.await(rec -> true);
+      assertThat(r.getBoolean("sampled")).as("nothing reaches a collector").isFalse();
     }
   }
 

@@ -25,6 +25,7 @@ class AccessWriterTest {
         200,
         null,
         1_000,
+        false,
         null,
         null,
         0,
