@@ -16,7 +16,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -64,9 +63,7 @@ public final class DemoService {
     TelemetryConfig own = base.forService(name);
     Telemetry telemetry = Telemetry.create(own, java.util.Map.of(), extraProcessors);
     Vertx vertx =
-        Vertx.builder()
-            .withTracer(new OpenTelemetryTracingFactory(telemetry.openTelemetry()))
-            .build();
+        Vertx.builder().withTracer(new ErrorStatusTracing(telemetry.openTelemetry())).build();
     Pool pool = null;
     if ("orders".equals(name)) {
       if (databaseUrl == null) {
