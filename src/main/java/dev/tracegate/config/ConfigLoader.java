@@ -5,7 +5,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -147,28 +146,26 @@ public final class ConfigLoader {
   }
 
   /**
-   * Opens {@code file} for appending once (creating it, as nginx does), so a bad path fails the
-   * start.
+   * Fails when {@code file} could not be appended to (created, as nginx does, if absent), so a bad
+   * path fails the start and {@code check}; reading the configuration itself creates nothing.
    */
   private static void checkAppendable(String key, Path file) {
-    try {
-      Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
-    } catch (IOException | UnsupportedOperationException e) {
-      throw new ConfigException(key, "cannot append to '" + file + "': " + reason(e));
+    String problem = null;
+    if (Files.isDirectory(file)) {
+      problem = "is a directory";
+    } else if (Files.exists(file)) {
+      problem = Files.isWritable(file) ? null : "permission denied";
+    } else {
+      Path dir = file.toAbsolutePath().getParent();
+      if (dir == null || !Files.isDirectory(dir)) {
+        problem = "no such directory";
+      } else if (!Files.isWritable(dir)) {
+        problem = "permission denied";
+      }
     }
-  }
-
-  private static String reason(Exception e) {
-    if (e instanceof NoSuchFileException) {
-      return "no such directory";
+    if (problem != null) {
+      throw new ConfigException(key, "cannot append to '" + file + "': " + problem);
     }
-    if (e instanceof java.nio.file.AccessDeniedException) {
-      return "permission denied";
-    }
-    if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
-      return fs.getReason();
-    }
-    return e.getClass().getSimpleName();
   }
 
   private static GatewayConfig.EventBus eventBus(ConfigNode n) {

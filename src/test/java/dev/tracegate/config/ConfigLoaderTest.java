@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
   private static final String UPSTREAM =
@@ -84,7 +85,15 @@ class ConfigLoaderTest {
             "accessLog.output: cannot append to '/no/such/dir/access.log': no such directory");
     String tmp = System.getProperty("java.io.tmpdir");
     assertThat(problem("accessLog: { output: '" + tmp + "' }\n"))
-        .isEqualTo("accessLog.output: cannot append to '" + tmp + "': Is a directory");
+        .isEqualTo("accessLog.output: cannot append to '" + tmp + "': is a directory");
+  }
+
+  @Test
+  void readingTheConfigurationCreatesNoAccessLogFile(@TempDir Path dir) {
+    Path file = dir.resolve("access.log");
+    assertThat(parse("accessLog: { output: '" + file + "' }\n", Map.of()).accessLog().file())
+        .contains(file);
+    assertThat(file).as("check starts nothing and writes nothing").doesNotExist();
   }
 
   @Test
