@@ -29,9 +29,9 @@ import dev.tracegate.sql.DatabaseSource;
 import dev.tracegate.sql.SqlRunner;
 import dev.tracegate.sql.SqlTarget;
 import dev.tracegate.telemetry.RecentTraces;
-import dev.tracegate.telemetry.Redaction;
 import dev.tracegate.telemetry.Telemetry;
 import dev.tracegate.util.TokenBucket;
+import dev.tracegate.util.Urls;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -420,7 +420,7 @@ public final class Gateway {
   private String describeExport() {
     switch (config.telemetry().exporter()) {
       case OTLP:
-        return Redaction.url(config.telemetry().tracesEndpoint())
+        return Urls.redact(config.telemetry().tracesEndpoint())
             + " ("
             + config.telemetry().tracesProtocol().key()
             + ")";

@@ -1,5 +1,6 @@
 package dev.tracegate.config;
 
+import dev.tracegate.util.Urls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -114,10 +115,9 @@ public record GatewayConfig(
       return url.map(Database::redact).orElse("embedded");
     }
 
-    /** Masks the password of a database URL. */
+    /** A database URL as logs show it: no user-info, no query (see {@link Urls#redact}). */
     public static String redact(String url) {
-      return url.replaceAll("(://[^:/@]+):[^@]*@", "$1:****@")
-          .replaceAll("(?i)(password=)[^&]*", "$1****");
+      return Urls.redact(url);
     }
 
     @Override

@@ -6,7 +6,7 @@ import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.config.GatewayConfig;
 import dev.tracegate.config.UpstreamConfig;
 import dev.tracegate.sql.DatabaseSource;
-import dev.tracegate.telemetry.Redaction;
+import dev.tracegate.util.Urls;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -150,7 +150,7 @@ public final class DemoCommand {
             + admin
             + "/linkage?format=text   (orphan, unended, outlived_parent, error_unset, split_request, clock)",
         "  Jaeger UI   http://localhost:16686   (exporting to "
-            + Redaction.url(config.telemetry().tracesEndpoint())
+            + Urls.redact(config.telemetry().tracesEndpoint())
             + ";"
             + " start Jaeger as the README says)",
         "Every response carries X-Trace-Id. Ctrl-C stops the demo.",

@@ -5,8 +5,7 @@ import java.util.Set;
 
 /**
  * What never leaves the gateway verbatim: the values of secret-looking query parameters (in {@code
- * url.full} and access records) and the credentials of URLs it logs (a collector endpoint with
- * {@code user:password@}, a database URL).
+ * url.full} and access records) (URLs in logs: {@link dev.tracegate.util.Urls}).
  */
 public final class Redaction {
   public static final String MASK = "REDACTED";
@@ -32,14 +31,5 @@ public final class Redaction {
       }
     }
     return masked ? String.join("&", parts) : query;
-  }
-
-  /** A URL for a log line: {@code user:password@} masked, and its query dropped. */
-  public static String url(String url) {
-    if (url == null) {
-      return null;
-    }
-    String noQuery = url.indexOf('?') >= 0 ? url.substring(0, url.indexOf('?')) + "?" + MASK : url;
-    return noQuery.replaceAll("(://)[^/@]+@", "$1" + MASK + "@");
   }
 }

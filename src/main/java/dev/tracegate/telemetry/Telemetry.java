@@ -1,6 +1,7 @@
 package dev.tracegate.telemetry;
 
 import dev.tracegate.config.TelemetryConfig;
+import dev.tracegate.util.Urls;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.common.Attributes;
@@ -100,7 +101,7 @@ public final class Telemetry {
    * logging exporter through the SDK's batch processor; nothing for {@code none}.
    */
   private static Optional<SpanProcessor> export(TelemetryConfig config, SpanStats stats) {
-    String target = Redaction.url(config.tracesEndpoint());
+    String target = Urls.redact(config.tracesEndpoint());
     TelemetryConfig.Batch batch = config.batch();
     SpanExporter exporter;
     switch (config.exporter()) {
@@ -297,7 +298,7 @@ public final class Telemetry {
     if (!result.isSuccess()) {
       LOG.warn(
           "telemetry: spans could not all be exported at shutdown (collector "
-              + Redaction.url(config.tracesEndpoint())
+              + Urls.redact(config.tracesEndpoint())
               + " unreachable or slow); "
               + stats.dropped()
               + " span(s) dropped in total");

@@ -7,6 +7,7 @@ import dev.tracegate.config.ConfigLoader;
 import dev.tracegate.telemetry.Redaction;
 import dev.tracegate.testing.GatewayHarness;
 import dev.tracegate.testing.ReceivedSpan;
+import dev.tracegate.util.Urls;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.Set;
@@ -51,11 +52,34 @@ class RedactionTest {
     assertThat(Redaction.query("a=1&token=x&b&access_token=&TOKEN=y", keys))
         .isEqualTo("a=1&token=REDACTED&b&access_token=REDACTED&TOKEN=REDACTED");
     assertThat(Redaction.query("tokens=1&x=token", keys)).isEqualTo("tokens=1&x=token");
-    assertThat(Redaction.url("https://user:pa55@collector:4318/v1/traces?apikey=1"))
+    assertThat(Urls.redact("https://user:pa55@collector:4318/v1/traces?apikey=1"))
         .isEqualTo("https://REDACTED@collector:4318/v1/traces?REDACTED")
         .doesNotContain("pa55");
-    assertThat(Redaction.url("http://collector:4318/v1/traces"))
+    assertThat(Urls.redact("http://collector:4318/v1/traces"))
         .isEqualTo("http://collector:4318/v1/traces");
+  }
+
+  @Test
+  void aUrlLosesItsWholeUserInfoAndItsQueryWhateverThePasswordHolds() {
+    assertThat(Urls.redact("postgresql://postgres:pa@ss@db:5432/shop?sslmode=disable"))
+        .isEqualTo("postgresql://REDACTED@db:5432/shop?REDACTED");
+    assertThat(Urls.redact("postgresql://app:p/ss:w@rd@db/shop"))
+        .isEqualTo("postgresql://REDACTED@db/shop");
+    assertThat(Urls.redact("postgresql://db/shop?user=app&password=hunter2"))
+        .isEqualTo("postgresql://db/shop?REDACTED");
+    assertThat(Urls.redact("postgresql://db/shop")).isEqualTo("postgresql://db/shop");
+  }
+
+  @Test
+  void aPasswordWithAnAtSignNeverShowsInTheConfigurationErrorLine() {
+    assertThatThrownBy(
+            () ->
+                new ConfigLoader(Map.of())
+                    .parse(
+                        "database: { url: 'postgresql://postgres:pa@ss@db:notaport/shop' }\n", "t"))
+        .hasMessageStartingWith("database.url: cannot be used")
+        .hasMessageNotContaining("pa@")
+        .hasMessageNotContaining("ss@");
   }
 
   @Test
