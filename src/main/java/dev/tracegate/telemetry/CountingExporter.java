@@ -6,28 +6,29 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Counts each batch's outcome into {@link SpanStats} and logs export failures at most once a
- * minute.
+ * Counts each batch's outcome into {@link SpanStats} and reports export failures to the process's
+ * {@link ExportWarnings} (one line a minute at most, naming the service).
  */
 final class CountingExporter implements SpanExporter {
-  private static final Logger LOG = LoggerFactory.getLogger(CountingExporter.class);
-  private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
-
   private final SpanExporter delegate;
   private final SpanStats stats;
   private final String target;
-  private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
+  private final String service;
+  private final ExportWarnings warnings;
 
-  CountingExporter(SpanExporter delegate, SpanStats stats, String target) {
+  CountingExporter(
+      SpanExporter delegate,
+      SpanStats stats,
+      String target,
+      String service,
+      ExportWarnings warnings) {
     this.delegate = delegate;
     this.stats = stats;
     this.target = target;
+    this.service = service;
+    this.warnings = warnings;
   }
 
   @Override
@@ -48,27 +49,10 @@ final class CountingExporter implements SpanExporter {
         () -> {
           stats.exportFinished(count, result.isSuccess());
           if (!result.isSuccess()) {
-            logThrottled(count, result.getFailureThrowable());
+            warnings.failed(service, target, count, reason(result.getFailureThrowable()));
           }
         });
     return result;
-  }
-
-  private void logThrottled(int count, Throwable cause) {
-    long now = System.nanoTime();
-    long last = lastLogged.get();
-    if (now - last >= LOG_INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {
-      LOG.warn(
-          "telemetry: exporting to "
-              + target
-              + " failed ("
-              + count
-              + " spans lost"
-              + reason(cause)
-              + "); "
-              + stats.dropped()
-              + " spans lost so far; requests are unaffected. Next report in a minute at most.");
-    }
   }
 
   /**

@@ -111,7 +111,11 @@ public final class Telemetry {
               OtlpHttpTraceExporter.create(config.tracesEndpoint(), batch.exportTimeout());
           return Optional.of(
               new EncodingBatchProcessor(
-                  http, new CountingExporter(http, stats, target), stats, batch));
+                  http,
+                  new CountingExporter(
+                      http, stats, target, config.serviceName(), ExportWarnings.PROCESS),
+                  stats,
+                  batch));
         }
         exporter = otlpGrpcSpanExporter(config);
         break;
@@ -122,7 +126,9 @@ public final class Telemetry {
         return Optional.empty();
     }
     return Optional.of(
-        BatchSpanProcessor.builder(new CountingExporter(exporter, stats, target))
+        BatchSpanProcessor.builder(
+                new CountingExporter(
+                    exporter, stats, target, config.serviceName(), ExportWarnings.PROCESS))
             .setScheduleDelay(batch.scheduleDelay())
             .setMaxQueueSize(batch.maxQueueSize())
             .setMaxExportBatchSize(batch.maxExportBatchSize())
