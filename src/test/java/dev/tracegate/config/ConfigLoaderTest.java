@@ -209,6 +209,12 @@ class ConfigLoaderTest {
                         + "routes:\n  - { name: o, path: /o/*, proxy: { upstream: orders } }\n",
                     Map.of("TRACEGATE_ROUTES_0_SQL_QUERY", "SELECT 1")))
         .hasMessageStartingWith("TRACEGATE_ROUTES_0_SQL_QUERY: names no configuration key");
+    // the environment sets keys of upstreams and routes the file declares; it cannot add one
+    assertThatThrownBy(
+            () -> parse(UPSTREAM, Map.of("TRACEGATE_UPSTREAMS_NEWUP_URLS", "http://a:1")))
+        .hasMessageStartingWith("TRACEGATE_UPSTREAMS_NEWUP_URLS: names no configuration key");
+    assertThatThrownBy(() -> parse(UPSTREAM, Map.of("TRACEGATE_ROUTES_0_PATH", "/x")))
+        .hasMessageStartingWith("TRACEGATE_ROUTES_0_PATH: names no configuration key");
     // the test suite's own variables are not configuration
     assertThat(parse(UPSTREAM, Map.of("TRACEGATE_TEST_PG_URL", "postgresql://x")).upstreams())
         .containsKey("orders");
