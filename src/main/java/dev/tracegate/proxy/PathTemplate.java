@@ -14,7 +14,8 @@ import java.util.function.Function;
  * compose steps, {@code {step.body.field}} from an earlier step's JSON answer. Every value is
  * percent-encoded as one path segment, so no value can add segments or escape the template; a value
  * that would be a dot segment ({@code .} or {@code ..}, which percent-encoding leaves as they are
- * and an upstream resolves) is refused: {@code 400 bad_request} when the client gave it, {@code 502
+ * and an upstream resolves), or that is missing or empty (it would leave an empty segment, {@code
+ * /quote/}), is refused: {@code 400 bad_request} when the client gave it, {@code 502
  * upstream_unavailable} when an earlier step's answer did.
  */
 public final class PathTemplate {
@@ -34,8 +35,11 @@ public final class PathTemplate {
       }
       String ref = template.substring(i + 1, close);
       String value = resolve(ref, ex, steps);
+      if (value == null || value.isEmpty()) {
+        throw refused(ref, "is missing or empty", "missing_value");
+      }
       if (value.equals(".") || value.equals("..")) {
-        throw dotSegment(ref);
+        throw refused(ref, "may not be a dot segment ('.' or '..')", "dot_segment");
       }
       out.append(encode(value));
       i = close + 1;
@@ -47,11 +51,11 @@ public final class PathTemplate {
     String[] parts = ref.split("\\.");
     switch (parts[0]) {
       case "path":
-        return ex.params().getOrDefault(parts[1], "");
+        return ex.params().get(parts[1]);
       case "query":
-        return nonNull(ex.request().getParam(parts[1]));
+        return ex.request().getParam(parts[1]);
       case "header":
-        return nonNull(ex.request().getHeader(parts[1]));
+        return ex.request().getHeader(parts[1]);
       default:
         Object node = steps == null ? null : steps.apply(parts[0]);
         for (int k = 2; k < parts.length && node != null; k++) {
@@ -60,28 +64,24 @@ public final class PathTemplate {
                   ? ((JsonObject) node).getValue(parts[k])
                   : node instanceof Map ? ((Map<?, ?>) node).get(parts[k]) : null;
         }
-        return node == null ? "" : String.valueOf(node);
+        return node == null ? null : String.valueOf(node);
     }
   }
 
-  private static GatewayError dotSegment(String ref) {
+  /**
+   * A value that cannot make a path segment: the client's mistake (400) when the request gave it,
+   * an upstream's (502) when an earlier step's answer did; either way no upstream is called.
+   */
+  private static GatewayError refused(String ref, String problem, String errorType) {
     boolean fromClient =
         ref.startsWith("path.") || ref.startsWith("query.") || ref.startsWith("header.");
     return fromClient
-        ? new GatewayError(
-            ErrorKey.BAD_REQUEST,
-            "{" + ref + "} may not be a dot segment ('.' or '..')",
-            "dot_segment",
-            null)
+        ? new GatewayError(ErrorKey.BAD_REQUEST, "{" + ref + "} " + problem, errorType, null)
         : new GatewayError(
             ErrorKey.UPSTREAM_UNAVAILABLE,
-            "{" + ref + "} from an earlier step's answer is a dot segment",
-            "dot_segment",
+            "{" + ref + "} from an earlier step's answer " + problem,
+            errorType,
             null);
-  }
-
-  private static String nonNull(String s) {
-    return s == null ? "" : s;
   }
 
   private static String encode(String value) {

@@ -53,6 +53,11 @@ class ComposeRouteTest {
                 + "        slow: { proxy: { upstream: orders, path: '/orders/slow?delay=3000', timeout: 300ms } }\n"
                 + "        other: { proxy: { upstream: shipping, path: '/quote/other?delay=2000' } }\n"
                 + "        later: { after: [other], proxy: { upstream: shipping, path: '/quote/later' } }\n"
+                + "  - name: missing-field\n    path: /missing-field\n    compose:\n      steps:\n"
+                + "        order: { proxy: { upstream: orders, path: '/orders/1' } }\n"
+                + "        shipping: { after: [order], proxy: { upstream: shipping, path: '/quote/{order.body.zip}' }, required: false }\n"
+                + "  - name: by-zip\n    path: /by-zip\n    compose:\n      steps:\n"
+                + "        quote: { proxy: { upstream: shipping, path: '/quote/{query.zip}' } }\n"
                 + "  - name: whole-timeout\n    path: /whole\n    compose:\n      timeout: 300ms\n      steps:\n"
                 + "        a: { proxy: { upstream: orders, path: '/orders/a?delay=2000' } }\n",
             receiver);
@@ -174,6 +179,34 @@ class ComposeRouteTest {
     String trace = resp.headers().firstValue("X-Trace-Id").orElseThrow();
     ReceivedSpan ship = byName(receiver.awaitTrace(trace, 5)).get("compose shipping");
     assertThat(ship.isError()).isTrue();
+  }
+
+  @Test
+  void aTemplateValueMissingFromAnEarlierAnswerFailsTheStepWithoutCallingTheUpstream()
+      throws Exception {
+    shipping.clear();
+    HttpResponse<String> resp = gateway.get("/missing-field");
+
+    assertThat(resp.statusCode()).isEqualTo(200);
+    JsonObject error =
+        new JsonObject(resp.body()).getJsonObject("errors").getJsonObject("shipping");
+    assertThat(error.getString("error")).isEqualTo("upstream_unavailable");
+    assertThat(error.getString("message")).contains("{order.body.zip}");
+    assertThat(shipping.received()).as("no call to /quote/ with an empty segment").isEmpty();
+  }
+
+  @Test
+  void aTemplateValueTheClientLeftOutIsBadRequestAsForAnSqlParameter() throws Exception {
+    shipping.clear();
+    for (String path : List.of("/by-zip", "/by-zip?zip=")) {
+      HttpResponse<String> resp = gateway.get(path);
+
+      assertThat(resp.statusCode()).as(path).isEqualTo(400);
+      JsonObject body = new JsonObject(resp.body());
+      assertThat(body.getString("error")).isEqualTo("bad_request");
+      assertThat(body.getString("message")).contains("{query.zip}");
+    }
+    assertThat(shipping.received()).isEmpty();
   }
 
   @Test
