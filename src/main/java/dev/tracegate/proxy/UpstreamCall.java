@@ -167,7 +167,7 @@ public final class UpstreamCall {
    */
   private Span startSpan() {
     return tracer
-        .spanBuilder(spanMethod)
+        .spanBuilder(Framing.spanNameMethod(spanMethod))
         .setParent(parent)
         .setSpanKind(SpanKind.CLIENT)
         .startSpan();

@@ -66,4 +66,12 @@ public final class Framing {
   public static String spanMethod(String method) {
     return KNOWN_METHODS.contains(method) ? method : OTHER_METHOD;
   }
+
+  /**
+   * The method part of a span's name for {@code known} (a {@link #spanMethod}): the conventions
+   * name a span of any other method {@code HTTP}, never {@code _OTHER} nor what the client sent.
+   */
+  public static String spanNameMethod(String known) {
+    return OTHER_METHOD.equals(known) ? "HTTP" : known;
+  }
 }

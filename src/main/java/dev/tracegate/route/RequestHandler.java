@@ -362,7 +362,7 @@ public final class RequestHandler implements Handler<HttpServerRequest> {
   private Span startServerSpan(HttpServerRequest req, Context parent, String known, Route route) {
     SpanBuilder b =
         tracer
-            .spanBuilder(route == null ? known : route.spanName(known))
+            .spanBuilder(route == null ? Framing.spanNameMethod(known) : route.spanName(known))
             .setParent(parent)
             .setSpanKind(SpanKind.SERVER);
     if (routeOnBuilder(route)) {

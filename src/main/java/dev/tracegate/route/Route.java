@@ -50,8 +50,9 @@ public final class Route {
     return target;
   }
 
-  String spanName(String method) {
-    String name = spanNames.get(method);
-    return name != null ? name : method + " " + config.path();
+  /** The SERVER span's name for {@code known}, a {@link Framing#spanMethod}. */
+  String spanName(String known) {
+    String name = spanNames.get(known);
+    return name != null ? name : Framing.spanNameMethod(known) + " " + config.path();
   }
 }

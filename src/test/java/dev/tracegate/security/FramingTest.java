@@ -72,12 +72,14 @@ class FramingTest {
         .satisfies(r -> assertThat(r.body()).isEqualTo("abc"));
   }
 
-  @Test
-  void anUnknownMethodIsOtherInSpans() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"FROBNICATE /api/x", "XQ9yylhgzxZ /api/x", "XQ9yylhgzxZ /nothing"})
+  void anUnknownMethodIsOtherInSpansAndNamesNoSpan(String requestLine) throws Exception {
+    String method = requestLine.substring(0, requestLine.indexOf(' '));
     String answer =
         RawHttp.exchange(
             harness.gateway().gateway().port(),
-            "FROBNICATE /api/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            requestLine + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     String trace =
         answer
             .lines()
@@ -91,9 +93,11 @@ class FramingTest {
             .filter(s -> s.kind().equals("SERVER"))
             .findFirst()
             .orElseThrow();
-    assertThat(answer).startsWith("HTTP/1.1 405");
-    assertThat(server.name()).isEqualTo("_OTHER");
+    assertThat(answer)
+        .startsWith(requestLine.endsWith("/nothing") ? "HTTP/1.1 404" : "HTTP/1.1 405");
+    // the semantic conventions: span name HTTP, method _OTHER, the original kept apart
+    assertThat(server.name()).isEqualTo("HTTP");
     assertThat(server.attr("http.request.method")).isEqualTo("_OTHER");
-    assertThat(server.attr("http.request.method_original")).isEqualTo("FROBNICATE");
+    assertThat(server.attr("http.request.method_original")).isEqualTo(method);
   }
 }
