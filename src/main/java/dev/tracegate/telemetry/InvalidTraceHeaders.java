@@ -43,7 +43,9 @@ public final class InvalidTraceHeaders {
       traceparent.increment();
       found = true;
     }
-    if (parent.isValid() && parent.getTraceState().isEmpty() && hasContent(headers, "tracestate")) {
+    if (parent.isValid()
+        && TraceContextPropagator.tracestate(extracted) == null
+        && hasContent(headers, "tracestate")) {
       tracestate.increment();
       found = true;
     }

@@ -7,7 +7,6 @@ import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.exporter.logging.LoggingSpanExporter;
@@ -176,7 +175,7 @@ public final class Telemetry {
     for (TelemetryConfig.PropagatorName name : names) {
       list.add(
           switch (name) {
-            case TRACECONTEXT -> W3CTraceContextPropagator.getInstance();
+            case TRACECONTEXT -> TraceContextPropagator.getInstance();
             case BAGGAGE -> W3CBaggagePropagator.getInstance();
             case B3 -> B3Propagator.injectingSingleHeader();
             case B3MULTI -> B3Propagator.injectingMultiHeaders();
