@@ -91,6 +91,49 @@ class ForwardedHeadersTest {
         .containsExactly("for=6.6.6.6;proto=https, for=127.0.0.1;proto=http;host=\"" + host + "\"");
   }
 
+  /**
+   * What goes upstream as {@code X-Forwarded-For} when the peer sends these lines: the same for one
+   * line or several, as RFC 9110 reads a list.
+   */
+  private static java.util.List<String> xffSentFor(String trusted, String... lines)
+      throws Exception {
+    upstream.clear();
+    try (TestGateway gateway =
+        TestGateway.start(
+            "server: { trustedProxies: ["
+                + trusted
+                + "] }\n"
+                + "upstreams: { up: { urls: ["
+                + upstream.url()
+                + "] } }\n"
+                + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n",
+            receiver)) {
+      String[] headers = new String[2 * lines.length];
+      for (int i = 0; i < lines.length; i++) {
+        headers[2 * i] = "X-Forwarded-For";
+        headers[2 * i + 1] = lines[i];
+      }
+      assertThat(gateway.get("/up", headers).statusCode()).isEqualTo(200);
+      return upstream.received().get(0).headers().getAll("X-Forwarded-For");
+    }
+  }
+
+  @Test
+  void anUntrustedPeersForwardedForIsReplacedWhetherOneLineOrSeveral() throws Exception {
+    // replaced, as Traefik does by default: appending (nginx, Envoy) would pass on whatever an
+    // untrusted client claims in front of its real address
+    assertThat(xffSentFor("", "1.1.1.1, 2.2.2.2")).containsExactly("127.0.0.1");
+    assertThat(xffSentFor("", "1.1.1.1", "2.2.2.2")).containsExactly("127.0.0.1");
+  }
+
+  @Test
+  void aTrustedProxysForwardedForIsOneListWhetherOneLineOrSeveral() throws Exception {
+    assertThat(xffSentFor("127.0.0.0/8", "1.1.1.1, 2.2.2.2"))
+        .containsExactly("1.1.1.1, 2.2.2.2, 127.0.0.1");
+    assertThat(xffSentFor("127.0.0.0/8", "1.1.1.1", "2.2.2.2"))
+        .containsExactly("1.1.1.1, 2.2.2.2, 127.0.0.1");
+  }
+
   @Test
   void trustedProxiesAreAddressLiteralsOrBlocks() {
     assertThatThrownBy(
