@@ -346,6 +346,9 @@ public final class UpstreamCall {
                   sent = request.send(plan.bodyStream());
                 } else if (body.length() == 0 && !BODY_EXPECTED.contains(plan.method())) {
                   sent = request.send();
+                } else if (body.length() > BufferSlices.SLICE) {
+                  request.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
+                  sent = request.send(new BufferSlices(body));
                 } else {
                   sent = request.send(body);
                 }

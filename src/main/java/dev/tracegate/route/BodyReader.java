@@ -1,10 +1,13 @@
 package dev.tracegate.route;
 
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
  * Reads a request body up to {@code server.maxBodyBytes}: a declared length over the limit is
@@ -63,13 +66,15 @@ public final class BodyReader {
     }
     boolean reserved = length != null;
     Promise<Buffer> promise = Promise.promise();
-    Buffer body = Buffer.buffer();
+    // the chunks as they came (each an exact-size heap copy Vert.x made off the socket), joined
+    // without copying: what is held is what the budget counts, with no buffer doubling as it grows
+    CompositeByteBuf body = Unpooled.compositeBuffer(Integer.MAX_VALUE);
     req.handler(
         chunk -> {
           if (promise.future().isComplete()) {
             return; // refused already: the rest is discarded
           }
-          if (body.length() + chunk.length() > maxBytes) {
+          if (body.readableBytes() + chunk.length() > maxBytes) {
             promise.tryFail(tooLarge(maxBytes));
           } else if (!reserved && !budget.reserve(chunk.length())) {
             promise.tryFail(overBudget());
@@ -77,11 +82,11 @@ public final class BodyReader {
             if (!reserved) {
               ex.bufferedBytes(chunk.length());
             }
-            body.appendBuffer(chunk);
+            body.addComponent(true, ((BufferInternal) chunk).getByteBuf());
           }
         });
     req.exceptionHandler(promise::tryFail);
-    req.endHandler(v -> promise.tryComplete(body));
+    req.endHandler(v -> promise.tryComplete(BufferInternal.buffer(body)));
     return promise.future();
   }
 
