@@ -259,6 +259,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void resourceAttributesArePercentDecodedKeepingPlusSigns() {
+    assertThat(
+            parse("", Map.of("OTEL_RESOURCE_ATTRIBUTES", "team=a+b,owner=ops%20team,k = v "))
+                .telemetry()
+                .resourceAttributes())
+        .containsEntry("team", "a+b")
+        .containsEntry("owner", "ops team")
+        .containsEntry("k", "v");
+  }
+
+  @Test
   void otelVariablesWinOverTelemetrySection() {
     GatewayConfig c =
         parse(
