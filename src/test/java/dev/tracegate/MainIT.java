@@ -320,4 +320,58 @@ class MainIT {
       }
     }
   }
+
+  @Test
+  void aCollectorRefusingConnectionsNeitherHoldsTheExitNorHidesTheTotal() throws Exception {
+    try (TestUpstream upstream = new TestUpstream()) {
+      Path file = dir.resolve("refused.yaml");
+      Files.writeString(
+          file,
+          ""
+              + "server: { host: 127.0.0.1, port: 0, shutdownGrace: 2s }\n"
+              + "admin: { port: 0 }\n"
+              + "upstreams:\n  up: { urls: ["
+              + upstream.url()
+              + "] }\n"
+              + "routes:\n  - { name: up, path: /up, proxy: { upstream: up } }\n");
+      Map<String, String> env =
+          Map.of(
+              "OTEL_EXPORTER_OTLP_ENDPOINT",
+              "http://127.0.0.1:" + dev.tracegate.testing.Ports.free(),
+              "OTEL_BSP_SCHEDULE_DELAY",
+              "100");
+      try (GatewayProcess p = GatewayProcess.start(env, "--config", file.toString())) {
+        int port = p.awaitReady()[0];
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        int requests = 20;
+        for (int i = 0; i < requests; i++) {
+          assertThat(
+                  http.send(
+                          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up"))
+                              .build(),
+                          HttpResponse.BodyHandlers.discarding())
+                      .statusCode())
+              .isEqualTo(200);
+        }
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> p.output().stream().anyMatch(l -> l.contains("spans lost so far")));
+
+        long t0 = System.nanoTime();
+        p.terminate();
+        assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        // nothing in flight, so the drain is immediate: the rest is the flush, never retried
+        assertThat(ms).as("exit with a collector refusing connections").isLessThan(2000);
+        assertThat(p.output().stream().filter(l -> l.contains("spans lost so far")))
+            .as("one export warning a minute")
+            .hasSize(1);
+        assertThat(p.output())
+            .anyMatch(
+                l ->
+                    l.contains("service 'tracegate' lost " + 2 * requests + " span(s) in all")
+                        && l.contains("refuses connections"));
+      }
+    }
+  }
 }

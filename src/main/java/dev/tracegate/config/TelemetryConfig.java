@@ -24,7 +24,9 @@ public record TelemetryConfig(
     CaptureHeaders captureHeaders,
     Set<String> redactQueryKeys,
     Protocol tracesProtocol,
-    Protocol logsProtocol) {
+    Protocol logsProtocol,
+    OtlpOptions tracesOtlp,
+    OtlpOptions logsOtlp) {
 
   public static final String DEFAULT_SERVICE_NAME = "tracegate";
   public static final String DEFAULT_ENDPOINT = "http://localhost:4318";
@@ -131,7 +133,9 @@ public record TelemetryConfig(
         CaptureHeaders.NONE,
         redactQueryKeys,
         tracesProtocol,
-        logsProtocol);
+        logsProtocol,
+        tracesOtlp,
+        logsOtlp);
   }
 
   /**

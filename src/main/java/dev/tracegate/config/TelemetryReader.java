@@ -107,7 +107,9 @@ final class TelemetryReader {
         capture,
         redact,
         tracesProtocol,
-        logsProtocol);
+        logsProtocol,
+        new OtlpOptionsReader(env).read("TRACES"),
+        new OtlpOptionsReader(env).read("LOGS"));
   }
 
   private static TelemetryConfig.CaptureHeaders captureHeaders(ConfigNode n) {

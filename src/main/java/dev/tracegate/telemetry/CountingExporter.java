@@ -17,13 +17,16 @@ final class CountingExporter implements SpanExporter {
   private final String target;
   private final String service;
   private final ExportWarnings warnings;
+  private final ExportRetries retries;
 
   CountingExporter(
       SpanExporter delegate,
       SpanStats stats,
       String target,
       String service,
-      ExportWarnings warnings) {
+      ExportWarnings warnings,
+      ExportRetries retries) {
+    this.retries = retries;
     this.delegate = delegate;
     this.stats = stats;
     this.target = target;
@@ -48,7 +51,9 @@ final class CountingExporter implements SpanExporter {
     result.whenComplete(
         () -> {
           stats.exportFinished(count, result.isSuccess());
-          if (!result.isSuccess()) {
+          if (result.isSuccess()) {
+            retries.succeeded();
+          } else {
             warnings.failed(service, target, count, reason(result.getFailureThrowable()));
           }
         });

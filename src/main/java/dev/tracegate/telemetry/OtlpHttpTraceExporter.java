@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -28,8 +29,9 @@ import javax.net.ssl.X509TrustManager;
 /**
  * OTLP/HTTP span export ({@code POST {endpoint}/v1/traces}, {@code application/x-protobuf}): the
  * request body comes from {@link OtlpTraceEncoder}, the HTTP from the SDK's own sender (OkHttp's,
- * with the SDK's default retry policy for 429/502/503/504 and connection failures), so the wire,
- * the retries and the failure types are the SDK exporter's; only the encoding is tracegate's.
+ * with the SDK's retry policy for 429/502/503/504 and connection failures, headers, gzip and TLS as
+ * {@link ExporterSettings} give them), so the wire, the retries and the failure types are the SDK
+ * exporter's; only the encoding is tracegate's.
  */
 final class OtlpHttpTraceExporter implements SpanExporter {
   private final HttpSender sender;
@@ -41,9 +43,11 @@ final class OtlpHttpTraceExporter implements SpanExporter {
 
   /**
    * Sends to {@code endpoint} (the full URL, {@code /v1/traces} included) through the HTTP sender
-   * on the class path: OkHttp's, the only one tracegate ships.
+   * on the class path, OkHttp's, the only one tracegate ships, with {@code options}' headers, gzip
+   * and TLS, and {@code retries}.
    */
-  static OtlpHttpTraceExporter create(String endpoint, Duration timeout) {
+  static OtlpHttpTraceExporter create(
+      String endpoint, ExporterSettings settings, RetryPolicy retries) {
     ComponentLoader loader =
         ComponentLoader.forClassLoader(OtlpHttpTraceExporter.class.getClassLoader());
     HttpSenderProvider provider = null;
@@ -53,10 +57,13 @@ final class OtlpHttpTraceExporter implements SpanExporter {
     if (provider == null) {
       throw new IllegalStateException("no OTLP HTTP sender on the class path");
     }
-    Map<String, List<String>> headers =
-        Map.of("User-Agent", List.of("tracegate/" + Telemetry.version()));
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    settings.headers().forEach((k, v) -> headers.put(k, List.of(v)));
+    headers.put("User-Agent", List.of("tracegate/" + Telemetry.version()));
+    Map<String, List<String>> fixed = Map.copyOf(headers);
     return new OtlpHttpTraceExporter(
-        provider.createSender(new SenderConfig(URI.create(endpoint), timeout, () -> headers)));
+        provider.createSender(
+            new SenderConfig(URI.create(endpoint), settings, () -> fixed, retries)));
   }
 
   /**
@@ -115,9 +122,12 @@ final class OtlpHttpTraceExporter implements SpanExporter {
     }
   }
 
-  /** What the sender needs: the rest (TLS, proxy, compression) stays at the sender's defaults. */
+  /** What the sender needs; a proxy stays at the sender's default (none). */
   private record SenderConfig(
-      URI endpoint, Duration timeout, Supplier<Map<String, List<String>>> headers)
+      URI endpoint,
+      ExporterSettings settings,
+      Supplier<Map<String, List<String>>> headers,
+      RetryPolicy retries)
       implements HttpSenderConfig {
     @Override
     public URI getEndpoint() {
@@ -131,17 +141,17 @@ final class OtlpHttpTraceExporter implements SpanExporter {
 
     @Override
     public Compressor getCompressor() {
-      return null;
+      return settings.compressor();
     }
 
     @Override
     public Duration getTimeout() {
-      return timeout;
+      return settings.timeout();
     }
 
     @Override
     public Duration getConnectTimeout() {
-      return timeout;
+      return settings.timeout();
     }
 
     @Override
@@ -156,17 +166,17 @@ final class OtlpHttpTraceExporter implements SpanExporter {
 
     @Override
     public RetryPolicy getRetryPolicy() {
-      return RetryPolicy.getDefault();
+      return retries;
     }
 
     @Override
     public SSLContext getSslContext() {
-      return null;
+      return settings.sslContext();
     }
 
     @Override
     public X509TrustManager getTrustManager() {
-      return null;
+      return settings.trustManager();
     }
 
     @Override

@@ -9,15 +9,10 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.exporter.logging.LoggingSpanExporter;
-import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
-import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
-import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
 import io.opentelemetry.sdk.logs.export.LogRecordExporter;
@@ -26,14 +21,11 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.SpanLimits;
 import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,11 +47,14 @@ public final class Telemetry {
   private final Tracer tracer;
   private final TelemetryConfig config;
   private final SpanStats stats;
+  private final ExportRetries retries;
   private final InvalidTraceHeaders invalidHeaders = new InvalidTraceHeaders();
   private SdkLoggerProvider logs;
   private boolean shutDown;
 
-  private Telemetry(OpenTelemetrySdk sdk, TelemetryConfig config, SpanStats stats) {
+  private Telemetry(
+      OpenTelemetrySdk sdk, TelemetryConfig config, SpanStats stats, ExportRetries retries) {
+    this.retries = retries;
     this.sdk = sdk;
     this.config = config;
     this.stats = stats;
@@ -84,90 +79,16 @@ public final class Telemetry {
             .setSpanLimits(
                 SpanLimits.builder().setMaxAttributeValueLength(MAX_ATTRIBUTE_LENGTH).build())
             .addSpanProcessor(stats);
-    export(config, stats).ifPresent(p -> stats.exportTo(p, config.batch().maxQueueSize()));
+    ExportRetries retries = new ExportRetries();
+    Exporters.spans(config, stats, retries)
+        .ifPresent(p -> stats.exportTo(p, config.batch().maxQueueSize()));
     extraProcessors.forEach(provider::addSpanProcessor);
     OpenTelemetrySdk sdk =
         OpenTelemetrySdk.builder()
             .setTracerProvider(provider.build())
             .setPropagators(ContextPropagators.create(propagator(config.propagators())))
             .build();
-    return new Telemetry(sdk, config, stats);
-  }
-
-  /**
-   * How finished spans leave: OTLP/HTTP through {@link EncodingBatchProcessor} (each span encoded
-   * by {@link OtlpTraceEncoder} where it ends, the SDK's sender for the wire); OTLP/gRPC and the
-   * logging exporter through the SDK's batch processor; nothing for {@code none}.
-   */
-  private static Optional<SpanProcessor> export(TelemetryConfig config, SpanStats stats) {
-    String target = Urls.redact(config.tracesEndpoint());
-    TelemetryConfig.Batch batch = config.batch();
-    SpanExporter exporter;
-    switch (config.exporter()) {
-      case OTLP:
-        if (config.tracesProtocol() == TelemetryConfig.Protocol.HTTP_PROTOBUF) {
-          OtlpHttpTraceExporter http =
-              OtlpHttpTraceExporter.create(config.tracesEndpoint(), batch.exportTimeout());
-          return Optional.of(
-              new EncodingBatchProcessor(
-                  http,
-                  new CountingExporter(
-                      http, stats, target, config.serviceName(), ExportWarnings.PROCESS),
-                  stats,
-                  batch));
-        }
-        exporter = otlpGrpcSpanExporter(config);
-        break;
-      case LOGGING:
-        exporter = LoggingSpanExporter.create();
-        break;
-      default:
-        return Optional.empty();
-    }
-    return Optional.of(
-        BatchSpanProcessor.builder(
-                new CountingExporter(
-                    exporter, stats, target, config.serviceName(), ExportWarnings.PROCESS))
-            .setScheduleDelay(batch.scheduleDelay())
-            .setMaxQueueSize(batch.maxQueueSize())
-            .setMaxExportBatchSize(batch.maxExportBatchSize())
-            .setExporterTimeout(batch.exportTimeout())
-            .build());
-  }
-
-  /**
-   * The SDK's OTLP/gRPC span exporter, marshalling each span once into its own small objects (UTF-8
-   * bytes made once) instead of the reusable mode's size pass plus write pass over the same
-   * strings.
-   */
-  private static SpanExporter otlpGrpcSpanExporter(TelemetryConfig config) {
-    Duration timeout = config.batch().exportTimeout();
-    return OtlpGrpcSpanExporter.builder()
-        .setEndpoint(config.tracesEndpoint())
-        .setTimeout(timeout)
-        .setConnectTimeout(timeout)
-        .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
-        .build();
-  }
-
-  private static LogRecordExporter otlpLogExporter(TelemetryConfig config) {
-    Duration timeout = config.batch().exportTimeout();
-    return switch (config.logsProtocol()) {
-      case HTTP_PROTOBUF ->
-          OtlpHttpLogRecordExporter.builder()
-              .setEndpoint(config.logsEndpoint())
-              .setTimeout(timeout)
-              .setConnectTimeout(timeout)
-              .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
-              .build();
-      case GRPC ->
-          OtlpGrpcLogRecordExporter.builder()
-              .setEndpoint(config.logsEndpoint())
-              .setTimeout(timeout)
-              .setConnectTimeout(timeout)
-              .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
-              .build();
-    };
+    return new Telemetry(sdk, config, stats, retries);
   }
 
   static TextMapPropagator propagator(List<TelemetryConfig.PropagatorName> names) {
@@ -221,7 +142,7 @@ public final class Telemetry {
       return null;
     }
     if (logs == null) {
-      LogRecordExporter exporter = otlpLogExporter(config);
+      LogRecordExporter exporter = Exporters.logs(config, retries);
       logs =
           SdkLoggerProvider.builder()
               .setResource(resource(config))
@@ -287,26 +208,36 @@ public final class Telemetry {
 
   /**
    * Exports every finished span, waiting at most the export timeout: a dead or hung collector
-   * delays exit by no more than that. Idempotent.
+   * delays exit by no more than that, and one that refuses connections by a second at most (no
+   * retry is made once stopping). Idempotent.
    */
   public synchronized void shutdown() {
     if (shutDown) {
       return;
     }
     shutDown = true;
-    Duration limit = config.batch().exportTimeout().plusSeconds(1);
+    retries.stop();
+    Duration limit =
+        retries.refusing() ? Duration.ofSeconds(1) : config.batch().exportTimeout().plusSeconds(1);
     CompletableResultCode logsDone =
         logs == null ? CompletableResultCode.ofSuccess() : logs.shutdown();
     CompletableResultCode result =
         sdk.getSdkTracerProvider().shutdown().join(limit.toMillis(), TimeUnit.MILLISECONDS);
     logsDone.join(limit.toMillis(), TimeUnit.MILLISECONDS);
-    if (!result.isSuccess()) {
+    long lost = stats.dropped() + stats.pending();
+    if (!result.isSuccess() || lost > 0) {
+      // the throttled warnings may have said nothing for a minute: this is the true total
       LOG.warn(
-          "telemetry: spans could not all be exported at shutdown (collector "
+          "telemetry: service '"
+              + config.serviceName()
+              + "' lost "
+              + lost
+              + " span(s) in all (collector "
               + Urls.redact(config.tracesEndpoint())
-              + " unreachable or slow); "
-              + stats.dropped()
-              + " span(s) dropped in total");
+              + (retries.refusing() ? " refuses connections" : " unreachable or slow")
+              + "), "
+              + stats.pending()
+              + " of them still waiting at exit");
     }
   }
 }

@@ -63,6 +63,11 @@ class CountingExporterTest {
 
   private static CountingExporter exporter(String service, ExportWarnings warnings) {
     return new CountingExporter(
-        REFUSING, new SpanStats(), "http://collector:4318/v1/traces", service, warnings);
+        REFUSING,
+        new SpanStats(),
+        "http://collector:4318/v1/traces",
+        service,
+        warnings,
+        new ExportRetries());
   }
 }

@@ -25,10 +25,11 @@ public final class GatewayProcess implements AutoCloseable {
 
   private final Process process;
   private final List<String> output = new CopyOnWriteArrayList<>();
+  private final Thread reader;
 
   private GatewayProcess(Process process) {
     this.process = process;
-    Thread reader =
+    reader =
         new Thread(
             () -> {
               try (BufferedReader in =
@@ -110,9 +111,12 @@ public final class GatewayProcess implements AutoCloseable {
     }
   }
 
-  /** Sends SIGTERM. */
+  /**
+   * Sends SIGTERM. Through the process's handle: {@code Process.destroy()} also closes this side of
+   * the output pipe, so whatever the gateway logs while it stops would never be read.
+   */
   public void terminate() {
-    process.destroy();
+    process.toHandle().destroy();
   }
 
   public int awaitExit(Duration limit) throws InterruptedException {
@@ -121,6 +125,7 @@ public final class GatewayProcess implements AutoCloseable {
       throw new AssertionError(
           "process did not exit within " + limit + ":\n" + String.join("\n", output));
     }
+    reader.join(5000); // its last lines may still be in the pipe: output() has them all after
     return process.exitValue();
   }
 
