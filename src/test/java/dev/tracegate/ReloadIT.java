@@ -124,6 +124,17 @@ class ReloadIT {
           write(file, extra ? withExtra : withoutExtra);
           gateway.signal("HUP");
           reloads++;
+          int applied = reloads;
+          // the file is read and checked on a thread of its own, which a loaded machine may not
+          // run for a while; once the reload is applied, new requests take the new routes at once
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(10))
+              .until(
+                  () ->
+                      gateway.output().stream()
+                              .filter(l -> l.contains("configuration reloaded"))
+                              .count()
+                          >= applied);
           int expected = extra ? 200 : 404;
           Awaitility.await()
               .atMost(Duration.ofSeconds(1))
