@@ -270,6 +270,45 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void otlpExporterOptionsFollowTheSpecificationsVariables(@TempDir Path dir) throws Exception {
+    Path ca = dir.resolve("ca.pem");
+    java.nio.file.Files.writeString(
+        ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    TelemetryConfig t =
+        parse(
+                "",
+                Map.of(
+                    "OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%2Cb+c,X-Team=ops",
+                    "OTEL_EXPORTER_OTLP_LOGS_HEADERS", "api-key=logs",
+                    "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip",
+                    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "2500",
+                    "OTEL_EXPORTER_OTLP_CERTIFICATE", ca.toString()))
+            .telemetry();
+    assertThat(t.tracesOtlp().headers()).containsEntry("api-key", "a,b+c").containsKey("x-team");
+    assertThat(t.logsOtlp().headers()).as("the signal's own wins").containsOnlyKeys("api-key");
+    assertThat(t.tracesOtlp().gzip()).isTrue();
+    assertThat(t.tracesOtlp().timeout()).contains(java.time.Duration.ofMillis(2500));
+    assertThat(t.logsOtlp().timeout()).isEmpty();
+    assertThat(t.tracesOtlp().certificate()).contains(ca);
+    assertThat(t.toString()).doesNotContain("a,b+c").doesNotContain("ops");
+  }
+
+  @Test
+  void badOtlpExporterOptionsAreNamedWithoutTheirSecrets() {
+    assertThatThrownBy(
+            () -> parse("", Map.of("OTEL_EXPORTER_OTLP_HEADERS", "token-without-a-name")))
+        .hasMessageStartingWith("OTEL_EXPORTER_OTLP_HEADERS: entry 1 is not name=value")
+        .hasMessageNotContaining("token-without-a-name");
+    assertThatThrownBy(() -> parse("", Map.of("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd")))
+        .hasMessage("OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' is not one of gzip, none");
+    assertThatThrownBy(
+            () -> parse("", Map.of("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "/no/such/ca.pem")))
+        .hasMessage("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: '/no/such/ca.pem': no such file");
+    assertThatThrownBy(() -> parse("", Map.of("OTEL_EXPORTER_OTLP_TIMEOUT", "10s")))
+        .hasMessageStartingWith("OTEL_EXPORTER_OTLP_TIMEOUT: '10s' is not a positive number");
+  }
+
+  @Test
   void otelVariablesWinOverTelemetrySection() {
     GatewayConfig c =
         parse(

@@ -68,37 +68,71 @@ public final class OtlpReceiver implements AutoCloseable {
       String serviceName) {}
 
   private final AtomicInteger requests = new AtomicInteger();
+
+  /** With a token: every export must carry {@code authorization: Bearer <token>}, else 401. */
+  private final String token;
+
+  private final List<String> encodings = new CopyOnWriteArrayList<>();
+  private final AtomicInteger unauthorized = new AtomicInteger();
   private final CountDownLatch release = new CountDownLatch(1);
   private volatile Mode mode = Mode.HEALTHY;
 
   public OtlpReceiver() throws IOException {
-    this(false);
+    this(false, null, null);
   }
 
   /**
    * A receiver of OTLP/gRPC: {@link #endpoint()} is its {@code http://} URL (HTTP/2 without TLS).
    */
   public static OtlpReceiver grpc() throws IOException {
-    return new OtlpReceiver(true);
+    return new OtlpReceiver(true, null, null);
   }
 
-  private OtlpReceiver(boolean grpc) throws IOException {
+  /**
+   * A collector as a hosted backend runs one: over TLS with {@code certificates}, answering only
+   * exports that carry the bearer {@code token} (401, gRPC {@code UNAUTHENTICATED} otherwise), and
+   * taking gzip bodies; {@link #encodings()} tells how each export came.
+   */
+  public static OtlpReceiver secured(boolean grpc, TestCertificates certificates, String token)
+      throws IOException {
+    return new OtlpReceiver(grpc, certificates, token);
+  }
+
+  private OtlpReceiver(boolean grpc, TestCertificates tls, String token) throws IOException {
+    this.token = token;
     if (grpc) {
       grpcVertx = Vertx.vertx();
       GrpcServer calls = GrpcServer.server(grpcVertx);
       calls.callHandler(this::handleGrpc);
+      HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1").setPort(0);
+      if (tls != null) {
+        options
+            .setSsl(true)
+            .setUseAlpn(true)
+            .setKeyCertOptions(
+                new io.vertx.core.net.PfxOptions()
+                    .setPath(tls.keyStore().toString())
+                    .setPassword(TestCertificates.PASSWORD));
+      }
       grpcPort =
-          grpcVertx
-              .createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
-              .requestHandler(calls)
-              .listen()
-              .await()
-              .actualPort();
+          grpcVertx.createHttpServer(options).requestHandler(calls).listen().await().actualPort();
     } else {
       grpcVertx = null;
       grpcPort = -1;
     }
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    if (tls != null && !grpc) {
+      com.sun.net.httpserver.HttpsServer https =
+          com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+      try {
+        https.setHttpsConfigurator(
+            new com.sun.net.httpserver.HttpsConfigurator(tls.serverContext()));
+      } catch (Exception e) {
+        throw new IOException(e);
+      }
+      server = https;
+    } else {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    }
     server.createContext("/v1/traces", this::handle);
     server.createContext("/v1/logs", this::handleLogs);
     server.setExecutor(
@@ -112,7 +146,38 @@ public final class OtlpReceiver implements AutoCloseable {
   }
 
   public String endpoint() {
-    return "http://127.0.0.1:" + (grpcVertx != null ? grpcPort : server.getAddress().getPort());
+    return (token != null ? "https" : "http")
+        + "://127.0.0.1:"
+        + (grpcVertx != null ? grpcPort : server.getAddress().getPort());
+  }
+
+  /** How each export arrived: its {@code Content-Encoding} or {@code grpc-encoding}. */
+  public List<String> encodings() {
+    return List.copyOf(encodings);
+  }
+
+  /** Exports turned away for a missing or wrong token. */
+  public int unauthorized() {
+    return unauthorized.get();
+  }
+
+  private boolean authorized(String authorization) {
+    if (token == null || ("Bearer " + token).equals(authorization)) {
+      return true;
+    }
+    unauthorized.incrementAndGet();
+    return false;
+  }
+
+  /** The body as sent, inflated when it came gzip'd. */
+  private byte[] body(HttpExchange ex) throws IOException {
+    String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
+    encodings.add(encoding == null ? "identity" : encoding);
+    InputStream in = ex.getRequestBody();
+    if ("gzip".equalsIgnoreCase(encoding)) {
+      in = new java.util.zip.GZIPInputStream(in);
+    }
+    return in.readAllBytes();
   }
 
   /** What a gateway needs in its environment to export here. */
@@ -125,6 +190,12 @@ public final class OtlpReceiver implements AutoCloseable {
   /** One unary Export call: the request message is decoded whole, then answered by the mode. */
   private void handleGrpc(GrpcServerRequest<Buffer, Buffer> call) {
     requests.incrementAndGet();
+    String encoding = call.headers().get("grpc-encoding");
+    encodings.add(encoding == null ? "identity" : encoding);
+    if (!authorized(call.headers().get("authorization"))) {
+      call.response().status(GrpcStatus.UNAUTHENTICATED).end();
+      return;
+    }
     call.handler(
         message -> {
           if (mode == Mode.HUNG) {
@@ -169,7 +240,11 @@ public final class OtlpReceiver implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     requests.incrementAndGet();
     try (InputStream in = ex.getRequestBody()) {
-      byte[] body = in.readAllBytes();
+      byte[] body = body(ex);
+      if (!authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
+        ex.sendResponseHeaders(401, -1);
+        return;
+      }
       if (mode == Mode.HUNG) {
         try {
           release.await();
@@ -198,7 +273,12 @@ public final class OtlpReceiver implements AutoCloseable {
 
   private void handleLogs(HttpExchange ex) throws IOException {
     try (InputStream in = ex.getRequestBody()) {
-      decodeLogs(ExportLogsServiceRequest.parseFrom(in.readAllBytes()));
+      byte[] body = body(ex);
+      if (!authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
+        ex.sendResponseHeaders(401, -1);
+        return;
+      }
+      decodeLogs(ExportLogsServiceRequest.parseFrom(body));
       byte[] ok = ExportLogsServiceResponse.getDefaultInstance().toByteArray();
       ex.getResponseHeaders().add("Content-Type", "application/x-protobuf");
       ex.sendResponseHeaders(200, ok.length);
