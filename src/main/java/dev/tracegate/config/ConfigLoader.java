@@ -55,12 +55,28 @@ public final class ConfigLoader {
     GatewayConfig.EventBus eventBus = eventBus(node.child("eventBus"));
     node.finish();
     overrides.checkAllUsed();
+    if (routes.stream().anyMatch(RouteConfig::usesDatabase)) {
+      requireDatabase(database);
+    }
     if (server.port() == admin.port() && server.port() != 0) {
       throw new ConfigException(
           "admin.port", "must differ from server.port (" + server.port() + ")");
     }
     return new GatewayConfig(
         server, admin, telemetry, database, upstreams, routes, accessLog, logFormat, eventBus);
+  }
+
+  /**
+   * SQL routes need a database the user chose: a forgotten {@code database.url} must not quietly
+   * start an empty embedded server (trust authentication, a superuser) in production.
+   */
+  public static void requireDatabase(GatewayConfig.Database database) {
+    if (database.url().isEmpty() && !database.embedded()) {
+      throw new ConfigException(
+          "database.url",
+          "is required by SQL routes (or TRACEGATE_DATABASE_URL); database.embedded: true starts a"
+              + " throwaway embedded PostgreSQL instead, for demos and tests");
+    }
   }
 
   private static Map<String, Object> readYaml(String yaml, String source) {
@@ -220,6 +236,7 @@ public final class ConfigLoader {
     var d =
         new GatewayConfig.Database(
             Optional.ofNullable(url).filter(u -> !u.isBlank()),
+            n.bool("embedded", false),
             (int) n.integer("poolSize", GatewayConfig.Database.DEFAULT_POOL_SIZE, 1, 1000),
             (int)
                 n.integer(

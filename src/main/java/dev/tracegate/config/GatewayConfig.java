@@ -92,9 +92,13 @@ public record GatewayConfig(
     public static final int DEFAULT_PORT = 9090;
   }
 
-  /** The PostgreSQL pool behind SQL routes. {@code url} empty means: start an embedded server. */
+  /**
+   * The PostgreSQL pool behind SQL routes. Without a {@code url}, only {@code embedded: true} (the
+   * demo's, the tests') starts a throwaway embedded server; otherwise SQL routes stop the start.
+   */
   public record Database(
       Optional<String> url,
+      boolean embedded,
       int poolSize,
       int pipeliningLimit,
       Duration connectTimeout,
@@ -107,7 +111,7 @@ public record GatewayConfig(
     /** The same settings with {@code url} as the database. */
     public Database withUrl(String other) {
       return new Database(
-          Optional.of(other), poolSize, pipeliningLimit, connectTimeout, queryTimeout);
+          Optional.of(other), embedded, poolSize, pipeliningLimit, connectTimeout, queryTimeout);
     }
 
     /** The URL with any password masked, for logs. */

@@ -309,6 +309,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void sqlRoutesWithoutADatabaseUrlStopTheStartUnlessEmbeddedIsAsked() {
+    String route = "routes: [ { name: s, path: /s, sql: { query: 'SELECT 1 AS one' } } ]\n";
+    assertThatThrownBy(() -> parse(route, Map.of()))
+        .hasMessageStartingWith("database.url: is required by SQL routes");
+    assertThat(parse("database: { embedded: true }\n" + route, Map.of()).database().embedded())
+        .isTrue();
+    assertThat(
+            parse(route, Map.of("TRACEGATE_DATABASE_URL", "postgresql://db/shop")).database().url())
+        .contains("postgresql://db/shop");
+    // no SQL route, no database needed
+    assertThat(parse("", Map.of()).database().url()).isEmpty();
+  }
+
+  @Test
   void otelVariablesWinOverTelemetrySection() {
     GatewayConfig c =
         parse(
