@@ -8,10 +8,10 @@ FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Dependencies first: this layer is reused until pom.xml changes.
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
+RUN mvn -B -q -Dproduction dependency:go-offline
 COPY conf conf
 COPY src src
-RUN mvn -B -q package -DskipTests && cp target/tracegate.jar /tracegate.jar
+RUN mvn -B -q -Dproduction package -DskipTests && cp target/tracegate.jar /tracegate.jar
 
 FROM ${RUNTIME_IMAGE}
 RUN (getent group tracegate || groupadd --system --gid 10001 tracegate) \

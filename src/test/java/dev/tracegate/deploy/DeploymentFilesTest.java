@@ -56,6 +56,11 @@ class DeploymentFilesTest {
         .contains("CMD curl -fsS http://127.0.0.1:9090/health/ready")
         .contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/tracegate.jar\"]")
         .contains("-XX:MaxRAMPercentage=");
+    // the production build: the demo's embedded PostgreSQL binaries stay out of the image
+    assertThat(lines)
+        .filteredOn(l -> l.startsWith("RUN mvn"))
+        .isNotEmpty()
+        .allMatch(l -> l.contains(" -Dproduction "));
     // the environment names the image sets are real configuration keys
     GatewayConfig c =
         new ConfigLoader(
