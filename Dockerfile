@@ -25,7 +25,7 @@ RUN java -XX:ArchiveClassesAtExit=/app/tracegate.jsa -jar /app/tracegate.jar --c
     for i in $(seq 1 100); do curl -fs http://127.0.0.1:9090/health/ready >/dev/null && break; sleep 0.2; done; \
     curl -s -o /dev/null http://127.0.0.1:8080/training; kill -TERM $pid; wait $pid; test -s /app/tracegate.jsa
 # Inside a container the admin port must be reachable by the health check and by Prometheus;
-# publish only 8080 to the outside world (see README, Deploy).
+# publish only 8080 to the outside world (see docs/deploying.md).
 ENV TRACEGATE_SERVER_HOST=0.0.0.0 \
     TRACEGATE_ADMIN_HOST=0.0.0.0 \
     JAVA_TOOL_OPTIONS="-XX:SharedArchiveFile=/app/tracegate.jsa -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+UseSerialGC -XX:NewRatio=1 -XX:SurvivorRatio=2 -XX:+ExitOnOutOfMemoryError"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Tries README.md as a newcomer would, on Linux without Docker: every `java -jar target/tracegate.jar`
-# command that exits (check, --version, each command's --help) and every curl line against the demo,
-# exactly as printed, plus every relative link and #anchor of README.md, BENCHMARKS.md and docs/.
+# Tries README.md and docs/ as a newcomer would, on Linux without Docker: every `java -jar
+# target/tracegate.jar` command that exits (check, --version, each command's --help) and every curl
+# line against the demo, exactly as printed, plus every relative link and #anchor of README.md,
+# BENCHMARKS.md, docs/ and deploy/.
 # Prints one line per example and exits 1 if any failed. Needs target/tracegate.jar (mvn package)
 # and curl. The demo runs on the README's ports 8080 and 9090; when either is taken, on free ones,
 # and the curl lines are rewritten to them (the script says so). PostgreSQL: TRACEGATE_DATABASE_URL
@@ -57,13 +58,14 @@ sys.exit(bad)
 EOF
 
 # 2. the commands that exit, exactly as printed; check's printed line must be what it prints
-grep -o '`java -jar target/tracegate.jar [^`]*`' README.md | tr -d '`' | sort -u |
+DOCS=(README.md docs/*.md)
+grep -ho '`java -jar target/tracegate.jar [^`]*`' "${DOCS[@]}" | tr -d '`' | sort -u |
   grep -v -e '\[' -e 'NAME' -e '|' -e '…' -e ' demo$' -e ' demo ' > "$work/commands"
 while read -r cmd; do
   out=$(bash -c "$cmd" 2>&1); rc=$?
   if [ $rc -ne 0 ]; then bad "$cmd" "exit $rc: $out"; continue; fi
   case "$cmd" in
-    *" check "*) grep -qF -- "\`$out\`" README.md && ok "$cmd" || bad "$cmd" "prints '$out', which README.md does not show" ;;
+    *" check "*) grep -qF -- "\`$out\`" "${DOCS[@]}" && ok "$cmd" || bad "$cmd" "prints '$out', which the docs do not show" ;;
     *) ok "$cmd" ;;
   esac
 done < "$work/commands"
@@ -94,8 +96,8 @@ fi
 ok "java -jar $JAR demo (banner printed)"
 trace=$(curl -s -o /dev/null -D - "http://127.0.0.1:$gw/api/orders/1" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-trace-id"{print $2}')
 sleep 1 # the trace views show ended spans, exported in batches
-grep -o '`curl [^`]*`' README.md | tr -d '`' > "$work/curls"
-awk '/^```sh/{on=1; next} /^```/{on=0} on && /^curl /' README.md >> "$work/curls"
+grep -ho '`curl [^`]*`' "${DOCS[@]}" | tr -d '`' > "$work/curls"
+awk '/^```sh/{on=1; next} /^```/{on=0} on && /^curl /' "${DOCS[@]}" >> "$work/curls"
 sort -u "$work/curls" | grep 'http' | grep -v -e docker -e 'localhost:8080/api/price' -e 'localhost:8080/api/summary' |
 while read -r line; do
   cmd=${line%%#*}

@@ -152,7 +152,7 @@ public final class DemoCommand {
         "  Jaeger UI   http://localhost:16686   (exporting to "
             + Urls.redact(config.telemetry().tracesEndpoint())
             + ";"
-            + " start Jaeger as the README says)",
+            + " start Jaeger as README.md says)",
         "Every response carries X-Trace-Id. Ctrl-C stops the demo.",
         "");
   }
