@@ -142,6 +142,21 @@ class MainIT {
   }
 
   /** A gateway file on ports the system picks, with one route to an upstream never called. */
+  /** One route, {@code /up}, to {@code upstream}, on free ports, with a grace of 2 s. */
+  private Path routeTo(TestUpstream upstream, String name) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(
+        file,
+        ""
+            + "server: { host: 127.0.0.1, port: 0, shutdownGrace: 2s }\n"
+            + "admin: { port: 0 }\n"
+            + "upstreams:\n  up: { urls: ["
+            + upstream.url()
+            + "] }\n"
+            + "routes:\n  - { name: up, path: /up, proxy: { upstream: up } }\n");
+    return file;
+  }
+
   private Path oneRouteOnFreePorts(String name) throws IOException {
     Path file = dir.resolve(name);
     Files.writeString(
@@ -280,16 +295,7 @@ class MainIT {
     try (OtlpReceiver hung = new OtlpReceiver();
         TestUpstream upstream = new TestUpstream()) {
       hung.mode(OtlpReceiver.Mode.HUNG);
-      Path file = dir.resolve("hung.yaml");
-      Files.writeString(
-          file,
-          ""
-              + "server: { host: 127.0.0.1, port: 0, shutdownGrace: 2s }\n"
-              + "admin: { port: 0 }\n"
-              + "upstreams:\n  up: { urls: ["
-              + upstream.url()
-              + "] }\n"
-              + "routes:\n  - { name: up, path: /up, proxy: { upstream: up } }\n");
+      Path file = routeTo(upstream, "hung.yaml");
       Map<String, String> env =
           Map.of(
               "OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -324,16 +330,7 @@ class MainIT {
   @Test
   void aCollectorRefusingConnectionsNeitherHoldsTheExitNorHidesTheTotal() throws Exception {
     try (TestUpstream upstream = new TestUpstream()) {
-      Path file = dir.resolve("refused.yaml");
-      Files.writeString(
-          file,
-          ""
-              + "server: { host: 127.0.0.1, port: 0, shutdownGrace: 2s }\n"
-              + "admin: { port: 0 }\n"
-              + "upstreams:\n  up: { urls: ["
-              + upstream.url()
-              + "] }\n"
-              + "routes:\n  - { name: up, path: /up, proxy: { upstream: up } }\n");
+      Path file = routeTo(upstream, "refused.yaml");
       Map<String, String> env =
           Map.of(
               "OTEL_EXPORTER_OTLP_ENDPOINT",

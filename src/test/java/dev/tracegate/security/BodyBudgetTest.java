@@ -64,15 +64,7 @@ class BodyBudgetTest {
       // 150,000 bytes hold two bodies of 60,000, not three
       assertThat(served).isEqualTo(2);
       assertThat(refused).isEqualTo(3);
-      Awaitility.await()
-          .until(
-              () ->
-                  Prometheus.value(
-                          TestGateway.send(
-                                  HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics"))))
-                              .body(),
-                          "tracegate_request_bodies_buffered_bytes")
-                      == 0);
+      awaitBudgetWhole(gateway);
       assertThat(
               TestGateway.send(
                       HttpRequest.newBuilder(URI.create(gateway.url("/up")))
@@ -120,15 +112,20 @@ class BodyBudgetTest {
       assertThat(upstream.received())
           .hasSize(2)
           .allSatisfy(r -> assertThat(r.body()).isEqualTo(body));
-      Awaitility.await()
-          .until(
-              () ->
-                  Prometheus.value(
-                          TestGateway.send(
-                                  HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics"))))
-                              .body(),
-                          "tracegate_request_bodies_buffered_bytes")
-                      == 0);
+      awaitBudgetWhole(gateway);
     }
+  }
+
+  /** Waits until the requests have given back every byte of the budget they held. */
+  private static void awaitBudgetWhole(TestGateway gateway) {
+    Awaitility.await()
+        .until(
+            () ->
+                Prometheus.value(
+                        TestGateway.send(
+                                HttpRequest.newBuilder(URI.create(gateway.adminUrl("/metrics"))))
+                            .body(),
+                        "tracegate_request_bodies_buffered_bytes")
+                    == 0);
   }
 }

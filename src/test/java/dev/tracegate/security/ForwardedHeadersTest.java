@@ -34,19 +34,22 @@ class ForwardedHeadersTest {
     receiver.close();
   }
 
+  /** A gateway with one route to the upstream, believing the proxies {@code trusted} lists. */
+  private static TestGateway trusting(String trusted) throws Exception {
+    return TestGateway.start(
+        "server: { trustedProxies: ["
+            + trusted
+            + "] }\n"
+            + "upstreams: { up: { urls: ["
+            + upstream.url()
+            + "] } }\n"
+            + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n",
+        receiver);
+  }
+
   private static MultiMap forwardedBy(String trusted) throws Exception {
     upstream.clear();
-    try (TestGateway gateway =
-        TestGateway.start(
-            ""
-                + "server: { trustedProxies: ["
-                + trusted
-                + "] }\n"
-                + "upstreams: { up: { urls: ["
-                + upstream.url()
-                + "] } }\n"
-                + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n",
-            receiver)) {
+    try (TestGateway gateway = trusting(trusted)) {
       assertThat(
               gateway
                   .get(
@@ -98,16 +101,7 @@ class ForwardedHeadersTest {
   private static java.util.List<String> xffSentFor(String trusted, String... lines)
       throws Exception {
     upstream.clear();
-    try (TestGateway gateway =
-        TestGateway.start(
-            "server: { trustedProxies: ["
-                + trusted
-                + "] }\n"
-                + "upstreams: { up: { urls: ["
-                + upstream.url()
-                + "] } }\n"
-                + "routes: [ { name: up, path: /up, proxy: { upstream: up } } ]\n",
-            receiver)) {
+    try (TestGateway gateway = trusting(trusted)) {
       String[] headers = new String[2 * lines.length];
       for (int i = 0; i < lines.length; i++) {
         headers[2 * i] = "X-Forwarded-For";
