@@ -68,12 +68,17 @@ final class OtlpOptionsReader {
             variable(signal, "HEADERS"),
             "entry " + (i + 1) + " is not name=value with a header name");
       }
-      out.put(
-          name.toLowerCase(Locale.ROOT),
-          URLDecoder.decode(
-              entry.substring(eq + 1).trim().replace("+", "%2B"), StandardCharsets.UTF_8));
+      out.put(name.toLowerCase(Locale.ROOT), percentDecoded(entry.substring(eq + 1).trim()));
     }
     return out;
+  }
+
+  /**
+   * A value of an {@code OTEL_*} list ({@code key=value,...}), percent-decoded as the SDK
+   * specification says (W3C Baggage's encoding), not as a form: a {@code +} stays a {@code +}.
+   */
+  static String percentDecoded(String value) {
+    return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   private boolean gzip(String signal) {

@@ -239,12 +239,9 @@ final class TelemetryReader {
         }
         continue;
       }
-      // percent-decoded as the SDK spec says (W3C Baggage's encoding), not as a form: '+' stays
       out.put(
           pair.substring(0, eq).trim(),
-          java.net.URLDecoder.decode(
-              pair.substring(eq + 1).trim().replace("+", "%2B"),
-              java.nio.charset.StandardCharsets.UTF_8));
+          OtlpOptionsReader.percentDecoded(pair.substring(eq + 1).trim()));
     }
     return out;
   }

@@ -72,6 +72,12 @@ public final class TraceContextPropagator implements TextMapPropagator {
 
   @Override
   public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
+    String incoming = context.get(INCOMING);
+    if (incoming == null) {
+      // nothing came in: the span's own list, if any, is what the SDK's propagator writes
+      traceparent.inject(context, carrier, setter);
+      return;
+    }
     SpanContext span = Span.fromContext(context).getSpanContext();
     if (!span.isValid()) {
       return;
@@ -85,11 +91,7 @@ public final class TraceContextPropagator implements TextMapPropagator {
             setter.set(c, key, value);
           }
         });
-    String incoming = context.get(INCOMING);
-    String list = incoming == null ? join(span.getTraceState().asMap()) : merge(span, incoming);
-    if (!list.isEmpty()) {
-      setter.set(carrier, TRACESTATE, list);
-    }
+    setter.set(carrier, TRACESTATE, merge(span, incoming));
   }
 
   /**
